@@ -1,0 +1,149 @@
+/**
+ * The scenario: every knob of a run, validated with defaults filled in. Unknown keys are errors.
+ * Sections: sim (time steps), dns (Planner, Enactors, clean-up, faults), actions (operators), clients, ec2.
+ * AWS published no plan period, clean-up horizon, apply time or fleet size: every such default here is a
+ * modelling choice, and each shipped scenario says what it assumed (its `assumptions` list).
+ */
+import { z } from 'zod';
+import { clientsSchema } from './clients-schema.ts';
+import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';
+
+export const PROTOCOLS = ['legacy', 'fenced', 'locked-check'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const MAX_ENACTORS = 64;
+export const MAX_ENDPOINTS = 32;
+export const MAX_LBS_PER_ENDPOINT = 64;
+
+const endpointSchema = z.strictObject({
+  name: z.string().min(1, { error: 'must not be empty' }),
+  /** Load balancers (DNS targets) serving this endpoint. */
+  loadBalancers: intIn(1, MAX_LBS_PER_ENDPOINT).default(8),
+  /** Requests per second one load balancer serves at full utilisation. */
+  capacityPerS: positive().default(50_000),
+  /** Service time of one request on an idle load balancer. */
+  baseLatencyMs: positive().default(4),
+});
+
+const faultSchema = z.strictObject({
+  /** Index of the Enactor that stalls. */
+  enactor: intIn(0, MAX_ENACTORS - 1),
+  /** The stall starts right after the Enactor's first plan check at or after this time. */
+  atS: nonNegative(),
+  stallS: positive(),
+});
+
+/** Operators' actions; the EC2 section adds its own kinds. */
+export const dnsRepairAction = z.strictObject({
+  atS: nonNegative(),
+  do: z.literal('dns-repair'),
+});
+
+export const actionSchema = z.discriminatedUnion('do', [dnsRepairAction], {
+  error: 'unknown action (do: dns-repair)',
+});
+
+const dnsSchema = z.strictObject({
+  protocol: z.enum(PROTOCOLS, { error: `must be one of ${PROTOCOLS.join(', ')}` }).default('legacy'),
+  enactors: intIn(1, MAX_ENACTORS).default(3),
+  endpoints: z
+    .array(endpointSchema)
+    .min(1, { error: 'must list at least one endpoint' })
+    .max(MAX_ENDPOINTS, { error: `at most ${MAX_ENDPOINTS} endpoints` })
+    .default(() => [
+      endpointSchema.parse({ name: 'dynamodb.us-east-1.amazonaws.com', loadBalancers: 12 }),
+      endpointSchema.parse({ name: 'dynamodb.us-east-1.api.aws' }),
+      endpointSchema.parse({ name: 'dynamodb-fips.us-east-1.amazonaws.com', loadBalancers: 4 }),
+      endpointSchema.parse({ name: 'account.ddb.us-east-1.amazonaws.com', loadBalancers: 4 }),
+    ]),
+  planner: z
+    .strictObject({
+      /** A new plan generation every periodS. */
+      periodS: positive().default(5),
+      /** Load-balancer failures per load balancer per hour (health model behind the plans). */
+      lbFailuresPerH: nonNegative().default(0.2),
+      lbRepairS: durationDist.default({ dist: 'exponential', meanS: 300 }),
+      /** Relative spread of a healthy load balancer's weight between plans (capacity drift). */
+      weightJitter: probability().default(0.1),
+    })
+    .prefault({}),
+  enactor: z
+    .strictObject({
+      /** How often an idle Enactor looks for a newer plan. */
+      pollS: positive().default(1),
+      /** Time to apply one endpoint's part of a plan (one Route 53 transaction). */
+      applyS: durationDist.default({ dist: 'lognormal', medianS: 0.25, sigma: 0.4 }),
+      /** Backoff while another Enactor holds the endpoint's lock: full jitter in [0, min(capS, baseS*2^n)). */
+      lockBackoffBaseS: positive().default(0.1),
+      lockBackoffCapS: positive().default(2),
+      /** Rare long delays per endpoint update ("unusually high delays needing to retry"). */
+      stallProbability: probability().default(0),
+      stallS: durationDist.default({ dist: 'exponential', meanS: 60 }),
+    })
+    .prefault({}),
+  cleanup: z
+    .strictObject({
+      /** Clean-up deletes plans more than this many generations older than the one just applied. */
+      keepGenerations: intIn(1, 100_000).default(10),
+      /** Time to delete one plan. */
+      deleteS: durationDist.default({ dist: 'const', valueS: 0.05 }),
+    })
+    .prefault({}),
+  /** Plan slots in the shared store: plans alive at once. Must exceed keepGenerations. */
+  planSlots: intIn(4, 4096).default(256),
+  faults: z.array(faultSchema).default([]),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().default('custom'),
+    description: z.string().default(''),
+    /** What the scenario assumes where AWS published no figure. */
+    assumptions: z.array(z.string()).default([]),
+    durationS: positive().default(3600),
+    seed: intIn(0, 0xffffffff).default(1),
+    sim: z
+      .strictObject({
+        /** Lock-step epoch of simulated time. Clients see the plan store as it was at the start of their epoch. */
+        epochS: positive().default(1),
+        /** Metrics window; a whole number of epochs. */
+        windowS: positive().default(10),
+      })
+      .prefault({}),
+    dns: dnsSchema.prefault({}),
+    actions: z.array(actionSchema).default([]),
+    clients: clientsSchema.nullable().default(null),
+  })
+  .superRefine((s, ctx) => {
+    const ratio = s.sim.windowS / s.sim.epochS;
+    if (Math.abs(ratio - Math.round(ratio)) > 1e-9) {
+      ctx.addIssue({ code: 'custom', path: ['sim', 'windowS'], message: 'must be a whole number of sim.epochS' });
+    }
+    if (s.durationS / s.sim.epochS > 50_000_000) {
+      ctx.addIssue({ code: 'custom', path: ['sim', 'epochS'], message: 'too small for durationS (over 5e7 epochs)' });
+    }
+    if (s.dns.planSlots <= s.dns.cleanup.keepGenerations + 2) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'planSlots'], message: 'must exceed dns.cleanup.keepGenerations + 2' });
+    }
+    s.dns.faults.forEach((f, i) => {
+      if (f.enactor >= s.dns.enactors) {
+        ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'enactor'], message: `must be < dns.enactors (${s.dns.enactors})` });
+      }
+    });
+    const names = new Set<string>();
+    s.dns.endpoints.forEach((e, i) => {
+      if (names.has(e.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'endpoints', i, 'name'], message: 'duplicate endpoint name' });
+      names.add(e.name);
+    });
+    if (s.clients && !names.has(s.clients.endpoint)) {
+      ctx.addIssue({ code: 'custom', path: ['clients', 'endpoint'], message: `must name an endpoint in dns.endpoints` });
+    }
+    if (s.dns.enactor.lockBackoffCapS < s.dns.enactor.lockBackoffBaseS) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'enactor', 'lockBackoffCapS'], message: 'must be >= lockBackoffBaseS' });
+    }
+  });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type Action = Scenario['actions'][number];
+export type DnsConfig = Scenario['dns'];
