@@ -33,6 +33,11 @@ export const clientsSchema = z.strictObject({
   serveStaleS: nonNegative().default(0),
   /** Attempt deadline: an attempt slower than this counts as a timeout. */
   timeoutS: positive().default(1),
+  /**
+   * Time a client spends on an attempt to a load balancer that is no longer in service before it sees the
+   * `connect` error (an unanswered SYN until the SDK's connect timeout; capped at timeoutS).
+   */
+  connectTimeoutS: positive().default(1),
   /** Share of attempts on an overloaded target that are throttled rather than queued. */
   throttleShare: probability().default(0.5),
   retry: retrySchema.prefault({}),

@@ -40,7 +40,9 @@ const C_ABORT = 2 * I32_PER_LINE;
 const C_ABORT_WORKER = 2 * I32_PER_LINE + 1;
 const C_STORE_VERSION = 3 * I32_PER_LINE;
 const C_SIGNATURE = 4 * I32_PER_LINE;
-const CONTROL_LINES = 5;
+const C_STOP_REQUESTED = 5 * I32_PER_LINE; // set by the coordinator (SIGINT); read by worker 0 at an epoch start
+const C_STOP_AT_EPOCH = 5 * I32_PER_LINE + 1; // published by worker 0 through a turn: every worker stops there
+const CONTROL_LINES = 6;
 
 // Endpoint record, Int32 offsets within its 2 lines (32 Int32 = 16 Float64).
 const E_SEQ = 0;
@@ -227,6 +229,24 @@ export class SharedStore {
 
   abortWorker(): number {
     return Atomics.load(this.i32, C_ABORT_WORKER);
+  }
+
+  /** The coordinator asks the run to stop early (interrupt); the result is then partial. */
+  requestStop(): void {
+    Atomics.store(this.i32, C_STOP_REQUESTED, 1);
+  }
+
+  stopRequested(): boolean {
+    return Atomics.load(this.i32, C_STOP_REQUESTED) !== 0;
+  }
+
+  /** Epoch (1-based; 0 = none) after which every worker stops; written by worker 0 inside a control turn. */
+  stopAtEpoch(): number {
+    return Atomics.load(this.i32, C_STOP_AT_EPOCH);
+  }
+
+  setStopAtEpoch(epochPlusOne: number): void {
+    Atomics.store(this.i32, C_STOP_AT_EPOCH, epochPlusOne);
   }
 
   /** Bumped by every write to endpoints or plans: a reader whose cached copy saw this version needs no re-read. */

@@ -1,0 +1,173 @@
+/**
+ * Finding, reading, overriding and validating scenarios. Every problem is reported with its path
+ * (`dns.planner.periodS: must be > 0`), all at once, as an InputError (exit code 2).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { scenarioSchema, type Scenario } from './schema.ts';
+
+export const DEFAULT_SCENARIO = 'dns-race';
+
+/** The package root: where package.json and scenarios/ live, from src/ (tsx) or from dist/ (bundle). */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scenarios'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find the cascadesim package root (package.json beside scenarios/)');
+}
+
+export function builtinScenarios(): string[] {
+  return readdirSync(path.join(packageRoot(), 'scenarios'))
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .map((f) => f.replace(/\.(ya?ml|json)$/, ''))
+    .sort();
+}
+
+/** A path to an existing file, or the name of a built-in scenario. */
+export function resolveScenario(arg: string | undefined): string {
+  const name = arg ?? DEFAULT_SCENARIO;
+  if (existsSync(name) && !name.endsWith('/')) return name;
+  for (const ext of ['.yaml', '.yml', '.json']) {
+    const p = path.join(packageRoot(), 'scenarios', name + ext);
+    if (existsSync(p)) return p;
+  }
+  throw new InputError([`${name}: no such file, and no built-in scenario of that name (built-in: ${builtinScenarios().join(', ')})`], 'unknown scenario');
+}
+
+export function parseScenarioText(text: string, file: string): unknown {
+  if (file.endsWith('.json')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new InputError([`${file}: ${(err as Error).message}`], 'invalid JSON');
+    }
+  }
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]}`), 'invalid YAML');
+  }
+  return doc.toJS() as unknown;
+}
+
+type Seg = string | number;
+
+/** `dns.faults[0].atS` or `dns.faults.0.atS` -> ['dns', 'faults', 0, 'atS']. */
+export function parseKeyPath(key: string): Seg[] | null {
+  const segs: Seg[] = [];
+  for (const part of key.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) return null;
+    if (m[1] !== '') segs.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
+    else if (m[2] === '') return null;
+    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) segs.push(Number(idx[1]));
+  }
+  return segs.length > 0 ? segs : null;
+}
+
+export function formatPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of p) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out === '' ? '(scenario)' : out;
+}
+
+/** Values of --set are JSON where they parse as JSON, strings otherwise. */
+function parseSetValue(v: string): unknown {
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+}
+
+/** Apply `key.path=value` overrides to a raw scenario object. Problems are collected, not thrown. */
+export function applySets(raw: unknown, sets: string[], problems: string[]): unknown {
+  let root: unknown = raw ?? {};
+  for (const set of sets) {
+    const eq = set.indexOf('=');
+    const segs = eq > 0 ? parseKeyPath(set.slice(0, eq)) : null;
+    if (!segs) {
+      problems.push(`--set ${set}: expected key.path=value`);
+      continue;
+    }
+    const value = parseSetValue(set.slice(eq + 1));
+    if (typeof root !== 'object' || root === null) root = {};
+    let node = root as Record<Seg, unknown>;
+    let ok = true;
+    for (let i = 0; i < segs.length - 1; i++) {
+      const seg = segs[i];
+      let child = node[seg];
+      if (child === undefined || child === null) {
+        child = typeof segs[i + 1] === 'number' ? [] : {};
+        node[seg] = child;
+      }
+      if (typeof child !== 'object') {
+        problems.push(`--set ${set}: ${formatPath(segs.slice(0, i + 1))} is not an object or a list`);
+        ok = false;
+        break;
+      }
+      node = child as Record<Seg, unknown>;
+    }
+    if (ok) node[segs[segs.length - 1]] = value;
+  }
+  return root;
+}
+
+export function zodProblems(err: z.ZodError): string[] {
+  const out: string[] = [];
+  for (const issue of err.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) out.push(`${formatPath([...issue.path, k])}: unknown key`);
+    } else {
+      out.push(`${formatPath(issue.path)}: ${issue.message}`);
+    }
+  }
+  return out;
+}
+
+export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
+  const r = scenarioSchema.safeParse(raw ?? {});
+  if (!r.success) throw new InputError(zodProblems(r.error), `invalid ${where}`);
+  return r.data;
+}
+
+export interface LoadOptions {
+  sets?: string[];
+  seed?: number;
+}
+
+/** Read a scenario by name or path, apply overrides, validate. */
+export function loadScenario(arg: string | undefined, opts: LoadOptions = {}): { scenario: Scenario; file: string } {
+  const file = resolveScenario(arg);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError([`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`], 'cannot read scenario');
+  }
+  const problems: string[] = [];
+  let raw = parseScenarioText(text, file);
+  raw = applySets(raw, opts.sets ?? [], problems);
+  if (opts.seed !== undefined) (raw as Record<string, unknown>).seed = opts.seed;
+  let scenario: Scenario | null = null;
+  try {
+    scenario = validateScenario(raw, `scenario ${path.basename(file)}`);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !scenario) throw new InputError(problems, `invalid scenario ${path.basename(file)}`);
+  return { scenario, file };
+}
+
+export function scenarioToYaml(s: Scenario): string {
+  return YAML.stringify(s, { lineWidth: 0 });
+}

@@ -1,0 +1,163 @@
+/**
+ * The coordinator: lays out the shared store, writes the bootstrap plan, starts one long Piscina task per worker,
+ * and assembles their outcomes into a result. It never sends a message per step: workers synchronise through
+ * the shared buffer, and report once, at the end.
+ */
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import type { Scenario } from '../config/schema.ts';
+import { InputError } from '../errors.ts';
+import { SharedStore } from '../memory/layout.ts';
+import { estimateClientBytes } from '../model/clients/shard.ts';
+import { DnsContext } from '../model/dns/context.ts';
+import { Enactor } from '../model/dns/enactor.ts';
+import { EventLog } from '../model/dns/events.ts';
+import { Operators } from '../model/dns/operator.ts';
+import { Planner } from '../model/dns/planner.ts';
+import { seedFor, Stream } from '../model/prng.ts';
+import { assembleResult, type RunResult } from './result.ts';
+import { ACTOR_ENACTOR0, ACTOR_EPOCH, ACTOR_OPERATOR, ACTOR_PLANNER, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
+import { runWorker } from './worker-loop.ts';
+
+export interface RunOptions {
+  workers: number;
+  /** Run a single worker on this thread instead of a pool (tests, benchmarks). Same result, byte for byte. */
+  inProcess?: boolean;
+  /** Called about every progressMs with the slowest worker's simulated time and the attempts so far. */
+  onProgress?: (p: { simS: number; attempts: number; wallS: number }) => void;
+  progressMs?: number;
+  /** When aborted, the workers stop at the next epoch boundary and the result is marked partial. */
+  signal?: AbortSignal;
+}
+
+const RSS_HEADROOM = 0.8;
+
+export function checkMemory(s: Scenario): void {
+  if (!s.clients) return;
+  const need = estimateClientBytes(s.clients.count);
+  const have = os.totalmem() * RSS_HEADROOM;
+  if (need > have) {
+    throw new InputError(
+      [`clients.count: ${s.clients.count} clients need about ${(need / 2 ** 30).toFixed(2)} GiB of state; this machine allows ${(have / 2 ** 30).toFixed(2)} GiB (80% of ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`],
+      'population too large',
+    );
+  }
+}
+
+function workerFile(): string {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../../workers/sim-worker.ts', here).href : new URL('./sim-worker.js', here).href;
+}
+
+/** Prepare the store: bootstrap plan, every actor's first event time. */
+function prepareStore(s: Scenario, workers: number): SharedStore {
+  const store = SharedStore.create(storeDims(s, workers));
+  const ctx = new DnsContext(store, s.dns, new EventLog());
+  new Planner(ctx, seedFor(s.seed, Stream.planner, 1)).bootstrap(0);
+  store.setActorNextS(ACTOR_EPOCH, 0);
+  store.setActorNextS(ACTOR_OPERATOR, Operators.firstS(s.actions));
+  store.setActorNextS(ACTOR_PLANNER, s.dns.planner.periodS);
+  for (let i = 0; i < s.dns.enactors; i++) {
+    store.setActorNextS(ACTOR_ENACTOR0 + i, Enactor.firstPollS(i, s.dns.enactors, s.dns.enactor.pollS));
+  }
+  return store;
+}
+
+function injectedFailure(): WorkerTask['failAt'] {
+  const v = process.env.CASCADESIM_INJECT_FAILURE;
+  if (!v) return undefined;
+  const [worker, epoch] = v.split(':').map(Number);
+  return { worker, epoch };
+}
+
+export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunResult> {
+  checkMemory(s);
+  const workers = opts.workers;
+  if (opts.inProcess && workers !== 1) throw new Error('inProcess runs take exactly one worker');
+  const store = prepareStore(s, workers);
+  const startMs = performance.now();
+  const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({
+    sab: store.sab,
+    dims: store.dims,
+    scenario: s,
+    worker: w,
+    workers,
+    failAt: injectedFailure(),
+  }));
+  const onAbort = () => store.requestStop();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.onProgress) {
+    const report = opts.onProgress;
+    timer = setInterval(() => {
+      let simS = Infinity;
+      let attempts = 0;
+      for (let w = 0; w < workers; w++) {
+        const p = store.progress(w);
+        simS = Math.min(simS, p.simS);
+        attempts += p.attempts;
+      }
+      report({ simS, attempts, wallS: (performance.now() - startMs) / 1000 });
+    }, opts.progressMs ?? 250);
+  }
+  let outcomes: WorkerOutcome[];
+  try {
+    if (opts.inProcess) {
+      outcomes = [runWorker(tasks[0])];
+    } else {
+      outcomes = await runPool(tasks, store);
+    }
+  } finally {
+    if (timer) clearInterval(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  const wallS = (performance.now() - startMs) / 1000;
+  return assembleResult(s, workers, outcomes, wallS);
+}
+
+async function runPool(tasks: WorkerTask[], store: SharedStore): Promise<WorkerOutcome[]> {
+  const n = tasks.length;
+  const pool = new Piscina<WorkerTask, WorkerOutcome>({
+    filename: workerFile(),
+    minThreads: n,
+    maxThreads: n,
+    idleTimeout: Infinity,
+    concurrentTasksPerWorker: 1,
+    // A worker per task, each task the whole run: nothing may wait in the queue.
+    maxQueue: n,
+  });
+  let poolError: unknown;
+  pool.on('error', (err) => {
+    poolError ??= err;
+    store.abort(-1);
+  });
+  const settled = await Promise.allSettled(
+    tasks.map((t) =>
+      pool.run(t).catch((err: unknown) => {
+        // Wake the others (a worker that died without throwing never set the abort flag itself).
+        store.abort(t.worker);
+        throw err;
+      }),
+    ),
+  );
+  await pool.destroy();
+  const failures = settled.flatMap((r, w) => (r.status === 'rejected' ? [{ w, err: r.reason as unknown }] : []));
+  if (failures.length > 0 || poolError) {
+    // Report the root cause, not the peers that stopped because of it.
+    const root = failures.find((f) => !(f.err instanceof Error && f.err.name === 'PeerAbortError' || String(f.err).includes('stopped because worker')));
+    const err = root?.err ?? poolError ?? failures[0]?.err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new WorkerFailure(root ? root.w : -1, msg);
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<WorkerOutcome>).value);
+}
+
+export class WorkerFailure extends Error {
+  constructor(
+    readonly worker: number,
+    detail: string,
+  ) {
+    super(worker >= 0 ? `worker ${worker} failed: ${detail}` : `worker pool failed: ${detail}`);
+    this.name = 'WorkerFailure';
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * A run's result: everything deterministic about it (hashed into `digest`), plus the wall-clock figures that
+ * are not (perf). The same scenario and seed give the same digest for any worker count, run after run.
+ */
+import { createHash } from 'node:crypto';
+import { Encoder } from '@msgpack/msgpack';
+import type { Scenario } from '../config/schema.ts';
+import { compareEvents, type Invariant, type SimEvent } from '../model/dns/events.ts';
+import type { WorkerOutcome } from './task.ts';
+import { buildClients, type ClientsPart } from './clients-result.ts';
+
+export const FORMAT_VERSION = 1;
+
+export interface Phase {
+  name: string;
+  fromS: number;
+  toS: number;
+}
+
+export interface Violation {
+  invariant: Invariant;
+  atS: number;
+  endpoint: string;
+  detail: string;
+  chain: string[];
+}
+
+export interface Interval {
+  endpoint: string;
+  fromS: number;
+  /** null: still so when the run ended. */
+  toS: number | null;
+}
+
+export interface DnsSummary {
+  protocol: string;
+  enactors: number;
+  plansGenerated: number;
+  plansApplied: number;
+  plansDeleted: number;
+  stuck: boolean;
+  stuckIntervals: Interval[];
+  violations: Violation[];
+  emptyIntervals: Interval[];
+  lockRetries: Record<string, number>;
+}
+
+export interface RunResult {
+  formatVersion: number;
+  partial: boolean;
+  scenario: Scenario;
+  seed: number;
+  workers: number;
+  digest: string;
+  /** Simulated time the run reached (durationS unless interrupted). */
+  reachedS: number;
+  phases: Phase[];
+  dns: DnsSummary;
+  events: SimEvent[];
+  clients: ClientsPart['summary'];
+  windows: { clients: ClientsPart['windows']; ec2: unknown[] };
+  ec2: unknown;
+  perf: {
+    wallS: number;
+    events: number;
+    eventsPerS: number;
+    attempts: number;
+    attemptsPerS: number;
+    /** Share of worker wall time spent waiting for peers (barriers and turns). */
+    coordinationShare: number;
+    node: string;
+    cpus: number;
+  };
+}
+
+/** The phases: before the trigger (the first fault), the outage (until the first repair), after. */
+export function phasesOf(s: Scenario, reachedS: number): Phase[] {
+  const triggerS = s.dns.faults.length > 0 ? Math.min(...s.dns.faults.map((f) => f.atS)) : null;
+  const repairs = s.actions.filter((a) => a.do === 'dns-repair' && (triggerS === null || a.atS >= triggerS)).map((a) => a.atS);
+  const repairS = repairs.length > 0 ? Math.min(...repairs) : null;
+  const cuts: [string, number][] = [['before', 0]];
+  if (triggerS !== null) cuts.push(['outage', triggerS]);
+  if (triggerS !== null && repairS !== null) cuts.push(['after', repairS]);
+  const phases: Phase[] = [];
+  cuts.forEach(([name, fromS], i) => {
+    const toS = Math.min(i + 1 < cuts.length ? cuts[i + 1][1] : reachedS, reachedS);
+    if (toS > fromS) phases.push({ name, fromS, toS });
+  });
+  return phases;
+}
+
+function intervals(events: SimEvent[], names: string[], open: string, close: (e: SimEvent) => boolean): Interval[] {
+  const out: Interval[] = [];
+  const current = new Map<number, Interval>();
+  for (const ev of events) {
+    if (ev.endpoint < 0) continue;
+    const cur = current.get(ev.endpoint);
+    if (ev.kind === open && !cur) {
+      const iv: Interval = { endpoint: names[ev.endpoint], fromS: ev.atS, toS: null };
+      out.push(iv);
+      current.set(ev.endpoint, iv);
+    } else if (cur && close(ev)) {
+      cur.toS = ev.atS;
+      current.delete(ev.endpoint);
+    }
+  }
+  return out;
+}
+
+export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOutcome[]): DnsSummary {
+  const names = s.dns.endpoints.map((e) => e.name);
+  const count = (k: string) => events.filter((e) => e.kind === k).length;
+  const isStuckStart = (e: SimEvent) => e.kind === 'apply-failed' && e.detail.startsWith('inconsistent');
+  const stuckIntervals = intervals(
+    events.map((e) => (isStuckStart(e) ? { ...e, kind: 'stuck' as SimEvent['kind'] } : e)),
+    names,
+    'stuck',
+    (e) => e.kind === 'apply' || e.kind === 'dns-repair' || (e.kind === 'endpoint-restored'),
+  );
+  const lockRetries: Record<string, number> = {};
+  for (const o of outcomes) Object.assign(lockRetries, o.lockRetries);
+  return {
+    protocol: s.dns.protocol,
+    enactors: s.dns.enactors,
+    plansGenerated: count('plan-created') + 1,
+    plansApplied: new Set(events.filter((e) => e.kind === 'apply').map((e) => e.gen)).size,
+    plansDeleted: count('cleanup-delete'),
+    stuck: stuckIntervals.length > 0,
+    stuckIntervals,
+    violations: events
+      .filter((e) => e.kind === 'violation')
+      .map((e) => ({ invariant: e.invariant as Invariant, atS: e.atS, endpoint: names[e.endpoint], detail: e.detail, chain: e.chain ?? [] })),
+    emptyIntervals: intervals(events, names, 'endpoint-empty', (e) => e.kind === 'endpoint-restored'),
+    lockRetries: Object.fromEntries(Object.entries(lockRetries).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+const encoder = new Encoder({ ignoreUndefined: true });
+
+/** SHA-256 over the msgpack encoding of everything deterministic in the result. */
+export function digestOf(r: Omit<RunResult, 'digest' | 'perf' | 'workers'>): string {
+  const bytes = encoder.encode({
+    formatVersion: r.formatVersion,
+    partial: r.partial,
+    scenario: r.scenario,
+    seed: r.seed,
+    reachedS: r.reachedS,
+    phases: r.phases,
+    dns: r.dns,
+    events: r.events,
+    clients: r.clients,
+    windows: r.windows,
+    ec2: r.ec2,
+  });
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOutcome[], wallS: number): RunResult {
+  const events = outcomes.flatMap((o) => o.events).sort(compareEvents);
+  const epochsDone = Math.min(...outcomes.map((o) => o.epochsDone));
+  const reachedS = Math.min(s.durationS, epochsDone * s.sim.epochS);
+  const partial = outcomes.some((o) => o.partial);
+  const phases = phasesOf(s, reachedS);
+  const clients = buildClients(s, outcomes, phases);
+  const ec2Outcome = outcomes[0];
+  const base = {
+    formatVersion: FORMAT_VERSION,
+    partial,
+    scenario: s,
+    seed: s.seed,
+    reachedS,
+    phases,
+    dns: summarizeDns(s, events, outcomes),
+    events,
+    clients: clients.summary,
+    windows: { clients: clients.windows, ec2: ec2Outcome.ec2Windows },
+    ec2: ec2Outcome.ec2Summary,
+  };
+  const attempts = outcomes.reduce((a, o) => a + o.attempts, 0);
+  const busy = outcomes.reduce((a, o) => a + o.busyS + o.waitS, 0);
+  const waits = outcomes.reduce((a, o) => a + o.waitS, 0);
+  const simEvents = events.length + attempts;
+  return {
+    ...base,
+    workers,
+    digest: digestOf(base),
+    perf: {
+      wallS,
+      events: simEvents,
+      eventsPerS: simEvents / Math.max(wallS, 1e-9),
+      attempts,
+      attemptsPerS: attempts / Math.max(wallS, 1e-9),
+      coordinationShare: busy > 0 ? waits / busy : 0,
+      node: process.version,
+      cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 0,
+    },
+  };
+}

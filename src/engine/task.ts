@@ -1,0 +1,65 @@
+/** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
+import type { Scenario } from '../config/schema.ts';
+import type { StoreDims } from '../memory/layout.ts';
+import type { SimEvent } from '../model/dns/events.ts';
+import type { ClientWindowRaw } from '../metrics/client-counters.ts';
+
+export interface WorkerTask {
+  sab: SharedArrayBuffer;
+  dims: StoreDims;
+  scenario: Scenario;
+  worker: number;
+  workers: number;
+  /** Test hook: throw inside this worker at the start of this epoch (CASCADESIM_INJECT_FAILURE=worker:epoch). */
+  failAt?: { worker: number; epoch: number };
+}
+
+export interface WorkerOutcome {
+  worker: number;
+  events: SimEvent[];
+  clientWindows: ClientWindowRaw[];
+  ec2Windows: unknown[];
+  ec2Summary: unknown;
+  lockRetries: Record<string, number>;
+  /** Epochs completed; fewer than planned when the run was interrupted. */
+  epochsDone: number;
+  partial: boolean;
+  /** Wall time spent waiting for other workers (barrier and turns), for the coordination-overhead figure. */
+  waitS: number;
+  busyS: number;
+  attempts: number;
+}
+
+/** Actors of the control plane, in tie-break order: at equal times the lower id goes first. */
+export const ACTOR_EPOCH = 0;
+export const ACTOR_OPERATOR = 1;
+export const ACTOR_PLANNER = 2;
+export const ACTOR_ENACTOR0 = 3;
+
+export function actorCount(s: Scenario): number {
+  return ACTOR_ENACTOR0 + s.dns.enactors;
+}
+
+/** Worker owning an actor: worker 0 owns the epoch clock, the operators and the Planner; Enactors go round-robin. */
+export function actorOwner(actor: number, workers: number): number {
+  return actor < ACTOR_ENACTOR0 ? 0 : (actor - ACTOR_ENACTOR0) % workers;
+}
+
+export function storeDims(s: Scenario, workers: number): StoreDims {
+  return {
+    endpoints: s.dns.endpoints.length,
+    lbsPerEndpoint: s.dns.endpoints.map((e) => e.loadBalancers),
+    planSlots: s.dns.planSlots,
+    actors: actorCount(s),
+    workers,
+  };
+}
+
+/** Clients [from, to) of a worker: derived from its index alone. */
+export function clientRange(count: number, worker: number, workers: number): [number, number] {
+  return [Math.floor((count * worker) / workers), Math.floor((count * (worker + 1)) / workers)];
+}
+
+export function epochCount(s: Scenario): number {
+  return Math.ceil(s.durationS / s.sim.epochS - 1e-9);
+}

@@ -1,0 +1,156 @@
+/**
+ * One worker's run: lock-step epochs of simulated time, synchronised through the shared buffer.
+ *
+ * Each epoch [t0, t1):
+ *   1. client phase, in parallel: this worker's clients run every event in [t0, t1) against the plan store as
+ *      it stood at t0 (read-only now); their attempts per load balancer go into this worker's load counters.
+ *   2. barrier: nobody writes the store until every worker has finished reading it.
+ *   3. control phase, in one global order: the actors' events in [t0, t1) run one at a time, each on the worker
+ *      that owns the actor. Every worker reads all actors' next-event times and finds the same earliest (time,
+ *      actor id); its owner runs it, publishes its next time and bumps the turn counter; the others wait for the
+ *      bump. So conflicting writes are ordered by simulated time and actor id, never by thread timing, and the
+ *      event log's order (the turn number) is the same for any worker count. Every worker leaves the phase after
+ *      seeing the same last turn, so no second barrier is needed before the next client phase.
+ * The first event of every control phase is the epoch clock's (worker 0): it publishes the load every load
+ * balancer got in the client phase and, on an interrupt, the epoch at which everyone stops.
+ */
+import type { Action } from '../config/schema.ts';
+import { SharedStore } from '../memory/layout.ts';
+import type { ClientWindowRaw } from '../metrics/client-counters.ts';
+import { ClientShard } from '../model/clients/shard.ts';
+import { DnsContext } from '../model/dns/context.ts';
+import { Enactor } from '../model/dns/enactor.ts';
+import { EventLog } from '../model/dns/events.ts';
+import { Operators } from '../model/dns/operator.ts';
+import { Planner } from '../model/dns/planner.ts';
+import { seedFor, Stream } from '../model/prng.ts';
+import {
+  ACTOR_ENACTOR0,
+  ACTOR_EPOCH,
+  ACTOR_OPERATOR,
+  ACTOR_PLANNER,
+  actorOwner,
+  clientRange,
+  epochCount,
+  type WorkerOutcome,
+  type WorkerTask,
+} from './task.ts';
+import { WorkerSync } from './sync.ts';
+
+export function runWorker(task: WorkerTask): WorkerOutcome {
+  const store = new SharedStore(task.sab, task.dims);
+  store.assertSignature();
+  try {
+    return simulate(task, store);
+  } catch (err) {
+    // Wake and stop every other worker; they report 'stopped by a peer' and the coordinator shows this error.
+    store.abort(task.worker);
+    throw err;
+  }
+}
+
+function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
+  const { scenario: s, worker: w, workers: W } = task;
+  const sync = new WorkerSync(store, W);
+  const log = new EventLog();
+  const ctx = new DnsContext(store, s.dns, log);
+  const epochs = epochCount(s);
+  const epochS = s.sim.epochS;
+  const epochsPerWindow = Math.round(s.sim.windowS / epochS);
+
+  // The actors this worker owns. Every worker knows every actor's owner; only the owner holds its state.
+  const actors = new Map<number, { step(nowS: number): number }>();
+  const ec2Actions: Action[] = [];
+  if (w === 0) {
+    actors.set(ACTOR_OPERATOR, new Operators(ctx, s.actions, (a) => ec2Actions.push(a)));
+    actors.set(ACTOR_PLANNER, new Planner(ctx, seedFor(s.seed, Stream.planner, 0)));
+  }
+  const enactors: Enactor[] = [];
+  for (let i = 0; i < s.dns.enactors; i++) {
+    if (actorOwner(ACTOR_ENACTOR0 + i, W) === w) {
+      const en = new Enactor(i, ctx, seedFor(s.seed, Stream.enactor, i));
+      enactors.push(en);
+      actors.set(ACTOR_ENACTOR0 + i, en);
+    }
+  }
+
+  const clients = s.clients;
+  const endpointIndex = clients ? s.dns.endpoints.findIndex((e) => e.name === clients.endpoint) : -1;
+  const [from, to] = clients ? clientRange(clients.count, w, W) : [0, 0];
+  const shard = clients && to > from ? new ClientShard(clients, s.seed, from, to) : null;
+  const clientWindows: ClientWindowRaw[] = [];
+  const baseLatencyUs = endpointIndex >= 0 ? s.dns.endpoints[endpointIndex].baseLatencyMs * 1000 : 0;
+  let attempts = 0;
+  let epochsDone = 0;
+  let partial = false;
+  const lbCount = store.layout.lbCount;
+
+  for (let k = 0; k < epochs; k++) {
+    const t0 = k * epochS;
+    const t1 = Math.min((k + 1) * epochS, s.durationS);
+    if (task.failAt && task.failAt.worker === w && task.failAt.epoch === k) {
+      throw new Error(`injected failure in worker ${w} at epoch ${k} (CASCADESIM_INJECT_FAILURE)`);
+    }
+
+    // Phase 1: clients, in parallel, against the store as of t0.
+    const load = store.loadCounters(w, k & 1);
+    load.fill(0);
+    if (shard) {
+      attempts += shard.runEpoch(t0, t1, { store, endpoint: endpointIndex, baseLatencyUs, attemptsByLb: load });
+    }
+    const windowEnds = (k + 1) % epochsPerWindow === 0 || k === epochs - 1;
+    if (shard && windowEnds) {
+      const wi = Math.floor(k / epochsPerWindow);
+      clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
+    }
+
+    // Phase 2: nobody writes until everyone has stopped reading.
+    sync.barrier();
+
+    // Phase 3: control events in [t0, t1), one global order.
+    sync.controlPhase(t1, w, (actor, nowS, seq) => {
+      log.beginTurn(seq);
+      if (actor === ACTOR_EPOCH) {
+        // Offered load per load balancer: this epoch's attempts from every worker (integer sums: any order).
+        for (let lb = 0; lb < lbCount; lb++) {
+          let sum = 0;
+          for (let j = 0; j < W; j++) sum += store.loadCounters(j, k & 1)[lb];
+          store.lbOfferedPerS[lb] = sum / (t1 - t0);
+        }
+        if (store.stopRequested() && store.stopAtEpoch() === 0) store.setStopAtEpoch(k + 1);
+        return k + 1 < epochs ? (k + 1) * epochS : Infinity;
+      }
+      const a = actors.get(actor);
+      if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
+      return a.step(nowS);
+    });
+    epochsDone = k + 1;
+    store.setProgress(w, t1, attempts);
+    const stopAt = store.stopAtEpoch();
+    if (stopAt !== 0 && stopAt <= k + 1) {
+      partial = k + 1 < epochs;
+      if (shard && !windowEnds) {
+        const wi = Math.floor(k / epochsPerWindow);
+        clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
+      }
+      break;
+    }
+  }
+
+  const lockRetries: Record<string, number> = {};
+  for (const en of enactors) lockRetries[en.name] = en.lockRetries;
+  void ec2Actions;
+  return {
+    worker: w,
+    events: log.events,
+    clientWindows,
+    ec2Windows: [],
+    ec2Summary: null,
+    lockRetries,
+    epochsDone,
+    partial,
+    waitS: sync.waitS,
+    busyS: sync.busyS(),
+    attempts,
+  };
+}

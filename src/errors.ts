@@ -1,0 +1,19 @@
+/** Errors that reach the user, with the exit code each one means. */
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  badInput: 2,
+  interrupted: 130,
+} as const;
+
+/** Bad input: a scenario, an option or a file. Lists every problem, each with its path. Exit code 2. */
+export class InputError extends Error {
+  constructor(
+    readonly problems: string[],
+    readonly heading = 'invalid input',
+  ) {
+    super(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InputError';
+  }
+}

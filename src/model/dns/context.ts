@@ -1,0 +1,122 @@
+/**
+ * What every control-plane actor shares: the plan store, the scenario's DNS section, the event log, and the
+ * invariant monitors (NeverDeleteActive, Monotonic, NonEmpty) that check each write as it happens.
+ *
+ * The monitors see the store through the same lock-free snapshots as everyone else; each violation is logged
+ * with its simulated time, its endpoint and the chain behind it: which Enactor wrote the endpoint, what it had
+ * checked and when, and what the clean-up deleted.
+ */
+import type { DnsConfig } from '../../config/schema.ts';
+import { newAnswer, type Answer, type EndpointRecord, type SharedStore } from '../../memory/layout.ts';
+import { fmtS, type EventLog } from './events.ts';
+
+export function newRecord(): EndpointRecord {
+  return {
+    seq: 0,
+    appliedGen: 0,
+    planSlot: 0,
+    lockHolder: 0,
+    lastWriter: 0,
+    lastWriterCheckedGen: 0,
+    lastWriteAtS: 0,
+    lastWriterCheckAtS: 0,
+    repairedGen: 0,
+  };
+}
+
+export function writerName(w: number): string {
+  return w === -1 ? 'operator' : w === -2 ? 'bootstrap' : w > 0 ? `enactor-${w - 1}` : 'nobody';
+}
+
+export class DnsContext {
+  readonly store: SharedStore;
+  readonly cfg: DnsConfig;
+  readonly log: EventLog;
+  readonly endpoints: number;
+  readonly names: string[];
+  private readonly rec = newRecord();
+  private readonly answer: Answer;
+
+  constructor(store: SharedStore, cfg: DnsConfig, log: EventLog) {
+    this.store = store;
+    this.cfg = cfg;
+    this.log = log;
+    this.endpoints = cfg.endpoints.length;
+    this.names = cfg.endpoints.map((e) => e.name);
+    this.answer = newAnswer(store.layout.targetsMax);
+  }
+
+  /** The newest plan in the store: [generation, slot], or [0, -1] when there is none. */
+  newestPlan(): [number, number] {
+    let best = 0;
+    let bestSlot = -1;
+    for (let s = 0; s < this.cfg.planSlots; s++) {
+      const g = this.store.planGen(s);
+      if (g > best) {
+        best = g;
+        bestSlot = s;
+      }
+    }
+    return [best, bestSlot];
+  }
+
+  /** The "previously applied plan" of the one-time check: the newest generation any endpoint holds. */
+  maxAppliedGen(): number {
+    let m = 0;
+    for (let e = 0; e < this.endpoints; e++) m = Math.max(m, this.store.readEndpoint(e, this.rec).appliedGen);
+    return m;
+  }
+
+  record(e: number): EndpointRecord {
+    return this.store.readEndpoint(e, this.rec);
+  }
+
+  /** Whether the endpoint's record points at a plan that no longer exists (the inconsistent state). */
+  dangling(e: number): boolean {
+    const r = this.store.readEndpoint(e, this.rec);
+    return r.appliedGen > 0 && this.store.planGen(r.planSlot) !== r.appliedGen;
+  }
+
+  targetCount(e: number): number {
+    return this.store.resolve(e, this.answer).count;
+  }
+
+  /** Endpoints whose record names the plan in `slot` with generation `gen`. */
+  endpointsUsing(slot: number, gen: number): number[] {
+    const out: number[] = [];
+    for (let e = 0; e < this.endpoints; e++) {
+      const r = this.store.readEndpoint(e, this.rec);
+      if (r.appliedGen === gen && r.planSlot === slot) out.push(e);
+    }
+    return out;
+  }
+
+  /** Describe who put the endpoint's current plan there: the start of every violation chain. */
+  provenance(e: number): string {
+    const r = this.store.readEndpoint(e, this.rec);
+    const who = writerName(r.lastWriter);
+    if (r.lastWriter > 0) {
+      return `${who} checked gen ${r.lastWriterCheckedGen} at ${fmtS(r.lastWriterCheckAtS)} and wrote it to ${this.names[e]} at ${fmtS(r.lastWriteAtS)}`;
+    }
+    return `${who} wrote gen ${r.appliedGen} to ${this.names[e]} at ${fmtS(r.lastWriteAtS)}`;
+  }
+
+  /**
+   * Called after any change to what endpoint e resolves to: logs the transition between having addresses and
+   * having none, and a NonEmpty violation when no operator caused it.
+   */
+  noteEmptiness(e: number, wasEmpty: boolean, nowS: number, actor: string, gen: number, cause: string, chain: string[]): void {
+    const isEmpty = this.targetCount(e) === 0;
+    if (isEmpty && !wasEmpty) {
+      this.log.add(nowS, actor, 'endpoint-empty', e, gen, `${this.names[e]} resolves to no addresses: ${cause}`);
+      if (actor !== 'operator') {
+        this.log.add(nowS, actor, 'violation', e, gen, `${this.names[e]} published zero targets: ${cause}`, {
+          invariant: 'non-empty',
+          chain,
+        });
+      }
+    } else if (!isEmpty && wasEmpty) {
+      this.log.add(nowS, actor, 'endpoint-restored', e, gen, `${this.names[e]} resolves again (gen ${gen})`);
+    }
+  }
+}
