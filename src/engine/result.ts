@@ -3,6 +3,7 @@
  * are not (perf). The same scenario and seed give the same digest for any worker count, run after run.
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { Encoder } from '@msgpack/msgpack';
 import type { Scenario } from '../config/schema.ts';
 import { compareEvents, type Invariant, type SimEvent } from '../model/dns/events.ts';
@@ -70,6 +71,7 @@ export interface RunResult {
     coordinationShare: number;
     node: string;
     cpus: number;
+    cpuModel: string;
   };
 }
 
@@ -192,7 +194,8 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
       attemptsPerS: attempts / Math.max(wallS, 1e-9),
       coordinationShare: busy > 0 ? waits / busy : 0,
       node: process.version,
-      cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 0,
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
     },
   };
 }
