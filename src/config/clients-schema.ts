@@ -21,7 +21,7 @@ export const retrySchema = z.strictObject({
 });
 
 export const clientsSchema = z.strictObject({
-  count: intIn(1, 50_000_000).default(1_000_000),
+  count: intIn(1, 2_000_000_000).default(1_000_000),
   /** Name of the endpoint (in dns.endpoints) the clients resolve and call. */
   endpoint: z.string().min(1).default('dynamodb.us-east-1.amazonaws.com'),
   /** Requests per second per client (Poisson, open model). */
@@ -31,6 +31,12 @@ export const clientsSchema = z.strictObject({
   ttlS: nonNegative().default(5),
   negativeTtlS: nonNegative().default(5),
   serveStaleS: nonNegative().default(0),
+  /**
+   * Start as a population that has been running for a while: each client's cache entry (for the answer the
+   * endpoint has at the first epoch) has a random age, so expiries are spread over the TTL. false: every cache
+   * is empty at time 0 and the first refreshes happen in lock-step.
+   */
+  warmStart: z.boolean().default(true),
   /** Attempt deadline: an attempt slower than this counts as a timeout. */
   timeoutS: positive().default(1),
   /**

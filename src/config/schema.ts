@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { clientsSchema } from './clients-schema.ts';
 import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';
+import { ec2ActionSchemas, ec2Schema } from './ec2-schema.ts';
 
 export const PROTOCOLS = ['legacy', 'fenced', 'locked-check'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -39,8 +40,8 @@ export const dnsRepairAction = z.strictObject({
   do: z.literal('dns-repair'),
 });
 
-export const actionSchema = z.discriminatedUnion('do', [dnsRepairAction], {
-  error: 'unknown action (do: dns-repair)',
+export const actionSchema = z.discriminatedUnion('do', [dnsRepairAction, ...ec2ActionSchemas], {
+  error: 'unknown action (do: dns-repair, throttle, restart, relax, failover-off, failover-on)',
 });
 
 const dnsSchema = z.strictObject({
@@ -113,6 +114,8 @@ export const scenarioSchema = z
     dns: dnsSchema.prefault({}),
     actions: z.array(actionSchema).default([]),
     clients: clientsSchema.nullable().default(null),
+    /** The EC2 control plane behind DynamoDB: leases, DWFM, Network Manager, NLB (null: not simulated). */
+    ec2: ec2Schema.nullable().default(null),
   })
   .superRefine((s, ctx) => {
     const ratio = s.sim.windowS / s.sim.epochS;
@@ -138,6 +141,11 @@ export const scenarioSchema = z
     if (s.clients && !names.has(s.clients.endpoint)) {
       ctx.addIssue({ code: 'custom', path: ['clients', 'endpoint'], message: `must name an endpoint in dns.endpoints` });
     }
+    s.actions.forEach((a, i) => {
+      if (a.do !== 'dns-repair' && !s.ec2) {
+        ctx.addIssue({ code: 'custom', path: ['actions', i, 'do'], message: `${a.do} acts on EC2, but the scenario has no ec2 section` });
+      }
+    });
     if (s.dns.enactor.lockBackoffCapS < s.dns.enactor.lockBackoffBaseS) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'enactor', 'lockBackoffCapS'], message: 'must be >= lockBackoffBaseS' });
     }

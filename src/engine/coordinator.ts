@@ -46,7 +46,7 @@ export function checkMemory(s: Scenario): void {
 
 function workerFile(): string {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../workers/sim-worker.ts', here).href : new URL('./sim-worker.js', here).href;
+  return here.endsWith('.ts') ? new URL('../../workers/dev-bootstrap.mjs', here).href : new URL('./sim-worker.js', here).href;
 }
 
 /** Prepare the store: bootstrap plan, every actor's first event time. */

@@ -8,6 +8,8 @@ import { Encoder } from '@msgpack/msgpack';
 import type { Scenario } from '../config/schema.ts';
 import { compareEvents, type Invariant, type SimEvent } from '../model/dns/events.ts';
 import type { WorkerOutcome } from './task.ts';
+import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
+import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
 import { buildClients, type ClientsPart } from './clients-result.ts';
 
 export const FORMAT_VERSION = 1;
@@ -59,8 +61,10 @@ export interface RunResult {
   dns: DnsSummary;
   events: SimEvent[];
   clients: ClientsPart['summary'];
-  windows: { clients: ClientsPart['windows']; ec2: unknown[] };
-  ec2: unknown;
+  windows: { clients: ClientsPart['windows']; ec2: Ec2Window[] };
+  ec2: Ec2Summary | null;
+  /** Emergent transitions beside AWS's times, for scenarios with a clock origin (ec2.clockOrigin). */
+  timeline: TimelineEntry[] | null;
   perf: {
     wallS: number;
     events: number;
@@ -75,14 +79,26 @@ export interface RunResult {
   };
 }
 
-/** The phases: before the trigger (the first fault), the outage (until the first repair), after. */
-export function phasesOf(s: Scenario, reachedS: number): Phase[] {
+/**
+ * The phases: before the trigger (the first fault), the outage (until the first DNS repair), then, with EC2, the
+ * recovery until every EC2 stage is back to normal (an emergent time, from the EC2 summary), and after.
+ */
+export function phasesOf(s: Scenario, reachedS: number, ec2: Ec2Summary | null = null): Phase[] {
   const triggerS = s.dns.faults.length > 0 ? Math.min(...s.dns.faults.map((f) => f.atS)) : null;
   const repairs = s.actions.filter((a) => a.do === 'dns-repair' && (triggerS === null || a.atS >= triggerS)).map((a) => a.atS);
   const repairS = repairs.length > 0 ? Math.min(...repairs) : null;
   const cuts: [string, number][] = [['before', 0]];
   if (triggerS !== null) cuts.push(['outage', triggerS]);
-  if (triggerS !== null && repairS !== null) cuts.push(['after', repairS]);
+  if (triggerS !== null && repairS !== null) {
+    if (ec2) {
+      cuts.push(['recovery', repairS]);
+      const ends = [ec2.leasesRecoveredAtS, ec2.propagationNormalAtS, ec2.nlbErrorsEndS].filter((x): x is number => x !== null);
+      const normalS = ends.length > 0 ? Math.max(...ends) : null;
+      if (normalS !== null && normalS > repairS) cuts.push(['after', normalS]);
+    } else {
+      cuts.push(['after', repairS]);
+    }
+  }
   const phases: Phase[] = [];
   cuts.forEach(([name, fromS], i) => {
     const toS = Math.min(i + 1 < cuts.length ? cuts[i + 1][1] : reachedS, reachedS);
@@ -153,6 +169,7 @@ export function digestOf(r: Omit<RunResult, 'digest' | 'perf' | 'workers'>): str
     clients: r.clients,
     windows: r.windows,
     ec2: r.ec2,
+    timeline: r.timeline,
   });
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -162,9 +179,10 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   const epochsDone = Math.min(...outcomes.map((o) => o.epochsDone));
   const reachedS = Math.min(s.durationS, epochsDone * s.sim.epochS);
   const partial = outcomes.some((o) => o.partial);
-  const phases = phasesOf(s, reachedS);
-  const clients = buildClients(s, outcomes, phases);
   const ec2Outcome = outcomes[0];
+  const phases = phasesOf(s, reachedS, ec2Outcome.ec2Summary);
+  const clients = buildClients(s, outcomes, phases);
+  const origin = s.ec2?.clockOrigin ?? null;
   const base = {
     formatVersion: FORMAT_VERSION,
     partial,
@@ -177,6 +195,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
     clients: clients.summary,
     windows: { clients: clients.windows, ec2: ec2Outcome.ec2Windows },
     ec2: ec2Outcome.ec2Summary,
+    timeline: ec2Outcome.ec2Summary && origin ? buildTimeline(ec2Outcome.ec2Summary, origin) : null,
   };
   const attempts = outcomes.reduce((a, o) => a + o.attempts, 0);
   const busy = outcomes.reduce((a, o) => a + o.busyS + o.waitS, 0);

@@ -2,6 +2,7 @@
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
 import type { SimEvent } from '../model/dns/events.ts';
+import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 
 export interface WorkerTask {
@@ -18,8 +19,8 @@ export interface WorkerOutcome {
   worker: number;
   events: SimEvent[];
   clientWindows: ClientWindowRaw[];
-  ec2Windows: unknown[];
-  ec2Summary: unknown;
+  ec2Windows: Ec2Window[];
+  ec2Summary: Ec2Summary | null;
   lockRetries: Record<string, number>;
   /** Epochs completed; fewer than planned when the run was interrupted. */
   epochsDone: number;

@@ -17,7 +17,11 @@
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/layout.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
-import { ClientShard } from '../model/clients/shard.ts';
+import { clientsSchema } from '../config/clients-schema.ts';
+import { DdbCaller } from '../model/clients/ddb-caller.ts';
+import { ClientShard, type ClientEnv } from '../model/clients/shard.ts';
+import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
+import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog } from '../model/dns/events.ts';
@@ -60,9 +64,20 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 
   // The actors this worker owns. Every worker knows every actor's owner; only the owner holds its state.
   const actors = new Map<number, { step(nowS: number): number }>();
-  const ec2Actions: Action[] = [];
+  // EC2 runs on worker 0, after each control phase, against the store as the epoch left it. Its DWFM hosts
+  // reach DynamoDB only through the simulated endpoint, with the clients' resolver and service model.
+  const ddbEndpoint = Math.max(0, s.clients ? s.dns.endpoints.findIndex((e) => e.name === s.clients?.endpoint) : 0);
+  const ddbCfg = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[ddbEndpoint].name });
+  const ec2 = w === 0 && s.ec2 ? new Ec2Model(s.ec2, s.seed, (h) => new DdbCaller(ddbCfg, s.seed, h)) : null;
+  const ec2Windows: Ec2Window[] = [];
+  const ec2Env: ClientEnv = {
+    store,
+    endpoint: ddbEndpoint,
+    baseLatencyUs: s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000,
+    attemptsByLb: new Float64Array(store.layout.lbCount),
+  };
   if (w === 0) {
-    actors.set(ACTOR_OPERATOR, new Operators(ctx, s.actions, (a) => ec2Actions.push(a)));
+    actors.set(ACTOR_OPERATOR, new Operators(ctx, s.actions, (a: Action) => ec2?.applyAction(a as Ec2Action)));
     actors.set(ACTOR_PLANNER, new Planner(ctx, seedFor(s.seed, Stream.planner, 0)));
   }
   const enactors: Enactor[] = [];
@@ -124,14 +139,22 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
       return a.step(nowS);
     });
+    if (ec2) {
+      ec2.runEpoch(t0, t1, ec2Env);
+      if (windowEnds) {
+        const wi = Math.floor(k / epochsPerWindow);
+        ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
+      }
+    }
     epochsDone = k + 1;
     store.setProgress(w, t1, attempts);
     const stopAt = store.stopAtEpoch();
     if (stopAt !== 0 && stopAt <= k + 1) {
       partial = k + 1 < epochs;
-      if (shard && !windowEnds) {
+      if (!windowEnds) {
         const wi = Math.floor(k / epochsPerWindow);
-        clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
+        if (shard) clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
+        if (ec2) ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
       }
       break;
     }
@@ -139,13 +162,12 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 
   const lockRetries: Record<string, number> = {};
   for (const en of enactors) lockRetries[en.name] = en.lockRetries;
-  void ec2Actions;
   return {
     worker: w,
     events: log.events,
     clientWindows,
-    ec2Windows: [],
-    ec2Summary: null,
+    ec2Windows,
+    ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,
     epochsDone,
     partial,
