@@ -330,16 +330,26 @@ export class SharedStore {
     Atomics.store(this.i32, this.eBase(e) + E_LOCK_HOLDER, 0);
   }
 
-  private beginWrite(b: number): number {
+  /** Take a seqlock word for writing: even -> odd by compareExchange (it is also the writers' mutual exclusion). */
+  private lockSeq(seqI: number): void {
     for (;;) {
-      const s = Atomics.load(this.i32, b + E_SEQ);
-      if ((s & 1) === 0 && Atomics.compareExchange(this.i32, b + E_SEQ, s, s + 1) === s) return s + 1;
+      const s = Atomics.load(this.i32, seqI);
+      if ((s & 1) === 0 && Atomics.compareExchange(this.i32, seqI, s, s + 1) === s) return;
     }
   }
 
-  private endWrite(b: number): void {
-    Atomics.add(this.i32, b + E_SEQ, 1);
+  /** Publish: odd -> even, and tell cached readers the store changed. */
+  private unlockSeq(seqI: number): void {
+    Atomics.add(this.i32, seqI, 1);
     this.bumpStoreVersion();
+  }
+
+  private beginWrite(b: number): void {
+    this.lockSeq(b + E_SEQ);
+  }
+
+  private endWrite(b: number): void {
+    this.unlockSeq(b + E_SEQ);
   }
 
   /**
@@ -400,10 +410,7 @@ export class SharedStore {
   writePlan(slot: number, gen: number, createdAtS: number, targets: Int32Array[], weights: Float64Array[], counts: number[]): void {
     const pb = this.pBase(slot);
     const seqI = (pb >> 2) + P_SEQ;
-    for (;;) {
-      const s = Atomics.load(this.i32, seqI);
-      if ((s & 1) === 0 && Atomics.compareExchange(this.i32, seqI, s, s + 1) === s) break;
-    }
+    this.lockSeq(seqI);
     this.i32[(pb >> 2) + P_GEN] = gen;
     this.f64[(pb >> 3) + 1] = createdAtS;
     for (let e = 0; e < this.dims.endpoints; e++) {
@@ -419,20 +426,15 @@ export class SharedStore {
         this.f64[wF + k] = cum;
       }
     }
-    Atomics.add(this.i32, seqI, 1);
-    this.bumpStoreVersion();
+    this.unlockSeq(seqI);
   }
 
   /** Delete a plan: its slot reads as empty from now on; endpoints that still point at it resolve to nothing. */
   deletePlan(slot: number): void {
     const seqI = (this.pBase(slot) >> 2) + P_SEQ;
-    for (;;) {
-      const s = Atomics.load(this.i32, seqI);
-      if ((s & 1) === 0 && Atomics.compareExchange(this.i32, seqI, s, s + 1) === s) break;
-    }
+    this.lockSeq(seqI);
     Atomics.store(this.i32, (this.pBase(slot) >> 2) + P_GEN, 0);
-    Atomics.add(this.i32, seqI, 1);
-    this.bumpStoreVersion();
+    this.unlockSeq(seqI);
   }
 
   /** Number of targets endpoint e has in the plan in `slot` (0 if the slot is empty). */
