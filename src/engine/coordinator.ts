@@ -16,7 +16,7 @@ import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { assembleResult, type RunResult } from './result.ts';
-import { ACTOR_ENACTOR0, ACTOR_EPOCH, ACTOR_OPERATOR, ACTOR_PLANNER, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
+import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
 import { runWorker } from './worker-loop.ts';
 
 export interface RunOptions {
@@ -54,7 +54,6 @@ function prepareStore(s: Scenario, workers: number): SharedStore {
   const store = SharedStore.create(storeDims(s, workers));
   const ctx = new DnsContext(store, s.dns, new EventLog());
   new Planner(ctx, seedFor(s.seed, Stream.planner, 1)).bootstrap(0);
-  store.setActorNextS(ACTOR_EPOCH, 0);
   store.setActorNextS(ACTOR_OPERATOR, Operators.firstS(s.actions));
   store.setActorNextS(ACTOR_PLANNER, s.dns.planner.periodS);
   for (let i = 0; i < s.dns.enactors; i++) {

@@ -32,16 +32,15 @@ export interface WorkerOutcome {
 }
 
 /** Actors of the control plane, in tie-break order: at equal times the lower id goes first. */
-export const ACTOR_EPOCH = 0;
-export const ACTOR_OPERATOR = 1;
-export const ACTOR_PLANNER = 2;
-export const ACTOR_ENACTOR0 = 3;
+export const ACTOR_OPERATOR = 0;
+export const ACTOR_PLANNER = 1;
+export const ACTOR_ENACTOR0 = 2;
 
 export function actorCount(s: Scenario): number {
   return ACTOR_ENACTOR0 + s.dns.enactors;
 }
 
-/** Worker owning an actor: worker 0 owns the epoch clock, the operators and the Planner; Enactors go round-robin. */
+/** Worker owning an actor: worker 0 owns the operators and the Planner; Enactors go round-robin. */
 export function actorOwner(actor: number, workers: number): number {
   return actor < ACTOR_ENACTOR0 ? 0 : (actor - ACTOR_ENACTOR0) % workers;
 }

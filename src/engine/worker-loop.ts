@@ -11,8 +11,7 @@
  *      bump. So conflicting writes are ordered by simulated time and actor id, never by thread timing, and the
  *      event log's order (the turn number) is the same for any worker count. Every worker leaves the phase after
  *      seeing the same last turn, so no second barrier is needed before the next client phase.
- * The first event of every control phase is the epoch clock's (worker 0): it publishes the load every load
- * balancer got in the client phase and, on an interrupt, the epoch at which everyone stops.
+ * An epoch without control events costs one barrier and no turn.
  */
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/layout.ts';
@@ -30,7 +29,6 @@ import { Planner } from '../model/dns/planner.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import {
   ACTOR_ENACTOR0,
-  ACTOR_EPOCH,
   ACTOR_OPERATOR,
   ACTOR_PLANNER,
   actorOwner,
@@ -99,6 +97,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   let epochsDone = 0;
   let partial = false;
   const lbCount = store.layout.lbCount;
+  const loadViews = Array.from({ length: W }, (_, j) => [store.loadCounters(j, 0), store.loadCounters(j, 1)]);
 
   for (let k = 0; k < epochs; k++) {
     const t0 = k * epochS;
@@ -108,7 +107,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     }
 
     // Phase 1: clients, in parallel, against the store as of t0.
-    const load = store.loadCounters(w, k & 1);
+    const load = loadViews[w][k & 1];
     load.fill(0);
     if (shard) {
       attempts += shard.runEpoch(t0, t1, { store, endpoint: endpointIndex, baseLatencyUs, attemptsByLb: load });
@@ -119,22 +118,24 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
     }
 
+    // An interrupt: worker 0 names the epoch after which everyone stops, before it arrives at the barrier, so
+    // every worker has seen it by the time it checks, after this epoch's control phase.
+    if (w === 0 && store.stopRequested() && store.stopAtEpoch() === 0) store.setStopAtEpoch(k + 1);
+
     // Phase 2: nobody writes until everyone has stopped reading.
     sync.barrier();
+
+    // Offered load per load balancer for the next client phase: this epoch's attempts from every worker. Each
+    // worker sums for itself (integer sums, same order: the same result everywhere, nothing to publish).
+    for (let lb = 0; lb < lbCount; lb++) {
+      let sum = 0;
+      for (let j = 0; j < W; j++) sum += loadViews[j][k & 1][lb];
+      store.lbOfferedPerS[lb] = sum / (t1 - t0);
+    }
 
     // Phase 3: control events in [t0, t1), one global order.
     sync.controlPhase(t1, w, (actor, nowS, seq) => {
       log.beginTurn(seq);
-      if (actor === ACTOR_EPOCH) {
-        // Offered load per load balancer: this epoch's attempts from every worker (integer sums: any order).
-        for (let lb = 0; lb < lbCount; lb++) {
-          let sum = 0;
-          for (let j = 0; j < W; j++) sum += store.loadCounters(j, k & 1)[lb];
-          store.lbOfferedPerS[lb] = sum / (t1 - t0);
-        }
-        if (store.stopRequested() && store.stopAtEpoch() === 0) store.setStopAtEpoch(k + 1);
-        return k + 1 < epochs ? (k + 1) * epochS : Infinity;
-      }
       const a = actors.get(actor);
       if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
       return a.step(nowS);

@@ -11,7 +11,7 @@
  *             lock holder, last writer and its check; readers snapshot it without locks
  *   plans     a ring of plan slots: seq, generation (0 = empty/deleted), created at, then per endpoint
  *             a target count, target load-balancer ids and cumulative weights
- *   lbs       per load balancer: in service, capacity per second, offered load per second (last epoch)
+ *   lbs       per load balancer: in service, capacity per second
  *   load      per worker, two parities (even/odd epoch): attempts per load balancer in that epoch
  *
  * Writers take a record by compareExchange on its seq (even -> odd), write with plain stores, and publish by
@@ -99,8 +99,8 @@ export function computeLayout(d: StoreDims): Layout {
   const planSlotBytes = alignLine(P_HEADER_BYTES + d.endpoints * planEndpointBytes);
   off += d.planSlots * planSlotBytes;
   const lbsOffset = off;
-  // inService Int32[lbCount] (padded), capacity Float64[lbCount], offered Float64[lbCount]
-  off += alignLine(lbCount * 4) + 2 * alignLine(lbCount * 8);
+  // inService Int32[lbCount] (padded), capacity Float64[lbCount]
+  off += alignLine(lbCount * 4) + alignLine(lbCount * 8);
   const loadOffset = off;
   const loadWorkerBytes = 2 * alignLine(lbCount * 8);
   off += d.workers * loadWorkerBytes;
@@ -163,7 +163,11 @@ export class SharedStore {
   /** Per load balancer: 1 in service, 0 not. Written by the planner's health model in the control phase. */
   readonly lbInService: Int32Array;
   readonly lbCapacityPerS: Float64Array;
-  /** Attempts per second each load balancer received in the previous epoch, summed over all workers. */
+  /**
+   * Attempts per second each load balancer received in the previous epoch, summed over all workers. Not in
+   * shared memory: every thread computes its own copy from the load counters right after the barrier, the same
+   * integer sums in the same order, so all copies are equal without anyone publishing them.
+   */
   readonly lbOfferedPerS: Float64Array;
   /** First global load-balancer id of each endpoint. */
   readonly lbBase: Int32Array;
@@ -180,7 +184,7 @@ export class SharedStore {
     const L = this.layout;
     this.lbInService = new Int32Array(sab, L.lbsOffset, L.lbCount);
     this.lbCapacityPerS = new Float64Array(sab, L.lbsOffset + alignLine(L.lbCount * 4), L.lbCount);
-    this.lbOfferedPerS = new Float64Array(sab, L.lbsOffset + alignLine(L.lbCount * 4) + alignLine(L.lbCount * 8), L.lbCount);
+    this.lbOfferedPerS = new Float64Array(L.lbCount);
     this.lbBase = new Int32Array(dims.endpoints);
     let base = 0;
     dims.lbsPerEndpoint.forEach((n, e) => {
