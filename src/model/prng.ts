@@ -17,6 +17,8 @@ export const Stream = {
   lb: 4,
   ec2: 5,
   operator: 6,
+  /** DynamoDB callers outside the client population (DWFM hosts). */
+  ddbCaller: 16,
 } as const;
 
 /** Avalanche a 32-bit value (murmur3 fmix32). */

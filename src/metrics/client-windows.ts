@@ -1,0 +1,232 @@
+/**
+ * Coordinator side of the client metrics: merge the workers' raw windows into one JSON-able window, and sum
+ * windows into the run summary and its phases.
+ *
+ * Merging adds integer counts (counters and log-linear buckets), so the result does not depend on the number of
+ * workers or the order of `raws`. Percentiles of a phase come from the merged histogram of its windows, never
+ * from averaging window percentiles.
+ */
+import {
+  CLIENT_COUNTERS,
+  CLIENT_COUNTER_COUNT,
+  type ClientCounterName,
+  type ClientWindowRaw,
+  C_ATTEMPTS,
+  C_CONNECT,
+  C_DNS_EMPTY,
+  C_FAILED_REQUESTS,
+  C_REQUESTS,
+  C_SUCCESSES,
+  C_THROTTLED,
+  C_TIMEOUT,
+  type ErrorClass,
+} from './client-counters.ts';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  type HdrHistogram,
+  type LatencyPercentilesMs,
+  newLatencyHistogram,
+  percentilesMs,
+  recordDense,
+} from './hdr.ts';
+import { addSparse, LATENCY_BUCKETS } from './loglinear.ts';
+
+export type ErrorCounts = Record<ErrorClass, number>;
+
+export interface ClientWindow {
+  index: number;
+  fromS: number;
+  toS: number;
+  counters: Record<ClientCounterName, number>;
+  errors: ErrorCounts;
+  /** Failed requests / (successes + failed requests): requests whose caller saw an error. */
+  errorRate: number;
+  /** Failed attempts / attempts. */
+  attemptErrorRate: number;
+  /** Attempts per request. */
+  amplification: number;
+  /** Successful requests per second of simulated time. */
+  goodputPerS: number;
+  latencyMs: { intended: LatencyPercentilesMs; attempt: LatencyPercentilesMs };
+  /** The two histograms in the standard HdrHistogram compressed base64 encoding (values in microseconds). */
+  hdr: { intended: string; attempt: string };
+}
+
+export interface PhaseSummary {
+  name: string;
+  fromS: number;
+  toS: number;
+  /** Windows counted in the phase: those whose start lies in [fromS, toS). */
+  windows: number;
+  requests: number;
+  attempts: number;
+  successes: number;
+  errors: ErrorCounts;
+  errorRate: number;
+  amplification: number;
+  /** Intended-start (request) latency. */
+  latencyMs: LatencyPercentilesMs;
+  attemptLatencyMs: LatencyPercentilesMs;
+}
+
+export interface ClientsSummary {
+  count: number;
+  requests: number;
+  attempts: number;
+  successes: number;
+  errors: ErrorCounts;
+  errorRate: number;
+  amplification: number;
+  /** Intended-start (request) latency over the whole run. */
+  latencyMs: LatencyPercentilesMs;
+  attemptLatencyMs: LatencyPercentilesMs;
+  phases: PhaseSummary[];
+}
+
+/**
+ * The merged dense counts ride along on the window object under a symbol: invisible to JSON, they spare the
+ * summary from decoding every window's base64 again. Windows read back from a file lack it and get decoded.
+ */
+const DENSE = Symbol('clientWindowDense');
+interface DenseCarrier {
+  [DENSE]?: { intended: Float64Array; attempt: Float64Array };
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
+
+function errorCounts(c: ArrayLike<number>): ErrorCounts {
+  return { 'dns-empty': c[C_DNS_EMPTY], connect: c[C_CONNECT], timeout: c[C_TIMEOUT], throttled: c[C_THROTTLED] };
+}
+
+function errorRateOf(c: ArrayLike<number>): number {
+  return ratio(c[C_FAILED_REQUESTS], c[C_SUCCESSES] + c[C_FAILED_REQUESTS]);
+}
+
+function attemptErrors(c: ArrayLike<number>): number {
+  return c[C_DNS_EMPTY] + c[C_CONNECT] + c[C_TIMEOUT] + c[C_THROTTLED];
+}
+
+/** Merge one window's raw data from every worker (same index). */
+export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
+  if (raws.length === 0) throw new Error('mergeClientWindows: no raw windows');
+  const { index, fromS, toS } = raws[0];
+  const sum = new Float64Array(CLIENT_COUNTER_COUNT);
+  const intended = new Float64Array(LATENCY_BUCKETS);
+  const attempt = new Float64Array(LATENCY_BUCKETS);
+  for (const r of raws) {
+    if (r.index !== index || r.fromS !== fromS || r.toS !== toS) {
+      throw new Error(`mergeClientWindows: window ${r.index} [${r.fromS},${r.toS}) mixed with ${index} [${fromS},${toS})`);
+    }
+    if (r.counters.length !== CLIENT_COUNTER_COUNT) {
+      throw new Error(`mergeClientWindows: ${r.counters.length} counters, expected ${CLIENT_COUNTER_COUNT}`);
+    }
+    for (let k = 0; k < CLIENT_COUNTER_COUNT; k++) sum[k] += r.counters[k];
+    addSparse(intended, r.latencyIntended);
+    addSparse(attempt, r.latencyAttempt);
+  }
+  const hi = recordDense(newLatencyHistogram(), intended);
+  const ha = recordDense(newLatencyHistogram(), attempt);
+  const counters = {} as Record<ClientCounterName, number>;
+  CLIENT_COUNTERS.forEach((name, k) => (counters[name] = sum[k]));
+  const w: ClientWindow = {
+    index,
+    fromS,
+    toS,
+    counters,
+    errors: errorCounts(sum),
+    errorRate: errorRateOf(sum),
+    attemptErrorRate: ratio(attemptErrors(sum), sum[C_ATTEMPTS]),
+    amplification: ratio(sum[C_ATTEMPTS], sum[C_REQUESTS]),
+    goodputPerS: ratio(sum[C_SUCCESSES], toS - fromS),
+    latencyMs: { intended: percentilesMs(hi), attempt: percentilesMs(ha) },
+    hdr: { intended: encodeHistogram(hi), attempt: encodeHistogram(ha) },
+  };
+  Object.defineProperty(w, DENSE, { value: { intended, attempt }, enumerable: false });
+  return w;
+}
+
+/** Accumulates windows: counters by sum, histograms by merging (hdr-histogram-js add for decoded windows). */
+class WindowAccumulator {
+  readonly sum = new Float64Array(CLIENT_COUNTER_COUNT);
+  private readonly denseIntended = new Float64Array(LATENCY_BUCKETS);
+  private readonly denseAttempt = new Float64Array(LATENCY_BUCKETS);
+  private decodedIntended: HdrHistogram | null = null;
+  private decodedAttempt: HdrHistogram | null = null;
+  windows = 0;
+
+  add(w: ClientWindow): void {
+    this.windows++;
+    CLIENT_COUNTERS.forEach((name, k) => (this.sum[k] += w.counters[name]));
+    const dense = (w as DenseCarrier)[DENSE];
+    if (dense) {
+      for (let i = 0; i < LATENCY_BUCKETS; i++) {
+        this.denseIntended[i] += dense.intended[i];
+        this.denseAttempt[i] += dense.attempt[i];
+      }
+    } else {
+      (this.decodedIntended ??= newLatencyHistogram()).add(decodeHistogram(w.hdr.intended));
+      (this.decodedAttempt ??= newLatencyHistogram()).add(decodeHistogram(w.hdr.attempt));
+    }
+  }
+
+  histograms(): { intended: HdrHistogram; attempt: HdrHistogram } {
+    const intended = recordDense(newLatencyHistogram(), this.denseIntended);
+    const attempt = recordDense(newLatencyHistogram(), this.denseAttempt);
+    if (this.decodedIntended) intended.add(this.decodedIntended);
+    if (this.decodedAttempt) attempt.add(this.decodedAttempt);
+    return { intended, attempt };
+  }
+}
+
+/**
+ * The `clients` block of the run summary. A window belongs to the phase its start lies in; phase boundaries
+ * that are not window boundaries are thus rounded to the window that holds them.
+ */
+export function summarizeClients(
+  count: number,
+  windows: ClientWindow[],
+  phases: { name: string; fromS: number; toS: number }[],
+): ClientsSummary {
+  const all = new WindowAccumulator();
+  const per = phases.map(() => new WindowAccumulator());
+  for (const w of windows) {
+    all.add(w);
+    phases.forEach((p, k) => {
+      if (w.fromS >= p.fromS && w.fromS < p.toS) per[k].add(w);
+    });
+  }
+  const h = all.histograms();
+  const s = all.sum;
+  return {
+    count,
+    requests: s[C_REQUESTS],
+    attempts: s[C_ATTEMPTS],
+    successes: s[C_SUCCESSES],
+    errors: errorCounts(s),
+    errorRate: errorRateOf(s),
+    amplification: ratio(s[C_ATTEMPTS], s[C_REQUESTS]),
+    latencyMs: percentilesMs(h.intended),
+    attemptLatencyMs: percentilesMs(h.attempt),
+    phases: phases.map((p, k) => {
+      const a = per[k];
+      const ph = a.histograms();
+      return {
+        name: p.name,
+        fromS: p.fromS,
+        toS: p.toS,
+        windows: a.windows,
+        requests: a.sum[C_REQUESTS],
+        attempts: a.sum[C_ATTEMPTS],
+        successes: a.sum[C_SUCCESSES],
+        errors: errorCounts(a.sum),
+        errorRate: errorRateOf(a.sum),
+        amplification: ratio(a.sum[C_ATTEMPTS], a.sum[C_REQUESTS]),
+        latencyMs: percentilesMs(ph.intended),
+        attemptLatencyMs: percentilesMs(ph.attempt),
+      };
+    }),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Models: one client's resolver cache and one attempt's fate, shared by the population (ClientShard) and the
+ * single caller the EC2 model uses (DdbCaller), so both see the same DNS and the same load balancers.
+ *
+ * Resolver cache (per client, a stub resolver's cache; shared VPC resolvers and their own caches are left out):
+ *  - a fresh entry answers (positive: its answer; negative: `dns-empty`);
+ *  - an expired or missing entry asks the authority (the plan store as of the epoch start). A non-empty answer
+ *    is cached for ttlS. An empty one: if the client holds a positive entry expired less than serveStaleS ago,
+ *    that stale answer is used and kept (RFC 8767 serve-stale; the authority is asked again on the next
+ *    attempt); otherwise the empty answer is cached for negativeTtlS (RFC 2308) and the attempt is `dns-empty`.
+ *  - the lookup itself takes no simulated time (resolver latency is left out).
+ * Target choice: by the answer's weights, one uniform through an alias table (answers.ts). Service: see service.ts.
+ */
+import type { ClientsConfig } from '../../config/clients-schema.ts';
+import type { SharedStore } from '../../memory/layout.ts';
+import { ERR_CONNECT as ERR_CONNECT_, ERR_OK as ERR_OK_, ERR_THROTTLED as ERR_THROTTLED_, ERR_TIMEOUT as ERR_TIMEOUT_ } from '../../metrics/client-counters.ts';
+import { AnswerRing, SERIAL_EMPTY as SERIAL_EMPTY_ } from './answers.ts';
+import { U_EXP_MS as U_EXP_MS_, U_SERIAL as U_SERIAL_ } from './records.ts';
+import { ServiceModel } from './service.ts';
+
+// Imported constants copied into module locals: under a CommonJS transform (tsx's require() hook, the only
+// one worker threads get on Node 20) each imported binding is a getter call, measured 4x slower in the loop.
+const ERR_CONNECT = ERR_CONNECT_;
+const ERR_OK = ERR_OK_;
+const ERR_THROTTLED = ERR_THROTTLED_;
+const ERR_TIMEOUT = ERR_TIMEOUT_;
+const SERIAL_EMPTY = SERIAL_EMPTY_;
+const U_EXP_MS = U_EXP_MS_;
+const U_SERIAL = U_SERIAL_;
+
+export class ClientCore {
+  readonly ring: AnswerRing;
+  readonly svc: ServiceModel;
+  readonly ttlMs: number;
+  readonly negativeTtlMs: number;
+  readonly staleMs: number;
+  /** Latency of the last outcome(), seconds. */
+  latencyS = 0;
+  /** Cache misses and stale answers since the owner last took them. */
+  dnsQueries = 0;
+  staleAnswers = 0;
+
+  constructor(cfg: ClientsConfig, targetsMax: number, lbCount: number) {
+    this.ttlMs = cfg.ttlS * 1000;
+    this.negativeTtlMs = cfg.negativeTtlS * 1000;
+    this.staleMs = cfg.serveStaleS * 1000;
+    // An answer stays referenced until replaced + ttl + serve-stale; one second of slack covers the ms rounding.
+    this.ring = new AnswerRing(targetsMax, cfg.ttlS + cfg.serveStaleS + 1);
+    this.svc = new ServiceModel(lbCount, cfg.timeoutS, cfg.connectTimeoutS, cfg.throttleShare);
+  }
+
+  /**
+   * The answer client record `b` (index into the Uint32 view) uses at time tS: a ring serial, or SERIAL_EMPTY
+   * for `dns-empty`. Updates the record's cache entry.
+   */
+  lookup(u32: Uint32Array, i32: Int32Array, b: number, tS: number): number {
+    const serial = i32[b + U_SERIAL];
+    const tMs = tS * 1000;
+    const expMs = u32[b + U_EXP_MS];
+    if (tMs < expMs) return serial;
+    this.dnsQueries++;
+    const cur = this.ring.current;
+    if (cur >= 0) {
+      i32[b + U_SERIAL] = cur;
+      u32[b + U_EXP_MS] = Math.ceil(tMs + this.ttlMs);
+      return cur;
+    }
+    if (serial >= 0 && tMs < expMs + this.staleMs) {
+      this.staleAnswers++;
+      return serial;
+    }
+    i32[b + U_SERIAL] = SERIAL_EMPTY;
+    u32[b + U_EXP_MS] = Math.ceil(tMs + this.negativeTtlMs);
+    return SERIAL_EMPTY;
+  }
+
+  /** Targets in answer `serial` (1 means no draw is needed to pick). */
+  targets(serial: number): number {
+    return this.ring.counts[serial & this.ring.mask];
+  }
+
+  /** Target load balancer (global id) for uniform u in [0,1), by the answer's weights (alias table, O(1)). */
+  pick(serial: number, u: number): number {
+    const ring = this.ring;
+    const slot = serial & ring.mask;
+    const o = slot * ring.targetsMax;
+    const x = u * ring.counts[slot];
+    const k = x | 0;
+    return ring.lbs[o + (x - k < ring.aliasProb[o + k] ? k : ring.aliasIdx[o + k])];
+  }
+
+  /** Whether outcome() on `lb` needs u2 (the excess draw): only an overloaded, in-service load balancer. */
+  overloaded(lb: number): boolean {
+    return this.svc.pExcess[lb] > 0 && this.svc.up[lb] !== 0;
+  }
+
+  /**
+   * Fate of an attempt on load balancer `lb` from a uniform u2 in [0,1) (read only when overloaded(lb); pass 1
+   * otherwise) and an Exp(1) variate e3: an error code, and the time it took in latencyS.
+   */
+  outcome(lb: number, u2: number, e3: number): number {
+    const svc = this.svc;
+    if (svc.up[lb] === 0) {
+      this.latencyS = svc.connectTimeoutS;
+      return ERR_CONNECT;
+    }
+    if (u2 < svc.pExcess[lb]) {
+      if (u2 < svc.pThrottle[lb]) {
+        const l = e3 * svc.baseS;
+        this.latencyS = l < svc.timeoutS ? l : svc.timeoutS;
+        return ERR_THROTTLED;
+      }
+      this.latencyS = svc.timeoutS;
+      return ERR_TIMEOUT;
+    }
+    const sojournS = e3 * svc.meanS[lb];
+    if (sojournS >= svc.timeoutS) {
+      this.latencyS = svc.timeoutS;
+      return ERR_TIMEOUT;
+    }
+    this.latencyS = sojournS;
+    return ERR_OK;
+  }
+
+  /** Start of an epoch (or a call, for DdbCaller): current answer and load-balancer state. */
+  refreshAnswer(store: SharedStore, endpoint: number, tS: number): void {
+    this.ring.refresh(store, endpoint, tS);
+  }
+}

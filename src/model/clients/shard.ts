@@ -1,0 +1,449 @@
+/**
+ * Models: a worker's share of the resolver-client population: clients [from, to) of the global population,
+ * each an open-model request source (arrivals.ts) that serves its requests one at a time, resolves the endpoint
+ * through its own cache (core.ts), calls a load balancer (service.ts) and retries (retry.ts).
+ * Leaves out: connection pools and keep-alive, per-client differences in rate or configuration, clients that
+ * give up on a request before their attempts are spent (no request deadline), and anything that depends on
+ * other clients within an epoch (the only coupling is the previous epoch's offered load per load balancer).
+ *
+ * Hot path (performance.md): state is one 48-byte record per client (records.ts); an epoch visits clients in
+ * memory order and processes ALL of a client's events in [t0, t1) before moving on (clients are independent
+ * within an epoch, so this dense scan replaces a timing wheel and its cache misses). No allocation, no Atomics
+ * and no hdr-histogram-js per event: counters are locals flushed per epoch, latencies go into HDR-indexed
+ * Uint32 counts (metrics/loglinear.ts, inlined here).
+ *
+ * Determinism: every draw comes from the client's own mulberry32 stream, seeded from its GLOBAL index; the only
+ * shared inputs are the store and lbOfferedPerS, constant during an epoch; every aggregate is an integer count.
+ * So merged results are byte-identical for any split of the population into shards.
+ *
+ * One client's timeline: a request arriving at arrS starts at max(arrS, end of the previous request) (its wait
+ * counts in its latency: coordinated omission corrected); each attempt looks up the cache at its start, takes
+ * latencyS, and on failure is retried after the backoff while attempts and budget allow.
+ */
+import type { ClientsConfig } from '../../config/clients-schema.ts';
+import type { SharedStore } from '../../memory/layout.ts';
+import {
+  C_ATTEMPTS,
+  C_BUDGET_DENIED,
+  C_CONNECT,
+  C_DELAYED_STARTS,
+  C_DNS_EMPTY,
+  C_DNS_QUERIES,
+  C_FAILED_REQUESTS,
+  C_REQUESTS,
+  C_RETRIES,
+  C_STALE_ANSWERS,
+  C_SUCCESSES,
+  C_THROTTLED,
+  C_TIMEOUT,
+  CLIENT_COUNTER_COUNT,
+  type ClientWindowRaw,
+  ERR_CONNECT as ERR_CONNECT_,
+  ERR_THROTTLED as ERR_THROTTLED_,
+  ERR_TIMEOUT as ERR_TIMEOUT_,
+} from '../../metrics/client-counters.ts';
+import { LATENCY_BUCKETS, LATENCY_MAX_US as LATENCY_MAX_US_, takeSparse } from '../../metrics/loglinear.ts';
+import { MULBERRY_INCREMENT as MULBERRY_INCREMENT_, seedFor, Stream } from '../prng.ts';
+import { SERIAL_NONE as SERIAL_NONE_, SERIAL_WARM as SERIAL_WARM_ } from './answers.ts';
+import { Arrivals } from './arrivals.ts';
+import { ClientCore } from './core.ts';
+import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
+import {
+  ClientRecords,
+  F64_PER_RECORD as F64_PER_RECORD_,
+  F_ARR as F_ARR_,
+  F_EV as F_EV_,
+  
+  F_REQ as F_REQ_,
+  MAX_EXPIRY_MS,
+  U32_PER_RECORD as U32_PER_RECORD_,
+  U_ATTEMPT as U_ATTEMPT_,
+  U_EXP_MS as U_EXP_MS_,
+  U_RNG as U_RNG_,
+  U_SERIAL as U_SERIAL_,
+  U_SLEEP as U_SLEEP_,
+  U_TOKENS as U_TOKENS_,
+} from './records.ts';
+import { JITTER_DECORRELATED, RetryPolicy } from './retry.ts';
+
+// Imported constants copied into module locals: under a CommonJS transform (tsx's require() hook, the only
+// one worker threads get on Node 20) each imported binding is a getter call, measured 4x slower in the loop.
+const ERR_CONNECT = ERR_CONNECT_;
+const ERR_THROTTLED = ERR_THROTTLED_;
+const ERR_TIMEOUT = ERR_TIMEOUT_;
+const LATENCY_MAX_US = LATENCY_MAX_US_;
+const MULBERRY_INCREMENT = MULBERRY_INCREMENT_;
+const SERIAL_NONE = SERIAL_NONE_;
+const SERIAL_WARM = SERIAL_WARM_;
+const ZIG_K = ZIG_K_;
+const ZIG_W = ZIG_W_;
+const F64_PER_RECORD = F64_PER_RECORD_;
+const F_ARR = F_ARR_;
+const F_EV = F_EV_;
+const F_REQ = F_REQ_;
+const U32_PER_RECORD = U32_PER_RECORD_;
+const U_ATTEMPT = U_ATTEMPT_;
+const U_EXP_MS = U_EXP_MS_;
+const U_RNG = U_RNG_;
+const U_SERIAL = U_SERIAL_;
+const U_SLEEP = U_SLEEP_;
+const U_TOKENS = U_TOKENS_;
+
+export type { ClientWindowRaw, SparseCounts } from '../../metrics/client-counters.ts';
+export { estimateClientBytes, checkClientMemory } from './records.ts';
+
+export interface ClientEnv {
+  store: SharedStore;
+  /** Endpoint index the clients resolve. */
+  endpoint: number;
+  /** Base latency of that endpoint's load balancers. */
+  baseLatencyUs: number;
+  /** This epoch's attempts per global load-balancer id are added here (the engine zeroes it before each epoch). */
+  attemptsByLb: Float64Array;
+}
+
+const INV_2_32 = 1 / 4294967296;
+/** Clients per scan() call (see there); small against an epoch, large against the per-call flush. */
+const SCAN_CHUNK = 8192;
+
+/** Clients [from, to) of worker `worker` out of `workers`: contiguous, sizes differ by at most one. */
+export function shardRange(count: number, workers: number, worker: number): [number, number] {
+  const q = Math.floor(count / workers);
+  const r = count % workers;
+  const from = worker * q + Math.min(worker, r);
+  return [from, from + q + (worker < r ? 1 : 0)];
+}
+
+export class ClientShard {
+  readonly fromClient: number;
+  readonly toClient: number;
+  readonly records: ClientRecords;
+  /** Built on the first epoch: it needs the store's dimensions. */
+  core: ClientCore | null = null;
+  readonly retry: RetryPolicy;
+  readonly arrivals: Arrivals;
+  /** Current window: integer counts in CLIENT_COUNTERS order, and the two latency count arrays. */
+  readonly counters = new Float64Array(CLIENT_COUNTER_COUNT);
+  readonly latencyIntended = new Uint32Array(LATENCY_BUCKETS);
+  readonly latencyAttempt = new Uint32Array(LATENCY_BUCKETS);
+  private readonly zig = new ZigguratExp();
+  private readonly cfg: ClientsConfig;
+  private lastT1S = 0;
+  private warmResolved = false;
+
+  constructor(cfg: ClientsConfig, seed: number, fromClient: number, toClient: number) {
+    if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
+    this.cfg = cfg;
+    this.fromClient = fromClient;
+    this.toClient = toClient;
+    this.retry = new RetryPolicy(cfg.retry);
+    this.arrivals = new Arrivals(cfg.ratePerS, cfg.profile);
+    const n = toClient - fromClient;
+    const rec = (this.records = new ClientRecords(n));
+    const { f64, u32, f32 } = rec;
+    const burst = this.retry.budgetBurst;
+    const zig = this.zig;
+    const warm = cfg.warmStart;
+    const gapS = this.arrivals.meanGapS;
+    for (let i = 0; i < n; i++) {
+      // First arrival: one Exp(1) draw from the client's own stream, measured from time 0.
+      zig.state = seedFor(seed, Stream.client, fromClient + i);
+      const arrS = this.arrivals.next(0, zig.next());
+      let s = zig.state;
+      // Warm start: the entry's remaining life is uniform over (-meanGap, ttl); below 0 the client is in the
+      // gap between its entry's expiry and its next request (expired, no entry). This is the renewal cycle's
+      // stationary state up to the gap's shape (uniform here, exponential in the process).
+      let serial = SERIAL_NONE;
+      let expMs = 0;
+      if (warm) {
+        s = (s + MULBERRY_INCREMENT) | 0;
+        let t = s;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        const leftS = -gapS + (((t ^ (t >>> 14)) >>> 0) * INV_2_32) * (cfg.ttlS + gapS);
+        if (leftS > 0) {
+          serial = SERIAL_WARM;
+          expMs = Math.ceil(leftS * 1000);
+        }
+      }
+      const fb = i * F64_PER_RECORD;
+      const ub = i * U32_PER_RECORD;
+      f64[fb + F_EV] = arrS;
+      f64[fb + F_ARR] = arrS;
+      f64[fb + F_REQ] = 0;
+      u32[ub + U_RNG] = s >>> 0;
+      u32[ub + U_SERIAL] = serial >>> 0;
+      u32[ub + U_EXP_MS] = expMs;
+      f32[ub + U_TOKENS] = burst;
+      f32[ub + U_SLEEP] = cfg.retry.baseS;
+      u32[ub + U_ATTEMPT] = 0;
+    }
+  }
+
+  private ensureCore(store: SharedStore): ClientCore {
+    const c = this.core;
+    if (c && c.ring.targetsMax === store.layout.targetsMax && c.svc.lbCount === store.layout.lbCount) return c;
+    return (this.core = new ClientCore(this.cfg, store.layout.targetsMax, store.layout.lbCount));
+  }
+
+  /**
+   * Warm-start entries name "the first answer": now that it is known, point them at it, or drop them when the
+   * endpoint is empty at the start (there is no earlier answer to have cached).
+   */
+  private resolveWarm(current: number): void {
+    const { i32, u32 } = this.records;
+    for (let i = 0; i < this.records.count; i++) {
+      const ub = i * U32_PER_RECORD;
+      if (i32[ub + U_SERIAL] === SERIAL_WARM) {
+        if (current >= 0) i32[ub + U_SERIAL] = current;
+        else {
+          i32[ub + U_SERIAL] = SERIAL_NONE;
+          u32[ub + U_EXP_MS] = 0;
+        }
+      }
+    }
+    this.warmResolved = true;
+  }
+
+  /**
+   * Simulate every event of clients [from, to) with time in [t0S, t1S). The store is read-only during this
+   * call. Returns the attempts made.
+   */
+  runEpoch(t0S: number, t1S: number, env: ClientEnv): number {
+    if (t1S <= t0S) return 0;
+    if ((t1S + Math.max(this.cfg.ttlS, this.cfg.negativeTtlS)) * 1000 >= MAX_EXPIRY_MS) {
+      throw new Error(`clients: simulated time ${t1S} s is past what the millisecond cache expiry holds (49 days)`);
+    }
+    const core = this.ensureCore(env.store);
+    core.refreshAnswer(env.store, env.endpoint, t0S);
+    if (!this.warmResolved) this.resolveWarm(core.ring.current);
+    core.svc.refreshAll(env.store, env.baseLatencyUs);
+    this.lastT1S = t1S;
+    const n = this.records.count;
+    let attempts = 0;
+    for (let from = 0; from < n; from += SCAN_CHUNK) attempts += this.scan(core, env.attemptsByLb, from, Math.min(n, from + SCAN_CHUNK), t1S);
+    return attempts;
+  }
+
+  /**
+   * The epoch loop over clients [from, to), then the flush of its tallies into the window.
+   *
+   * Called per chunk of SCAN_CHUNK clients rather than once per epoch: as one long loop, V8 compiled it by
+   * on-stack replacement during the first epoch, before the code after the loop had ever run, and that cached
+   * OSR code deoptimised at the flush on every later epoch ("insufficient type feedback"), leaving the loop in
+   * baseline code for part of each epoch (measured 8 vs 13M attempts/s). Called many times, it is optimised
+   * whole, with feedback for every access. Visiting order and results are unchanged.
+   */
+  private scan(core: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
+    const { f64, u32, i32, f32 } = this.records;
+    const arrivals = this.arrivals;
+    const shaped = arrivals.shaped;
+    const meanGapS = arrivals.meanGapS;
+    const retry = this.retry;
+    const maxAttempts = retry.maxAttempts;
+    const budgeted = retry.budgeted;
+    const budgetRatio = retry.budgetRatio;
+    const budgetBurst = retry.budgetBurst;
+    const baseS = retry.baseS;
+    const decorrelated = retry.jitter === JITTER_DECORRELATED;
+    const latI = this.latencyIntended;
+    const latA = this.latencyAttempt;
+    const zig = this.zig;
+
+    let requests = 0;
+    let attempts = 0;
+    let successes = 0;
+    let dnsEmpty = 0;
+    let connect = 0;
+    let timeout = 0;
+    let throttled = 0;
+    let retries = 0;
+    let failed = 0;
+    let delayed = 0;
+    let denied = 0;
+
+    for (let i = from; i < to; i++) {
+      const fb = i * F64_PER_RECORD;
+      let evS = f64[fb + F_EV];
+      if (evS >= t1S) continue;
+      const ub = i * U32_PER_RECORD;
+      let rng = u32[ub + U_RNG] | 0;
+      let attempt = u32[ub + U_ATTEMPT];
+      let arrS = f64[fb + F_ARR];
+      let reqS = f64[fb + F_REQ];
+      // Budget tokens and the previous sleep live in the record only when the configuration uses them.
+      let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
+      let sleepS = decorrelated ? f32[ub + U_SLEEP] : baseS;
+      do {
+        if (attempt === 0) {
+          // A new request: its intended start is its arrival; draw the arrival after it.
+          reqS = arrS;
+          requests++;
+          if (evS > arrS) delayed++;
+          rng = (rng + MULBERRY_INCREMENT) | 0;
+          let t = rng;
+          t = Math.imul(t ^ (t >>> 15), t | 1);
+          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+          t ^= t >>> 14;
+          // Exp(1) by ziggurat (exp-ziggurat.ts), fast path inlined.
+          const zx = t >>> 8;
+          const zi = t & 255;
+          let e: number;
+          if (zx < ZIG_K[zi]) e = zx * ZIG_W[zi];
+          else {
+            zig.state = rng;
+            e = zig.slow(zi, zx);
+            rng = zig.state;
+          }
+          arrS = shaped ? arrivals.next(arrS, e) : arrS + e * meanGapS;
+          if (budgeted) {
+            const tk = tokens + budgetRatio;
+            tokens = Math.fround(tk < budgetBurst ? tk : budgetBurst);
+          }
+          if (decorrelated) sleepS = baseS;
+        }
+        attempt++;
+        attempts++;
+        const serial = core.lookup(u32, i32, ub, evS);
+        let doneS: number;
+        if (serial < 0) {
+          // dns-empty: no address, no network time.
+          dnsEmpty++;
+          doneS = evS;
+        } else {
+          // Draws: the target (only if the answer has several), the excess share (only on an overloaded load
+          // balancer: a rule all shards apply alike, so determinism holds), the service time.
+          let lb: number;
+          let t: number;
+          if (core.targets(serial) > 1) {
+            rng = (rng + MULBERRY_INCREMENT) | 0;
+            t = rng;
+            t = Math.imul(t ^ (t >>> 15), t | 1);
+            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+            lb = core.pick(serial, ((t ^ (t >>> 14)) >>> 0) * INV_2_32);
+          } else {
+            lb = core.pick(serial, 0);
+          }
+          byLb[lb]++;
+          let u2 = 1;
+          if (core.overloaded(lb)) {
+            rng = (rng + MULBERRY_INCREMENT) | 0;
+            t = rng;
+            t = Math.imul(t ^ (t >>> 15), t | 1);
+            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+            u2 = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
+          }
+          rng = (rng + MULBERRY_INCREMENT) | 0;
+          t = rng;
+          t = Math.imul(t ^ (t >>> 15), t | 1);
+          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+          t ^= t >>> 14;
+          const zx = t >>> 8;
+          const zi = t & 255;
+          let e3: number;
+          if (zx < ZIG_K[zi]) e3 = zx * ZIG_W[zi];
+          else {
+            zig.state = rng;
+            e3 = zig.slow(zi, zx);
+            rng = zig.state;
+          }
+          const err = core.outcome(lb, u2, e3);
+          const latS = core.latencyS;
+          doneS = evS + latS;
+          // Per-attempt latency, HDR index inlined (metrics/loglinear.ts latencyIndexUs).
+          const v = latS * 1e6;
+          const lu = (v < LATENCY_MAX_US ? v : LATENCY_MAX_US) >>> 0;
+          const lbk = 21 - Math.clz32(lu | 2047);
+          latA[(lbk << 10) + (lu >>> lbk)]++;
+          if (err === 0) {
+            successes++;
+            const w = (doneS - reqS) * 1e6;
+            const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
+            const wb = 21 - Math.clz32(wu | 2047);
+            latI[(wb << 10) + (wu >>> wb)]++;
+            attempt = 0;
+            evS = doneS > arrS ? doneS : arrS;
+            continue;
+          }
+          if (err === ERR_TIMEOUT) timeout++;
+          else if (err === ERR_CONNECT) connect++;
+          else if (err === ERR_THROTTLED) throttled++;
+        }
+        // A failed attempt: retry if allowed, else the request fails.
+        if (attempt < maxAttempts) {
+          if (budgeted && tokens < 1) {
+            denied++;
+          } else {
+            if (budgeted) tokens = Math.fround(tokens - 1);
+            retries++;
+            rng = (rng + MULBERRY_INCREMENT) | 0;
+            let t = rng;
+            t = Math.imul(t ^ (t >>> 15), t | 1);
+            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+            const u = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
+            const d = retry.delayS(attempt, u, sleepS);
+            if (decorrelated) sleepS = Math.fround(d);
+            evS = doneS + d;
+            continue;
+          }
+        }
+        failed++;
+        const w = (doneS - reqS) * 1e6;
+        const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
+        const wb = 21 - Math.clz32(wu | 2047);
+        latI[(wb << 10) + (wu >>> wb)]++;
+        attempt = 0;
+        evS = doneS > arrS ? doneS : arrS;
+      } while (evS < t1S);
+      f64[fb + F_EV] = evS;
+      f64[fb + F_ARR] = arrS;
+      f64[fb + F_REQ] = reqS;
+      u32[ub + U_RNG] = rng >>> 0;
+      u32[ub + U_ATTEMPT] = attempt;
+      if (budgeted) f32[ub + U_TOKENS] = tokens;
+      if (decorrelated) f32[ub + U_SLEEP] = sleepS;
+    }
+
+    const c = this.counters;
+    c[C_REQUESTS] += requests;
+    c[C_ATTEMPTS] += attempts;
+    c[C_SUCCESSES] += successes;
+    c[C_DNS_EMPTY] += dnsEmpty;
+    c[C_CONNECT] += connect;
+    c[C_TIMEOUT] += timeout;
+    c[C_THROTTLED] += throttled;
+    c[C_RETRIES] += retries;
+    c[C_FAILED_REQUESTS] += failed;
+    c[C_DELAYED_STARTS] += delayed;
+    c[C_BUDGET_DENIED] += denied;
+    c[C_DNS_QUERIES] += core.dnsQueries;
+    c[C_STALE_ANSWERS] += core.staleAnswers;
+    core.dnsQueries = 0;
+    core.staleAnswers = 0;
+    return attempts;
+  }
+
+  /** Close the metrics window [fromS, toS) (called after the epoch that ends it): its raw data, then reset. */
+  closeWindow(index: number, fromS: number, toS: number): ClientWindowRaw {
+    const counters = Float64Array.from(this.counters);
+    this.counters.fill(0);
+    return {
+      index,
+      fromS,
+      toS,
+      counters,
+      latencyIntended: takeSparse(this.latencyIntended),
+      latencyAttempt: takeSparse(this.latencyAttempt),
+    };
+  }
+
+  /** End of the last epoch run (for checks). */
+  get simulatedToS(): number {
+    return this.lastT1S;
+  }
+
+  /** Bytes of state this shard holds. */
+  bytes(): number {
+    return this.records.bytes + 2 * LATENCY_BUCKETS * 4 + (this.core ? this.core.ring.bytes() : 0);
+  }
+}

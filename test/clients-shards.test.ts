@@ -1,0 +1,150 @@
+// Determinism across shard splits, the memory refusal, the single caller the EC2 model uses, and the
+// exponential sampler underneath arrivals and service times.
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { test } from 'node:test';
+import { clientsSchema } from '../src/config/clients-schema.ts';
+import { DdbCaller } from '../src/model/clients/ddb-caller.ts';
+import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
+import { publishFullPlan, runClientsHarness, singleEndpointStore } from '../src/model/clients/harness.ts';
+import { checkClientMemory, estimateClientBytes, RECORD_BYTES } from '../src/model/clients/records.ts';
+import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
+
+test('results are byte-identical whether the population runs as 1, 2, 3 or 7 shards', () => {
+  // Everything at once: an outage with serve-stale, a load balancer failure, retries with decorrelated jitter
+  // and a budget, a rate profile, and load fed back into the service model (overload after the repair).
+  const cfg = clientsSchema.parse({
+    count: 6001,
+    ratePerS: 2,
+    profile: [
+      { atS: 20, factor: 3 },
+      { atS: 40, factor: 0 },
+      { atS: 45, factor: 1.5 },
+    ],
+    ttlS: 5,
+    negativeTtlS: 3,
+    serveStaleS: 4,
+    retry: { policy: 'exponential', jitter: 'decorrelated', baseS: 0.05, capS: 2, maxAttempts: 4, budget: { ratio: 0.5, burst: 2 } },
+  });
+  const run = (shards: number) =>
+    runClientsHarness({
+      clients: cfg,
+      shards,
+      durationS: 70,
+      windowS: 5,
+      loadBalancers: 6,
+      capacityPerS: 2500,
+      events: [
+        { atS: 15, do: 'lb-down', lb: 2 },
+        { atS: 25, do: 'empty' },
+        { atS: 50, do: 'restore' },
+        { atS: 55, do: 'lb-up', lb: 2 },
+      ],
+      phases: [
+        { name: 'before', fromS: 0, toS: 25 },
+        { name: 'outage', fromS: 25, toS: 50 },
+        { name: 'after', fromS: 50, toS: 70 },
+      ],
+    });
+  const one = run(1);
+  const s = one.summary;
+  // The scenario exercises every path.
+  for (const k of ['dns-empty', 'connect', 'timeout', 'throttled'] as const) assert.ok(s.errors[k] > 0, `no ${k} errors`);
+  const sum = (k: keyof (typeof one.windows)[number]['counters']) => one.windows.reduce((a, w) => a + w.counters[k], 0);
+  assert.ok(sum('staleAnswers') > 0 && sum('budgetDenied') > 0 && sum('delayedStarts') > 0 && sum('retries') > 0);
+  const ref = JSON.stringify(one);
+  for (const shards of [2, 3, 7]) assert.equal(JSON.stringify(run(shards)), ref, `${shards} shards differ from 1`);
+});
+
+test('shardRange covers the population exactly, contiguous, sizes within one', () => {
+  for (const [count, workers] of [[10, 3], [1_000_000, 16], [5, 8]]) {
+    let next = 0;
+    for (let w = 0; w < workers; w++) {
+      const [from, to] = shardRange(count, workers, w);
+      assert.equal(from, next);
+      assert.ok(to - from <= Math.ceil(count / workers) && to - from >= Math.floor(count / workers));
+      next = to;
+    }
+    assert.equal(next, count);
+  }
+});
+
+test('state is 48 bytes per client; an oversized population is refused with the estimate, before allocation', () => {
+  assert.equal(RECORD_BYTES, 48);
+  const shard = new ClientShard(clientsSchema.parse({}), 1, 0, 100_000);
+  assert.equal(shard.records.bytes, 100_000 * 48);
+  assert.ok(estimateClientBytes(100_000) >= shard.bytes());
+  const tooMany = Math.ceil(os.totalmem() / RECORD_BYTES) + 1;
+  assert.throws(() => checkClientMemory(tooMany, os.totalmem()), (e: Error) => /clients: \d+ clients need ~[\d.]+ GiB/.test(e.message));
+  assert.throws(() => checkClientMemory(50_000_000, 2 ** 31), /GiB/);
+  assert.equal(checkClientMemory(1_000_000, os.totalmem()), estimateClientBytes(1_000_000));
+});
+
+test('DdbCaller: same cache and service model as the population, deterministic per stream', () => {
+  const cfg = clientsSchema.parse({ ttlS: 5, negativeTtlS: 2 });
+  const store = singleEndpointStore(4, 1000);
+  publishFullPlan(store, 1, 0);
+  const env = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(4) };
+  const a = new DdbCaller(cfg, 7, 3);
+  const b = new DdbCaller(cfg, 7, 3);
+  const c = new DdbCaller(cfg, 7, 4);
+  const seqA: number[] = [];
+  const seqC: number[] = [];
+  for (let t = 0; t < 10; t += 0.5) {
+    const ra = a.call(t, env);
+    assert.ok(ra.ok && ra.error === 0 && ra.latencyS > 0 && ra.lb >= 0 && ra.lb < 4);
+    seqA.push(ra.latencyS);
+    assert.equal(b.call(t, env).latencyS, ra.latencyS);
+    seqC.push(c.call(t, env).latencyS);
+  }
+  assert.notDeepEqual(seqA, seqC);
+  assert.equal(env.attemptsByLb.reduce((x, y) => x + y, 0), 60);
+  // Entries last ttlS = 5 s: fetched at 0, 5, 10 (an entry is stale AT its expiry). The endpoint empties after
+  // the refresh at 10: answers keep coming until 15, then dns-empty, negative-cached for 2 s.
+  assert.equal(a.call(10, env).error, 0);
+  store.deletePlan(1);
+  const errs: number[] = [];
+  for (let t = 10.25; t < 20; t += 0.25) errs.push(a.call(t, env).error);
+  assert.equal(errs.indexOf(1), (15 - 10.25) / 0.25);
+  assert.ok(errs.slice(errs.indexOf(1)).every((e) => e === 1));
+  // Repaired at 20; the negative entry written at 19 holds until 21.
+  publishFullPlan(store, 2, 20);
+  assert.equal(a.call(20, env).error, 1);
+  assert.equal(a.call(20.9, env).error, 1);
+  assert.equal(a.call(21, env).error, 0);
+  // Load balancers out of service: connect errors after the connect timeout.
+  store.lbInService.fill(0);
+  const r = a.call(30, env);
+  assert.equal(r.error, 2);
+  assert.equal(r.latencyS, 1);
+  // Overloaded: throttled and timeouts appear.
+  store.lbInService.fill(1);
+  store.lbOfferedPerS.fill(10_000);
+  const seen = new Set<number>();
+  for (let t = 31; t < 40; t += 0.01) seen.add(a.call(t, env).error);
+  assert.ok(seen.has(3) && seen.has(4) && seen.has(0));
+  assert.ok(a.retryDelayS(2) >= 0 && a.retryDelayS(2) <= 0.1);
+});
+
+test('ziggurat Exp(1): mean, variance and tail', () => {
+  const z = new ZigguratExp();
+  z.state = 12345;
+  const n = 2_000_000;
+  let s = 0;
+  let s2 = 0;
+  let over3 = 0;
+  let over8 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = z.next();
+    s += x;
+    s2 += x * x;
+    if (x > 3) over3++;
+    if (x > 8) over8++;
+  }
+  const mean = s / n;
+  assert.ok(Math.abs(mean - 1) < 0.003, `mean ${mean}`);
+  assert.ok(Math.abs(s2 / n - mean * mean - 1) < 0.01, `variance ${s2 / n - mean * mean}`);
+  assert.ok(Math.abs(over3 / n - Math.exp(-3)) < 0.001, `P(X>3) ${over3 / n}`);
+  // The tail beyond the base strip (7.7) is reached: P(X>8) = 3.4e-4.
+  assert.ok(Math.abs(over8 / n - Math.exp(-8)) < 0.0001, `P(X>8) ${over8 / n}`);
+});
