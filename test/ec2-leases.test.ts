@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Ec2Action, type Ec2ConfigInput, ec2ActionSchema, ec2Schema } from '../src/config/ec2-schema.ts';
-import { runEc2 } from '../src/model/ec2/harness.ts';
+import { runEc2 } from './support/ec2-harness.ts';
 
 const OUT_FROM_S = 600;
 const H = 3600;

@@ -1,5 +1,5 @@
 /**
- * The shipped EC2 scenarios, run with the EC2 model alone (src/model/ec2/standalone.ts: the outage comes from the
+ * The shipped EC2 scenarios, run with the EC2 model alone (test/support/ec2-standalone.ts: the outage comes from the
  * scenario's Enactor stall and dns-repair instead of the simulated race).
  *
  * aws-2025-10-20 at scale 0.1 (100,000 droplets; every per-host and per-NLB figure unchanged): each transition AWS
@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { runEc2 } from '../src/model/ec2/harness.ts';
-import { loadEc2Scenario, scaleActions, scaleEc2 } from '../src/model/ec2/standalone.ts';
+import { runEc2 } from './support/ec2-harness.ts';
+import { loadEc2Scenario, scaleActions, scaleEc2 } from './support/ec2-standalone.ts';
 import { buildTimeline } from '../src/model/ec2/timeline.ts';
 
 function runScenario(path: string, scale = 1, dropKinds: string[] = []) {

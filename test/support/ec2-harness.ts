@@ -9,9 +9,9 @@
  * at `outage.toS` (the operators' repair). Leaves out: the DynamoDB service model (load, throttling, latency) that
  * the real DdbCaller of src/model/clients adds; EC2's calls succeed whenever the name resolves.
  */
-import type { Ec2Action, Ec2Config } from '../../config/ec2-schema.ts';
-import { type Answer, newAnswer, SharedStore } from '../../memory/layout.ts';
-import { type DdbCallerLike, type Ec2Summary, type Ec2Window, Ec2Model } from './model.ts';
+import type { Ec2Action, Ec2Config } from '../../src/config/ec2-schema.ts';
+import { type Answer, newAnswer, SharedStore } from '../../src/memory/layout.ts';
+import { type DdbCallerLike, type Ec2Summary, type Ec2Window, Ec2Model } from '../../src/model/ec2/model.ts';
 
 /** A one-endpoint store with a healthy plan in slot 0. */
 export function makeDdbStore(): SharedStore {

@@ -1,7 +1,7 @@
 /**
  * The EC2 model alone on a scenario file, for calibration and for its own benchmark:
  *
- *   node --import tsx src/model/ec2/standalone.ts scenarios/aws-2025-10-20.yaml [--scale 0.1] [--epoch 1]
+ *   node --import tsx test/support/ec2-standalone.ts scenarios/aws-2025-10-20.yaml [--scale 0.1] [--epoch 1]
  *        [--window 60] [--json] [--print-every 10]
  *
  * Models: the DynamoDB outage as the EC2 hosts see it, derived from the scenario's DNS section instead of the DNS
@@ -13,9 +13,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { type Ec2Action, type Ec2Config, ec2ActionSchema, ec2Schema, EC2_ACTION_KINDS } from '../../config/ec2-schema.ts';
-import { runEc2 } from './harness.ts';
-import { buildTimeline, clockAt } from './timeline.ts';
+import { type Ec2Action, type Ec2Config, ec2ActionSchema, ec2Schema, EC2_ACTION_KINDS } from '../../src/config/ec2-schema.ts';
+import { runEc2 } from './ec2-harness.ts';
+import { buildTimeline, clockAt } from '../../src/model/ec2/timeline.ts';
 
 export function scaleEc2(cfg: Ec2Config, f: number): Ec2Config {
   if (f === 1) return cfg;
