@@ -1,6 +1,7 @@
 /** The readable output of `run`: the event timeline that matters and a summary. */
 import type { RunResult } from '../engine/result.ts';
 import type { SimEvent } from '../model/dns/events.ts';
+import { replayCommand } from '../report/replay.ts';
 
 /** Routine events (every plan, every apply) are counted, not listed. */
 const NOTABLE = new Set<SimEvent['kind']>([
@@ -20,9 +21,12 @@ export function clock(s: number): string {
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${sec.toFixed(3).padStart(6, '0')}`;
 }
 
-export function timelineLines(r: RunResult, limit = 60): string[] {
-  const names = r.scenario.dns.endpoints.map((e) => e.name);
-  const lines: string[] = [];
+/**
+ * The events worth reading, in order: every notable kind, the check that preceded a stall, the first refused
+ * update of a stuck endpoint every 10 minutes, and Enactor writes that moved an endpoint back.
+ */
+export function notableEvents(r: RunResult, limit = Infinity): { events: SimEvent[]; suppressed: number } {
+  const picked: SimEvent[] = [];
   let lastStuckReport = -Infinity;
   let suppressed = 0;
   const events = r.events;
@@ -40,14 +44,23 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
       if (m && Number(m[2]) < Number(m[1])) show = true;
     }
     if (!show) continue;
-    if (lines.length >= limit) {
+    if (picked.length >= limit) {
       suppressed++;
       continue;
     }
+    picked.push(ev);
+  }
+  return { events: picked, suppressed };
+}
+
+export function timelineLines(r: RunResult, limit = 60): string[] {
+  const names = r.scenario.dns.endpoints.map((e) => e.name);
+  const { events, suppressed } = notableEvents(r, limit);
+  const lines = events.map((ev) => {
     const where = ev.endpoint >= 0 ? ` [${names[ev.endpoint]}]` : '';
     const tag = ev.kind === 'violation' ? `VIOLATION ${ev.invariant}` : ev.kind;
-    lines.push(`  ${clock(ev.atS)}  ${ev.actor.padEnd(10)} ${tag}${where}: ${ev.detail}`);
-  }
+    return `  ${clock(ev.atS)}  ${ev.actor.padEnd(10)} ${tag}${where}: ${ev.detail}`;
+  });
   if (suppressed > 0) lines.push(`  ... ${suppressed} more notable events (see --out / --json)`);
   return lines;
 }
@@ -73,6 +86,7 @@ export function summaryLines(r: RunResult): string[] {
     for (const c of first.chain) out.push(`    <- ${c}`);
   }
   out.push(`digest ${r.digest}`);
-  out.push(`replay: cascadesim run ${r.scenario.name} --seed ${r.seed}`);
+  const replay = replayCommand(r);
+  out.push(replay ? `replay: ${replay}` : `replay: run the scenario as run (in the result file and its HTML report) with --seed ${r.seed}`);
   return out;
 }
