@@ -220,7 +220,7 @@ async function macroOnce(kind: 'fast' | 'naive', workers: number, clients: numbe
   const ctlI = new Int32Array(ctl);
   const pending = Array.from({ length: workers }, (_, w) => {
     const [from, to] = shardRange(clients, workers, w);
-    const task: MacroTask = { kind, sab: store.sab, dims: store.dims, ctl, workers, cfg, seed: 1, from, to, epochs, epochS: 1, windowS: 10, baseLatencyUs: BASE_LATENCY_US, offeredPerS };
+    const task: MacroTask = { kind, sab: store.sab, dims: store.dims, ctl, workers, cfg, seed: 1, from, to, epochs, epochS: Number(process.env.BENCH_EPOCH_S ?? 1), windowS: 10, baseLatencyUs: BASE_LATENCY_US, offeredPerS };
     // Through a JS bootstrap: see macro-boot.mjs for why.
     const entry = new URL('./macro-worker.ts', import.meta.url).href;
     const worker = new Worker(new URL('./macro-boot.mjs', import.meta.url), { workerData: { ...task, entry } });
