@@ -31,7 +31,7 @@ describe('aws-2025-10-20', () => {
     assert.ok(j.ec2.leasesLostMax > 500_000);
     assert.ok(j.ec2.leaseCollapseFromS !== null, 'no congestive collapse');
     const byEvent = new Map(j.timeline.map((t) => [t.event, t]));
-    for (const ev of ['dynamodb-errors-end', 'leases-recovered', 'propagation-normal', 'nlb-errors-begin', 'nlb-errors-end']) {
+    for (const ev of ['dynamodb-errors-end', 'leases-recovered', 'propagation-degraded', 'propagation-normal', 'nlb-errors-begin', 'nlb-errors-end']) {
       const t = byEvent.get(ev);
       assert.ok(t && t.simulatedAtS !== null, `${ev} never happened`);
       assert.ok((t.offsetShare as number) <= 0.2, `${ev}: ${t.simulatedAtS}s vs AWS ${t.awsAtS}s (${((t.offsetShare as number) * 100).toFixed(1)}%)`);

@@ -104,6 +104,33 @@ describe('DWFM lease collapse', () => {
     }
   });
 
+  it('hands re-established droplets to the Network Manager only once their host has no lease work left', () => {
+    const atS = OUT_FROM_S + 3 * H;
+    const r = run(cfg(), 2 * H, 5 * H, [
+      act({ atS, do: 'throttle', leaseQueuePerHost: 20 }),
+      act({ atS, do: 'restart', select: 'stuck' }),
+    ]);
+    const s = r.summary;
+    assert.ok(s.leasesRecoveredAtS !== null);
+    // Re-sync work: what arrived beyond the launches' 1 unit each.
+    const resync = r.windows.map((w) => w.network.arrivedUnits - w.launches.succeeded);
+    let during = 0;
+    let total = 0;
+    let establishedDuring = 0;
+    for (let i = 1; i < r.windows.length; i++) {
+      total += resync[i];
+      // Over 80 queued with 5 hosts of 20: every host had lease work queued through the window.
+      if (r.windows[i - 1].leases.backlog > 80 && r.windows[i].leases.backlog > 80) {
+        during += resync[i];
+        establishedDuring += r.windows[i].leases.established;
+      }
+    }
+    assert.ok(establishedDuring > 2_000, `established ${establishedDuring} while every host was busy`);
+    assert.equal(during, 0);
+    // Afterwards it all arrives: about 5.6 instances per re-established droplet.
+    assert.ok(total > 3 * s.leasesLostMax, `re-sync units ${total} for ${s.leasesLostMax} droplets`);
+  });
+
   it('is deterministic for a seed and differs across seeds', () => {
     const a = run(cfg(), 1 * H, 1 * H, [], 3);
     const b = run(cfg(), 1 * H, 1 * H, [], 3);

@@ -70,7 +70,10 @@ const networkSchema = z.strictObject({
   capacityPerS: positive().default(270),
   /** Units of propagation work of one launched instance (its mappings pushed to the hosts of its VPC). */
   unitsPerLaunch: positive().default(1),
-  /** Units of propagation work per instance on a droplet whose lease was re-established (its state re-synced). */
+  /**
+   * Units of propagation work per instance on a droplet whose lease was re-established (its state re-synced), queued
+   * when the droplet's DWFM host has no lease work left.
+   */
   unitsPerRecoveredInstance: nonNegative().default(1),
   /** Propagation is degraded while the median delay of a window is above degradedDelayS... */
   degradedDelayS: positive().default(300),

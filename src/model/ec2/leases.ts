@@ -16,11 +16,17 @@
  *   operator clears queues (restart) and limits admission (throttle).
  * - Mitigations: queue-size admission (refuse work while the host's queue is long, AWS's fix), onLate: drop (drop
  *   late work, and skip queued work that can no longer finish in time), LIFO order.
+ * - What a re-established lease hands on: the droplet's network state changes held up by the event go to the
+ *   Network Manager (model.ts) as lower-priority DWFM work, so a host hands over its re-established droplets only
+ *   once it has no lease work queued or in service (AWS: Network Manager began propagating the delayed changes
+ *   "shortly after the recovery of DWFM"). While a host is still re-establishing leases, its re-established
+ *   droplets wait; a host that never drains its lease queue (collapse) hands nothing over.
  *
  * Leaves out: lease renewal competing with re-establishment for DWFM workers (renewals are a light batched path
- * here, so only droplets that lost their lease need the expensive work); droplets failing for other reasons;
- * per-droplet renewal phases finer than a batch; a DynamoDB call per attempt (one call per host per span stands for
- * the attempts of that span: an epoch is short against a resolver TTL); the hosts' own CPU limits beyond the
+ * here, so only droplets that lost their lease need the expensive work); the DWFM service time of the hand-over to
+ * the Network Manager (it takes no worker time here, only waits for the lease work); droplets failing for other
+ * reasons; per-droplet renewal phases finer than a batch; a DynamoDB call per attempt (one call per host per span
+ * stands for the attempts of that span: an epoch is short against a resolver TTL); the hosts' own CPU limits beyond the
  * worker count. Requeued and checked work is timestamped inside an epoch, but a worker may pick up work queued
  * later in the same epoch by another worker of its host (an error of at most one epoch).
  */
@@ -131,9 +137,16 @@ export class LeaseFleet {
   lostCount = 0;
   inFlight = 0;
   queuedTotal = 0;
-  /** Leases re-established in the span being run, and the instances on those droplets (for the Network Manager). */
+  /**
+   * Re-established droplets whose network re-sync a host handed to the Network Manager in the span being run, and
+   * the instances on them. A host hands them over only once it has no lease work queued or in service.
+   */
   recoveredInSpan = 0;
   recoveredInstancesInSpan = 0;
+  /** Per host: re-established droplets (and their instances) whose re-sync waits for the host's lease work to end. */
+  private readonly hostHeldDroplets: Int32Array;
+  private readonly hostHeldInstances: Float64Array;
+  private heldTotal = 0;
   /** Free instance slots per droplet (owned by Launches), to count the instances a recovery re-syncs. */
   freeSlots: Uint8Array | null = null;
   /** Last time the count of droplets without a lease fell to 0. */
@@ -208,6 +221,8 @@ export class LeaseFleet {
     this.hostLastCallS = new Float64Array(H).fill(-Infinity);
     this.hostTokens = new Float64Array(H);
     this.hostTokensAtS = new Float64Array(H);
+    this.hostHeldDroplets = new Int32Array(H);
+    this.hostHeldInstances = new Float64Array(H);
     this.hostRng = Array.from({ length: H }, (_, h) => new Rng(seedFor(seed, Stream.ec2, HOST_STREAM_BASE + h)));
     this.wFreeS = new Float64Array(H * c);
     this.wItem = new Int32Array(H * c).fill(-1);
@@ -251,6 +266,20 @@ export class LeaseFleet {
       if (!r.ok) this.counters.ddbFailures++;
       this.hostDdbOk[h] = r.ok ? 1 : 0;
       this.runHost(h, bS);
+    }
+    if (this.heldTotal > 0) this.releaseHeld();
+  }
+
+  /** Hosts with no lease work queued or in service hand their re-established droplets to the Network Manager. */
+  private releaseHeld(): void {
+    for (let h = 0; h < this.hosts; h++) {
+      const n = this.hostHeldDroplets[h];
+      if (n === 0 || this.qLen[h] > 0 || this.hostBusy(h)) continue;
+      this.recoveredInSpan += n;
+      this.recoveredInstancesInSpan += this.hostHeldInstances[h];
+      this.heldTotal -= n;
+      this.hostHeldDroplets[h] = 0;
+      this.hostHeldInstances[h] = 0;
     }
   }
 
@@ -401,8 +430,10 @@ export class LeaseFleet {
       this.leaseFromS[d] = tS;
       this.blockUnleased[this.dropletBlock[d]]--;
       this.counters.established++;
-      this.recoveredInSpan++;
-      if (this.freeSlots !== null) this.recoveredInstancesInSpan += this.cfg.launches.slotsPerDroplet - this.freeSlots[d];
+      // The droplet's network re-sync is lower-priority DWFM work: it waits until the host has no lease work.
+      this.hostHeldDroplets[h]++;
+      this.heldTotal++;
+      if (this.freeSlots !== null) this.hostHeldInstances[h] += this.cfg.launches.slotsPerDroplet - this.freeSlots[d];
       if (--this.lostCount === 0) this.lastAllLeasedAtS = tS;
       return;
     }

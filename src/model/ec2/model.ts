@@ -226,8 +226,9 @@ export class Ec2Model {
     if (f.lostCount > this.leasesLostMax) this.leasesLostMax = f.lostCount;
     if (f.queuedTotal > this.leaseBacklogMax) this.leaseBacklogMax = f.queuedTotal;
     const nw = this.cfg.network;
-    // The span's re-established droplets, queued as one batch of state changes at the span's middle: the
-    // instances on them have their network state re-synced.
+    // Re-established droplets whose DWFM host handed them over in this span (hosts do so once their lease work is
+    // done, leases.ts), queued as one batch of state changes at the span's middle: the instances on them have their
+    // network state re-synced.
     if (f.recoveredInSpan > 0) {
       const units = f.recoveredInstancesInSpan * nw.unitsPerRecoveredInstance;
       this.network.enqueue(TAG_LEASE, f.recoveredInSpan, units / f.recoveredInSpan, (aS + bS) / 2);

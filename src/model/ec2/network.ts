@@ -2,7 +2,8 @@
  * Network Manager: the propagation of network state to the hosts, one FIFO queue with a fixed capacity.
  *
  * Models: work arrives from launches (a new instance has no connectivity until its state has propagated) and from
- * the recovery itself (a droplet whose lease was re-established has its instances' state re-synced); a FIFO server
+ * the recovery itself (a droplet whose lease was re-established has its instances' state re-synced, handed over by
+ * its DWFM host once that host's lease work is done: leases.ts); a FIFO server
  * of `capacityPerS` units of work per second. The propagation backlog is a sustaining loop in the sense that it
  * outlives its cause: its state is the backlog's drain time (backlog / capacity), and its symptom the delay
  * between an instance's launch and its connectivity. Completed NLB targets are reported to the NLB model.
