@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readResultFile } from '../src/result/file.ts';
-import { hasStackTrace, runCli } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { CLI, hasStackTrace, ROOT, runCli } from './helpers.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cascadesim-cli-'));
 const SMALL = ['--set', 'clients.count=20000', '--set', 'durationS=900'];
@@ -141,6 +142,71 @@ describe('worker failure', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /worker 1 failed: injected failure in worker 1 at epoch 5/);
     assert.equal(hasStackTrace(r.stderr), false, r.stderr);
+  });
+});
+
+describe('worker failure inside a control turn', () => {
+  it('the peers waiting for the turn stop too: exit 1, the failing worker named', async () => {
+    const r = await runCli(['run', 'dns-race', '--set', 'clients=null', '--workers', '3', '--json'], {
+      env: { CASCADESIM_INJECT_FAILURE: '1:700:control' },
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.signal, null, 'killed by the test timeout: the run hung');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /worker 1 failed: injected failure in worker 1 during a control turn at 7\d\d\.\d+s/);
+    assert.equal(hasStackTrace(r.stderr), false, r.stderr);
+  });
+});
+
+describe('determinism with EC2 on', () => {
+  it('EC2 runs on worker 0 only, yet the digest does not depend on the worker count', async () => {
+    const digests: string[] = [];
+    for (const w of ['1', '3']) {
+      const r = await runCli(['run', 'ec2-nlb-flapping', '--set', 'durationS=20000', '--workers', w, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout) as { digest: string; ec2: { nlbErrorsFromS: number | null } };
+      assert.ok(j.ec2.nlbErrorsFromS !== null);
+      digests.push(j.digest);
+    }
+    assert.equal(digests[0], digests[1]);
+  });
+});
+
+describe('command-line edge cases', () => {
+  it('--seed and --workers take decimal integers only', async () => {
+    for (const bad of [['--seed', ''], ['--seed', '0x10'], ['--seed', '1e3'], ['--workers', '2.5']]) {
+      const r = await runCli(['run', 'dns-race', '--set', 'clients=null', ...bad]);
+      assert.equal(r.code, 2, bad.join(' '));
+    }
+  });
+
+  it('--set cannot reach Object.prototype', async () => {
+    const r = await runCli(['show', '--set', '__proto__.x=1', '--set', 'dns.constructor.y=2']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /__proto__\.x: is not a scenario key|__proto__.x is not a scenario key/);
+    assert.equal(hasStackTrace(r.stderr), false);
+  });
+
+  it('a scenario file that is not a mapping is refused, with or without overrides', async () => {
+    const f = path.join(tmp, 'scalar.yaml');
+    writeFileSync(f, 'hello\n');
+    for (const extra of [[], ['--set', 'seed=3'], ['--seed', '3']]) {
+      const r = await runCli(['run', f, ...extra]);
+      assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /must be a mapping/);
+    }
+  });
+
+  it('a reader that closes the pipe early is not an error', async () => {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(`"${process.execPath}" "${CLI}" run dns-race --set clients=null | head -c 10`, { shell: true, cwd: ROOT });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(r.code, 0);
+    assert.equal(hasStackTrace(r.stderr), false, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
   });
 });
 

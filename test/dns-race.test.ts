@@ -87,10 +87,27 @@ describe('dns-race, fixed protocols', () => {
     });
   }
 
-  it('fenced keeps a plan in use through clean-up', async () => {
-    // Two endpoints, one Enactor stalled for long: clean-up by others must skip what an endpoint still uses.
-    const r = await runInProcess(scenario('dns-race', ['clients=null', 'dns.protocol=fenced', 'dns.faults[0].stallS=40']));
-    assert.deepEqual(r.dns.violations, []);
+  it('fenced never publishes an empty target set and keeps the plan in use through clean-up', async () => {
+    // A one-load-balancer endpoint whose load balancer keeps failing: some plans have no target for it.
+    const sets = (protocol: string) => [
+      'clients=null',
+      'dns.faults=[]',
+      'durationS=3000',
+      'dns.planner.lbFailuresPerH=20',
+      'dns.endpoints=[{"name":"dynamodb.us-east-1.amazonaws.com","loadBalancers":1},{"name":"other","loadBalancers":4}]',
+      `dns.protocol=${protocol}`,
+    ];
+    const legacy = await runInProcess(scenario('dns-race', sets('legacy')));
+    assert.ok(legacy.dns.violations.some((v) => v.invariant === 'non-empty'), 'legacy should publish an empty set here');
+    const fenced = await runInProcess(scenario('dns-race', sets('fenced')));
+    assert.deepEqual(fenced.dns.violations, []);
+    assert.deepEqual(fenced.dns.emptyIntervals, []);
+    // Both safeguards did work: empty plans were not published, so the endpoint kept an old plan, which clean-up
+    // then had to leave alone.
+    const refused = fenced.events.filter((e) => e.kind === 'apply-refused' && e.detail.includes('not published'));
+    const kept = fenced.events.filter((e) => e.kind === 'cleanup-skip-active');
+    assert.ok(refused.length > 0 && kept.length > 0, `${refused.length} refused, ${kept.length} kept`);
+    assert.deepEqual(independentCheck(fenced), { regressions: 0, activeDeleted: 0 });
   });
 });
 

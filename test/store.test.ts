@@ -26,7 +26,10 @@ describe('layout', () => {
   it('refuses a buffer of another layout', () => {
     const store = SharedStore.create(dims);
     assert.throws(() => new SharedStore(store.sab, { ...dims, planSlots: 32 }), /layout needs/);
-    store.assertSignature();
+    // Until the coordinator publishes, a worker must refuse to start: it would read half-written initial state.
+    assert.throws(() => new SharedStore(store.sab, dims).assertSignature(), /signature/);
+    store.publish();
+    new SharedStore(store.sab, dims).assertSignature();
   });
 
   it('gives each worker its own load counters and each actor its own line', () => {

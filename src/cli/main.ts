@@ -101,7 +101,8 @@ function parse(argv: string[], options: ParseArgsConfig['options']): { values: V
 
 function intOption(v: string | undefined, name: string, min: number, max: number, problems: string[]): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  // Decimal digits only: Number('') is 0 and Number('0x10') is 16, neither of which anyone means as a seed.
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     problems.push(`--${name}: must be an integer from ${min} to ${max} (got ${v})`);
     return undefined;

@@ -88,9 +88,16 @@ function parseSetValue(v: string): unknown {
   }
 }
 
+/** Keys that would reach Object.prototype instead of the scenario. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Apply `key.path=value` overrides to a raw scenario object. Problems are collected, not thrown. */
-export function applySets(raw: unknown, sets: string[], problems: string[]): unknown {
-  let root: unknown = raw ?? {};
+export function applySets(raw: Record<string, unknown>, sets: string[], problems: string[]): Record<string, unknown> {
+  const root = raw;
   for (const set of sets) {
     const eq = set.indexOf('=');
     const segs = eq > 0 ? parseKeyPath(set.slice(0, eq)) : null;
@@ -98,13 +105,16 @@ export function applySets(raw: unknown, sets: string[], problems: string[]): unk
       problems.push(`--set ${set}: expected key.path=value`);
       continue;
     }
+    if (segs.some((seg) => FORBIDDEN_KEYS.has(String(seg)))) {
+      problems.push(`--set ${set}: ${formatPath(segs)} is not a scenario key`);
+      continue;
+    }
     const value = parseSetValue(set.slice(eq + 1));
-    if (typeof root !== 'object' || root === null) root = {};
     let node = root as Record<Seg, unknown>;
     let ok = true;
     for (let i = 0; i < segs.length - 1; i++) {
       const seg = segs[i];
-      let child = node[seg];
+      let child = Object.hasOwn(node, seg) ? node[seg] : undefined;
       if (child === undefined || child === null) {
         child = typeof segs[i + 1] === 'number' ? [] : {};
         node[seg] = child;
@@ -154,9 +164,11 @@ export function loadScenario(arg: string | undefined, opts: LoadOptions = {}): {
     throw new InputError([`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`], 'cannot read scenario');
   }
   const problems: string[] = [];
-  let raw = parseScenarioText(text, file);
-  raw = applySets(raw, opts.sets ?? [], problems);
-  if (opts.seed !== undefined) (raw as Record<string, unknown>).seed = opts.seed;
+  const parsed = parseScenarioText(text, file) ?? {};
+  // Overrides apply to a mapping only: a file holding a bare string must not turn into the default scenario.
+  if (!isMapping(parsed)) throw new InputError([`${file}: (scenario): must be a mapping of keys to values`], `invalid scenario ${path.basename(file)}`);
+  const raw = applySets(parsed, opts.sets ?? [], problems);
+  if (opts.seed !== undefined) raw.seed = opts.seed;
   let scenario: Scenario | null = null;
   try {
     scenario = validateScenario(raw, `scenario ${path.basename(file)}`);

@@ -59,14 +59,15 @@ function prepareStore(s: Scenario, workers: number): SharedStore {
   for (let i = 0; i < s.dns.enactors; i++) {
     store.setActorNextS(ACTOR_ENACTOR0 + i, Enactor.firstPollS(i, s.dns.enactors, s.dns.enactor.pollS));
   }
+  store.publish();
   return store;
 }
 
 function injectedFailure(): WorkerTask['failAt'] {
   const v = process.env.CASCADESIM_INJECT_FAILURE;
   if (!v) return undefined;
-  const [worker, epoch] = v.split(':').map(Number);
-  return { worker, epoch };
+  const [worker, epoch, where] = v.split(':');
+  return { worker: Number(worker), epoch: Number(epoch), inControl: where === 'control' };
 }
 
 export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunResult> {

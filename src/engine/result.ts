@@ -107,10 +107,21 @@ export function phasesOf(s: Scenario, reachedS: number, ec2: Ec2Summary | null =
   return phases;
 }
 
-function intervals(events: SimEvent[], names: string[], open: string, close: (e: SimEvent) => boolean): Interval[] {
+function intervals(
+  events: SimEvent[],
+  names: string[],
+  open: string,
+  close: (e: SimEvent) => boolean,
+  closeAll: (e: SimEvent) => boolean = () => false,
+): Interval[] {
   const out: Interval[] = [];
   const current = new Map<number, Interval>();
   for (const ev of events) {
+    if (closeAll(ev)) {
+      for (const iv of current.values()) iv.toS = ev.atS;
+      current.clear();
+      continue;
+    }
     if (ev.endpoint < 0) continue;
     const cur = current.get(ev.endpoint);
     if (ev.kind === open && !cur) {
@@ -133,7 +144,9 @@ export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOu
     events.map((e) => (isStuckStart(e) ? { ...e, kind: 'stuck' as SimEvent['kind'] } : e)),
     names,
     'stuck',
-    (e) => e.kind === 'apply' || e.kind === 'dns-repair' || (e.kind === 'endpoint-restored'),
+    (e) => e.kind === 'apply' || e.kind === 'endpoint-restored',
+    // The repair clears the inconsistent state of every endpoint at once (its event names no single endpoint).
+    (e) => e.kind === 'dns-repair' && e.gen > 0,
   );
   const lockRetries: Record<string, number> = {};
   for (const o of outcomes) Object.assign(lockRetries, o.lockRetries);

@@ -11,8 +11,11 @@ export interface WorkerTask {
   scenario: Scenario;
   worker: number;
   workers: number;
-  /** Test hook: throw inside this worker at the start of this epoch (CASCADESIM_INJECT_FAILURE=worker:epoch). */
-  failAt?: { worker: number; epoch: number };
+  /**
+   * Test hook (CASCADESIM_INJECT_FAILURE=worker:epoch[:control]): throw inside this worker at the start of this
+   * epoch, or inside its first control turn from that epoch on, while the other workers wait for the turn.
+   */
+  failAt?: { worker: number; epoch: number; inControl: boolean };
 }
 
 export interface WorkerOutcome {

@@ -102,7 +102,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   for (let k = 0; k < epochs; k++) {
     const t0 = k * epochS;
     const t1 = Math.min((k + 1) * epochS, s.durationS);
-    if (task.failAt && task.failAt.worker === w && task.failAt.epoch === k) {
+    const failAt = task.failAt;
+    if (failAt && failAt.worker === w && failAt.epoch === k && !failAt.inControl) {
       throw new Error(`injected failure in worker ${w} at epoch ${k} (CASCADESIM_INJECT_FAILURE)`);
     }
 
@@ -136,6 +137,9 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     // Phase 3: control events in [t0, t1), one global order.
     sync.controlPhase(t1, w, (actor, nowS, seq) => {
       log.beginTurn(seq);
+      if (failAt && failAt.inControl && failAt.worker === w && k >= failAt.epoch) {
+        throw new Error(`injected failure in worker ${w} during a control turn at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
+      }
       const a = actors.get(actor);
       if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
       return a.step(nowS);

@@ -195,12 +195,18 @@ export class SharedStore {
 
   static create(dims: StoreDims): SharedStore {
     const layout = computeLayout(dims);
-    const store = new SharedStore(new SharedArrayBuffer(layout.byteLength), dims);
-    Atomics.store(store.i32, C_SIGNATURE, layout.signature);
-    return store;
+    return new SharedStore(new SharedArrayBuffer(layout.byteLength), dims);
   }
 
-  /** Paired with create(): a worker checks that it reads the buffer with the layout the coordinator wrote. */
+  /**
+   * Called by the coordinator after it has written the initial state (bootstrap plan, actors' first times): the
+   * Atomics.store publishes those plain writes to any thread whose assertSignature() sees the signature.
+   */
+  publish(): void {
+    Atomics.store(this.i32, C_SIGNATURE, this.layout.signature);
+  }
+
+  /** Paired with publish(): a worker checks that it reads the buffer with the layout the coordinator wrote. */
   assertSignature(): void {
     const found = Atomics.load(this.i32, C_SIGNATURE);
     if (found !== this.layout.signature) {
