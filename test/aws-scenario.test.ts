@@ -38,6 +38,15 @@ describe('aws-2025-10-20', () => {
     }
   });
 
+  it('holds for another seed too; a lone lease lapsing hours later does not move the recovery time', async () => {
+    const r = await runCli(['run', 'aws-2025-10-20', '--set', 'clients.count=2000', '--seed', '7', '--json'], { timeoutMs: 300_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { timeline: Timeline[] };
+    for (const t of j.timeline) {
+      assert.ok(t.simulatedAtS !== null && (t.offsetShare as number) <= 0.2, `seed 7, ${t.event}: ${t.simulatedAtS}s vs AWS ${t.awsAtS}s`);
+    }
+  });
+
   it('without the 04:14 throttle and restarts the lease backlog never drains', async () => {
     const actions = JSON.stringify([
       { atS: 10500, do: 'dns-repair' },

@@ -154,6 +154,7 @@ export class Ec2Model {
   readonly nlb: Nlb;
   private readonly actions: Ec2Action[] = [];
   private leasesLostMax = 0;
+  private leasesRecoveredAtS: number | null = null;
   private leaseBacklogMax = 0;
   private propagationDelayMaxS = 0;
   private propagationBacklogMax = 0;
@@ -223,7 +224,13 @@ export class Ec2Model {
   private runSpan(aS: number, bS: number, env: unknown): void {
     const f = this.fleet;
     f.runSpan(aS, bS, env);
-    if (f.lostCount > this.leasesLostMax) this.leasesLostMax = f.lostCount;
+    if (f.lostCount > this.leasesLostMax) {
+      this.leasesLostMax = f.lostCount;
+      this.leasesRecoveredAtS = null;
+    }
+    // The first time every lease is held again after the worst loss: a single lease lapsing hours later must not
+    // move the recovery time.
+    if (this.leasesRecoveredAtS === null && this.leasesLostMax > 0 && f.lostCount === 0) this.leasesRecoveredAtS = f.lastAllLeasedAtS;
     if (f.queuedTotal > this.leaseBacklogMax) this.leaseBacklogMax = f.queuedTotal;
     const nw = this.cfg.network;
     // Re-established droplets whose DWFM host handed them over in this span (hosts do so once their lease work is
@@ -349,7 +356,7 @@ export class Ec2Model {
 
   summary(): Ec2Summary {
     const f = this.fleet;
-    const leasesRecoveredAtS = this.leasesLostMax > 0 && f.lostCount === 0 ? f.lastAllLeasedAtS : null;
+    const leasesRecoveredAtS = this.leasesRecoveredAtS;
     const ddbEnd = this.ddbErrors.endS();
     const propNormal = this.propagationDegradedFromS === null ? null : this.propagationSlow.endS();
     const nlbEnd = this.nlbErrors.fromS === null ? null : this.nlbErrors.endS();
