@@ -407,6 +407,20 @@ export class SharedStore {
     return this.layout.plansOffset + slot * this.layout.planSlotBytes;
   }
 
+  /** Byte offset of endpoint e's part of the plan in `slot`: its target count (Int32) comes first. */
+  private planEndpointBase(slot: number, e: number): number {
+    return this.pBase(slot) + P_HEADER_BYTES + e * this.layout.planEndpointBytes;
+  }
+
+  /** Int32 index of the first target id, and Float64 index of the first cumulative weight, of a plan part. */
+  private planIdsIndex(eb: number): number {
+    return (eb + 8) >> 2;
+  }
+
+  private planWeightsIndex(eb: number): number {
+    return (eb + 8 + Math.ceil((this.layout.targetsMax * 4) / 8) * 8) >> 3;
+  }
+
   /** Generation held by a plan slot, 0 when empty or deleted. */
   planGen(slot: number): number {
     return Atomics.load(this.i32, (this.pBase(slot) >> 2) + P_GEN);
@@ -424,11 +438,11 @@ export class SharedStore {
     this.i32[(pb >> 2) + P_GEN] = gen;
     this.f64[(pb >> 3) + 1] = createdAtS;
     for (let e = 0; e < this.dims.endpoints; e++) {
-      const eb = pb + P_HEADER_BYTES + e * this.layout.planEndpointBytes;
+      const eb = this.planEndpointBase(slot, e);
       const n = counts[e];
       this.i32[eb >> 2] = n;
-      const idsI = (eb + 8) >> 2;
-      const wF = (eb + 8 + Math.ceil((this.layout.targetsMax * 4) / 8) * 8) >> 3;
+      const idsI = this.planIdsIndex(eb);
+      const wF = this.planWeightsIndex(eb);
       let cum = 0;
       for (let k = 0; k < n; k++) {
         this.i32[idsI + k] = targets[e][k];
@@ -449,8 +463,7 @@ export class SharedStore {
 
   /** Number of targets endpoint e has in the plan in `slot` (0 if the slot is empty). */
   planTargetCount(slot: number, e: number): number {
-    const eb = this.pBase(slot) + P_HEADER_BYTES + e * this.layout.planEndpointBytes;
-    return this.planGen(slot) === 0 ? 0 : this.i32[eb >> 2];
+    return this.planGen(slot) === 0 ? 0 : this.i32[this.planEndpointBase(slot, e) >> 2];
   }
 
   /**
@@ -459,7 +472,6 @@ export class SharedStore {
    */
   resolve(e: number, out: Answer): Answer {
     const b = this.eBase(e);
-    const L = this.layout;
     for (;;) {
       const s1 = Atomics.load(this.i32, b + E_SEQ);
       if (s1 & 1) continue;
@@ -475,10 +487,10 @@ export class SharedStore {
         p1 = Atomics.load(this.i32, seqI);
         if (p1 & 1) continue;
         if (this.i32[(pb >> 2) + P_GEN] === gen) {
-          const eb = pb + P_HEADER_BYTES + e * L.planEndpointBytes;
+          const eb = this.planEndpointBase(slot, e);
           const n = this.i32[eb >> 2];
-          const idsI = (eb + 8) >> 2;
-          const wF = (eb + 8 + Math.ceil((L.targetsMax * 4) / 8) * 8) >> 3;
+          const idsI = this.planIdsIndex(eb);
+          const wF = this.planWeightsIndex(eb);
           for (let k = 0; k < n; k++) {
             out.lbs[k] = this.i32[idsI + k];
             out.cumWeight[k] = this.f64[wF + k];
