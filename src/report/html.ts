@@ -13,6 +13,7 @@ import { chartAssets } from './assets.ts';
 import { comparePageData, type PageData, pageData } from './charts.ts';
 import { type CompareRow, compareRows, formatCompareDelta, formatCompareValue, scenarioDiff } from './compare.ts';
 import { fmtCount, fmtDelta, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } from './format.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, incidentCells, recoveryCells } from './cells.ts';
 import { CLIENT_JS } from './html-client.ts';
 import { MAX_DRAWN_VIOLATIONS, markersOf } from './markers.ts';
 import { replayCommand } from './replay.ts';
@@ -124,24 +125,7 @@ function phaseTablesHtml(r: RunResult): string {
       '<p class="note">Errors: share of finished requests that failed. By class: share of attempts. Latency: from the intended start of the request, retries and waiting included (ms); attempt p99: one attempt.</p>',
       table(
         ['phase', 'span', 'requests', 'errors', ...ERROR_CLASSES, 'amplification', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'attempt p99 ms'],
-        rows
-          .filter((p) => p.clients)
-          .map((p) => {
-            const k = p.clients as NonNullable<typeof p.clients>;
-            return [
-              p.name,
-              span(p),
-              fmtCount(k.requests),
-              { text: fmtPct(k.errorRate), cls: k.errorRate > 0.01 ? 'bad' : '' },
-              ...ERROR_CLASSES.map((e) => fmtPct(k.errorShares[e])),
-              fmtRatio(k.amplification),
-              fmtMs(k.latencyMsP50),
-              fmtMs(k.latencyMsP99),
-              fmtMs(k.latencyMsP999),
-              fmtMs(k.latencyMsMax),
-              fmtMs(k.attemptLatencyMsP99),
-            ];
-          }),
+        rows.filter((p) => p.clients).map((p) => styled(clientPhaseCells(p, span(p)))),
         2,
       ),
     );
@@ -149,37 +133,19 @@ function phaseTablesHtml(r: RunResult): string {
   const withEc2 = rows.some((p) => p.ec2);
   const head = ['phase', 'span', 'violations', 'endpoint empty'];
   if (withEc2) head.push('lease backlog peak', 'leases lost peak', 'propagation delay peak', 'propagation backlog peak', 'NLB error rate peak');
-  parts.push(
-    table(
-      head,
-      rows.map((p) => {
-        const cells: Cellish[] = [p.name, span(p), { text: String(p.violations), cls: p.violations > 0 ? 'bad' : '' }, p.emptyEndpointS > 0 ? fmtDuration(p.emptyEndpointS) : '-'];
-        if (withEc2) {
-          const e = p.ec2;
-          cells.push(fmtCount(e?.leaseBacklogMax), fmtCount(e?.leasesLostMax), fmtDuration(e?.propagationDelayMaxS), fmtCount(e?.propagationBacklogMax), fmtPct(e?.nlbErrorRateMax));
-        }
-        return cells;
-      }),
-      2,
-    ),
-  );
+  parts.push(table(head, rows.map((p) => styled(controlPhaseCells(p, span(p), withEc2))), 2));
   return parts.join('\n');
+}
+
+/** Bad cells get the 'bad' class; the last column of the recovery table is prose, left-aligned. */
+function styled(cells: Cell[], lastLeft = false): Cellish[] {
+  return cells.map((x, i) => ({ text: x.text, cls: [x.bad ? 'bad' : '', lastLeft && i === cells.length - 1 ? 'l' : ''].filter(Boolean).join(' ') }));
 }
 
 function recoveryHtml(r: RunResult): string {
   const rows = recoveryRows(r);
   if (rows.length === 0) return '<p>Nothing went wrong in this run.</p>';
-  return table(
-    ['what', 'from', 'until', 'lasted', 'note'],
-    rows.map((x) => [
-      x.what,
-      when(r, x.fromS),
-      x.instant ? '-' : x.toS === null ? (x.fromS === null ? '-' : 'end of run') : when(r, x.toS),
-      x.instant || x.fromS === null ? '-' : fmtDuration((x.toS ?? r.reachedS) - x.fromS) + (x.toS === null ? '+' : ''),
-      { text: x.note, cls: 'l' },
-    ]),
-    1,
-  );
+  return table(['what', 'from', 'until', 'lasted', 'note'], rows.map((x) => styled(recoveryCells(r, x, (s) => when(r, s)), true)), 1);
 }
 
 function incidentHtml(r: RunResult): string {
@@ -189,13 +155,7 @@ function incidentHtml(r: RunResult): string {
 <p class="note">offset: |simulated - AWS| over AWS's time since the trigger (the race, 23:48 PDT).</p>
 ${table(
   ['event', 'simulated', 'AWS', 'difference', 'offset'],
-  t.map((e) => [
-    e.event,
-    e.simulatedAtS === null ? { text: 'never', cls: 'bad' } : (e.simulatedClock ?? when(r, e.simulatedAtS)),
-    e.awsClock ?? when(r, e.awsAtS),
-    e.simulatedAtS !== null && e.awsAtS !== null ? `${e.simulatedAtS >= e.awsAtS ? '+' : '-'}${fmtDuration(Math.abs(e.simulatedAtS - e.awsAtS))}` : '-',
-    { text: e.offsetShare === null ? '-' : fmtPct(e.offsetShare), cls: e.offsetShare !== null && e.offsetShare > 0.2 ? 'bad' : '' },
-  ]),
+  t.map((e) => styled(incidentCells(e, (s, given) => given ?? when(r, s)))),
 )}`;
 }
 

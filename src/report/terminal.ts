@@ -5,7 +5,8 @@
 import type { RunResult } from '../engine/result.ts';
 import { ERROR_CLASSES } from '../metrics/client-counters.ts';
 import { clockAtOrigin, clockOrigin, incidentTimeline } from './access.ts';
-import { fmtCount, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } from './format.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, incidentCells, recoveryCells } from './cells.ts';
+import { fmtElapsed } from './format.ts';
 import { phaseRows, recoveryRows } from './summary.ts';
 import { type Colors, NO_COLORS, renderTable } from './table.ts';
 
@@ -23,30 +24,13 @@ function span(r: RunResult, fromS: number, toS: number): string {
 export function phaseTableLines(r: RunResult, c: Colors = NO_COLORS): string[] {
   const rows = phaseRows(r);
   const out: string[] = [];
-  const hot = (share: number, text: string) => (share > 0.01 ? c.red(text) : text);
+  const style = (cells: Cell[]) => cells.map((x) => (x.bad ? c.red(x.text) : x.text));
   if (rows.some((p) => p.clients)) {
     out.push(c.bold('clients by phase') + c.dim('  (errors: share of requests that failed; by class: share of attempts; latency: from the intended start, ms)'));
     out.push(
       ...renderTable(
         ['phase', 'span', 'requests', 'errors', ...ERROR_CLASSES, 'amplif.', 'p50', 'p99', 'p99.9', 'max', 'attempt p99'],
-        rows
-          .filter((p) => p.clients)
-          .map((p) => {
-            const k = p.clients as NonNullable<typeof p.clients>;
-            return [
-              p.name,
-              span(r, p.fromS, p.toS),
-              fmtCount(k.requests),
-              hot(k.errorRate, fmtPct(k.errorRate)),
-              ...ERROR_CLASSES.map((e) => fmtPct(k.errorShares[e])),
-              fmtRatio(k.amplification),
-              fmtMs(k.latencyMsP50),
-              fmtMs(k.latencyMsP99),
-              fmtMs(k.latencyMsP999),
-              fmtMs(k.latencyMsMax),
-              fmtMs(k.attemptLatencyMsP99),
-            ];
-          }),
+        rows.filter((p) => p.clients).map((p) => style(clientPhaseCells(p, span(r, p.fromS, p.toS)))),
         { colors: c, align: ['l', 'l'] },
       ),
     );
@@ -59,14 +43,7 @@ export function phaseTableLines(r: RunResult, c: Colors = NO_COLORS): string[] {
   out.push(
     ...renderTable(
       head,
-      rows.map((p) => {
-        const cells = [p.name, span(r, p.fromS, p.toS), p.violations > 0 ? c.red(String(p.violations)) : '0', p.emptyEndpointS > 0 ? fmtDuration(p.emptyEndpointS) : '-'];
-        if (withEc2) {
-          const e = p.ec2;
-          cells.push(fmtCount(e?.leaseBacklogMax), fmtCount(e?.leasesLostMax), fmtDuration(e?.propagationDelayMaxS), fmtCount(e?.propagationBacklogMax), fmtPct(e?.nlbErrorRateMax));
-        }
-        return cells;
-      }),
+      rows.map((p) => style(controlPhaseCells(p, span(r, p.fromS, p.toS), withEc2))),
       { colors: c, align: ['l', 'l'] },
     ),
   );
@@ -80,13 +57,7 @@ export function recoveryTableLines(r: RunResult, c: Colors = NO_COLORS): string[
     c.bold('episodes and recovery'),
     ...renderTable(
       ['what', 'from', 'until', 'lasted', 'note'],
-      rows.map((x) => [
-        x.what,
-        when(r, x.fromS),
-        x.instant ? '-' : x.toS === null ? (x.fromS === null ? '-' : 'end of run') : when(r, x.toS),
-        x.instant || x.fromS === null ? '-' : fmtDuration((x.toS ?? r.reachedS) - x.fromS) + (x.toS === null ? '+' : ''),
-        x.note,
-      ]),
+      rows.map((x) => recoveryCells(r, x, (s) => when(r, s)).map((cell) => cell.text)),
       { colors: c, align: ['l', 'l', 'l', 'r', 'l'] },
     ),
   ];
@@ -101,13 +72,7 @@ export function incidentTimelineLines(r: RunResult, c: Colors = NO_COLORS): stri
     c.bold('incident timeline: simulated vs AWS') + c.dim('  (offset: |simulated - AWS| over AWS time since the trigger)'),
     ...renderTable(
       ['event', 'simulated', 'AWS', 'difference', 'offset'],
-      t.map((e) => [
-        e.event,
-        e.simulatedAtS === null ? c.yellow('never') : clockOf(e.simulatedAtS, e.simulatedClock),
-        clockOf(e.awsAtS, e.awsClock),
-        e.simulatedAtS !== null && e.awsAtS !== null ? `${e.simulatedAtS >= e.awsAtS ? '+' : '-'}${fmtDuration(Math.abs(e.simulatedAtS - e.awsAtS))}` : '-',
-        e.offsetShare === null ? '-' : e.offsetShare > 0.2 ? c.red(fmtPct(e.offsetShare)) : fmtPct(e.offsetShare),
-      ]),
+      t.map((e) => incidentCells(e, clockOf).map((x, i) => (x.bad ? (i === 1 ? c.yellow(x.text) : c.red(x.text)) : x.text))),
       { colors: c, align: ['l', 'r', 'r', 'r', 'r'] },
     ),
   ];

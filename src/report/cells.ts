@@ -1,0 +1,76 @@
+/**
+ * The contents of the summary tables, shared by the terminal and the HTML renderers: each returns cells as text
+ * plus a `bad` flag, and the renderer decides how a bad cell looks (red on a terminal, a CSS class in HTML).
+ */
+import type { RunResult } from '../engine/result.ts';
+import { ERROR_CLASSES } from '../metrics/client-counters.ts';
+import type { TimelineRow } from './access.ts';
+import { fmtCount, fmtDuration, fmtMs, fmtPct, fmtRatio } from './format.ts';
+import { CLIENT_ERROR_SHARE, type PhaseRow, type RecoveryRow } from './summary.ts';
+
+export interface Cell {
+  text: string;
+  bad?: boolean;
+}
+
+/** Off by more than this share of AWS's time since the trigger: outside what the scenario promises. */
+export const TIMELINE_OFFSET_LIMIT = 0.2;
+
+export function clientPhaseCells(p: PhaseRow, span: string): Cell[] {
+  const k = p.clients as NonNullable<PhaseRow['clients']>;
+  return [
+    { text: p.name },
+    { text: span },
+    { text: fmtCount(k.requests) },
+    { text: fmtPct(k.errorRate), bad: k.errorRate > CLIENT_ERROR_SHARE },
+    ...ERROR_CLASSES.map((e) => ({ text: fmtPct(k.errorShares[e]) })),
+    { text: fmtRatio(k.amplification) },
+    { text: fmtMs(k.latencyMsP50) },
+    { text: fmtMs(k.latencyMsP99) },
+    { text: fmtMs(k.latencyMsP999) },
+    { text: fmtMs(k.latencyMsMax) },
+    { text: fmtMs(k.attemptLatencyMsP99) },
+  ];
+}
+
+export function controlPhaseCells(p: PhaseRow, span: string, withEc2: boolean): Cell[] {
+  const cells: Cell[] = [
+    { text: p.name },
+    { text: span },
+    { text: String(p.violations), bad: p.violations > 0 },
+    { text: p.emptyEndpointS > 0 ? fmtDuration(p.emptyEndpointS) : '-' },
+  ];
+  if (withEc2) {
+    const e = p.ec2;
+    cells.push(
+      { text: fmtCount(e?.leaseBacklogMax) },
+      { text: fmtCount(e?.leasesLostMax) },
+      { text: fmtDuration(e?.propagationDelayMaxS) },
+      { text: fmtCount(e?.propagationBacklogMax) },
+      { text: fmtPct(e?.nlbErrorRateMax) },
+    );
+  }
+  return cells;
+}
+
+export function recoveryCells(r: RunResult, x: RecoveryRow, when: (s: number | null) => string): Cell[] {
+  return [
+    { text: x.what },
+    { text: when(x.fromS) },
+    { text: x.instant ? '-' : x.toS === null ? (x.fromS === null ? '-' : 'end of run') : when(x.toS) },
+    { text: x.instant || x.fromS === null ? '-' : fmtDuration((x.toS ?? r.reachedS) - x.fromS) + (x.toS === null ? '+' : '') },
+    { text: x.note },
+  ];
+}
+
+export function incidentCells(e: TimelineRow, clockOf: (s: number | null, given: string | null) => string): Cell[] {
+  return [
+    { text: e.event },
+    e.simulatedAtS === null ? { text: 'never', bad: true } : { text: clockOf(e.simulatedAtS, e.simulatedClock) },
+    { text: clockOf(e.awsAtS, e.awsClock) },
+    {
+      text: e.simulatedAtS !== null && e.awsAtS !== null ? `${e.simulatedAtS >= e.awsAtS ? '+' : '-'}${fmtDuration(Math.abs(e.simulatedAtS - e.awsAtS))}` : '-',
+    },
+    { text: e.offsetShare === null ? '-' : fmtPct(e.offsetShare), bad: e.offsetShare !== null && e.offsetShare > TIMELINE_OFFSET_LIMIT },
+  ];
+}
