@@ -53,12 +53,8 @@ export interface ClientWindow {
   hdr: { intended: string; attempt: string };
 }
 
-export interface PhaseSummary {
-  name: string;
-  fromS: number;
-  toS: number;
-  /** Windows counted in the phase: those whose start lies in [fromS, toS). */
-  windows: number;
+/** What the clients did over a span of windows. */
+export interface ClientTotals {
   requests: number;
   attempts: number;
   successes: number;
@@ -70,17 +66,17 @@ export interface PhaseSummary {
   attemptLatencyMs: LatencyPercentilesMs;
 }
 
-export interface ClientsSummary {
+export interface PhaseSummary extends ClientTotals {
+  name: string;
+  fromS: number;
+  toS: number;
+  /** Windows counted in the phase: those whose start lies in [fromS, toS). */
+  windows: number;
+}
+
+/** The whole run's totals, and each phase's. */
+export interface ClientsSummary extends ClientTotals {
   count: number;
-  requests: number;
-  attempts: number;
-  successes: number;
-  errors: ErrorCounts;
-  errorRate: number;
-  amplification: number;
-  /** Intended-start (request) latency over the whole run. */
-  latencyMs: LatencyPercentilesMs;
-  attemptLatencyMs: LatencyPercentilesMs;
   phases: PhaseSummary[];
 }
 
