@@ -64,7 +64,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const actors = new Map<number, { step(nowS: number): number }>();
   // EC2 runs on worker 0, after each control phase, against the store as the epoch left it. Its DWFM hosts
   // reach DynamoDB only through the simulated endpoint, with the clients' resolver and service model.
-  const ddbEndpoint = Math.max(0, s.clients ? s.dns.endpoints.findIndex((e) => e.name === s.clients?.endpoint) : 0);
+  // The clients' endpoint (the schema guarantees it exists), or the first one when there are no clients.
+  const ddbEndpoint = s.clients ? s.dns.endpoints.findIndex((e) => e.name === s.clients?.endpoint) : 0;
   const ddbCfg = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[ddbEndpoint].name });
   const ec2 = w === 0 && s.ec2 ? new Ec2Model(s.ec2, s.seed, (h) => new DdbCaller(ddbCfg, s.seed, h)) : null;
   const ec2Windows: Ec2Window[] = [];
@@ -72,6 +73,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     store,
     endpoint: ddbEndpoint,
     baseLatencyUs: s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000,
+    // EC2's calls (one per DWFM host per batch) are few next to the clients': they do not count as load.
     attemptsByLb: new Float64Array(store.layout.lbCount),
   };
   if (w === 0) {
@@ -88,11 +90,11 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   }
 
   const clients = s.clients;
-  const endpointIndex = clients ? s.dns.endpoints.findIndex((e) => e.name === clients.endpoint) : -1;
+  const endpointIndex = ddbEndpoint;
   const [from, to] = clients ? clientRange(clients.count, w, W) : [0, 0];
   const shard = clients && to > from ? new ClientShard(clients, s.seed, from, to) : null;
   const clientWindows: ClientWindowRaw[] = [];
-  const baseLatencyUs = endpointIndex >= 0 ? s.dns.endpoints[endpointIndex].baseLatencyMs * 1000 : 0;
+  const baseLatencyUs = ec2Env.baseLatencyUs;
   let attempts = 0;
   let epochsDone = 0;
   let partial = false;
