@@ -174,9 +174,13 @@ export class LeaseFleet {
     this.timeoutS = new Float32Array(n);
     this.dropletBlock = new Int32Array(n);
     const init = new Rng(seedFor(seed, Stream.ec2, LEASE_INIT_STREAM));
-    // A lease always outlives two check periods: a design whose leases lapse between healthy renewals would
-    // lose leases with DynamoDB up, which the real system evidently did not.
-    const minTimeoutS = 2 * this.renewS;
+    // A lease always outlives two check periods, so one failed renewal batch costs no lease (two in a row may): a
+    // design whose leases lapse between healthy renewals, or at a single DynamoDB error, would lose leases with
+    // DynamoDB up, which the real system evidently did not. The floor sits half a period past two periods, off the
+    // check grid: a block's checks are exactly renewS apart, so a floor of exactly 2 * renewS would expire the lease
+    // at the very check that follows one failed renewal, and the lapse test (expiry <= check time) or rounding
+    // would decide it.
+    const minTimeoutS = 2.5 * this.renewS;
     for (let d = 0; d < n; d++) {
       const t = sampleDuration(cfg.lease.timeoutS, init);
       this.timeoutS[d] = t > minTimeoutS ? t : minTimeoutS;
