@@ -3,7 +3,7 @@
  * static plan, runs a few epochs, and prints one JSON line with peak RSS. Run in its own process by bench/run.ts.
  */
 import { clientsSchema } from '../src/config/clients-schema.ts';
-import { publishFullPlan, singleEndpointStore } from '../src/model/clients/harness.ts';
+import { publishFullPlan, singleEndpointStore } from '../test/support/clients-harness.ts';
 import { estimateClientBytes } from '../src/model/clients/records.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
 

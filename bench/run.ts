@@ -17,7 +17,7 @@ import { newAnswer } from '../src/memory/layout.ts';
 import { LATENCY_MAX_US, LogLinearCounts } from '../src/metrics/loglinear.ts';
 import { ClientCore } from '../src/model/clients/core.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
-import { publishFullPlan, singleEndpointStore } from '../src/model/clients/harness.ts';
+import { publishFullPlan, singleEndpointStore } from '../test/support/clients-harness.ts';
 import { RECORD_BYTES, U32_PER_RECORD, U_EXP_MS, U_SERIAL, ClientRecords } from '../src/model/clients/records.ts';
 import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
 import { MULBERRY_INCREMENT, Rng } from '../src/model/prng.ts';

@@ -5,7 +5,7 @@ import { clientsSchema } from '../src/config/clients-schema.ts';
 import { AnswerRing, SERIAL_EMPTY } from '../src/model/clients/answers.ts';
 import { Arrivals } from '../src/model/clients/arrivals.ts';
 import { ClientCore } from '../src/model/clients/core.ts';
-import { runClientsHarness } from '../src/model/clients/harness.ts';
+import { runClientsHarness } from './support/clients-harness.ts';
 
 const cumOf = (w: number[]) => {
   let c = 0;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
-import { runClientsHarness } from '../src/model/clients/harness.ts';
+import { runClientsHarness } from './support/clients-harness.ts';
 
 test('no fault: no errors, offered requests within 1% of count x rate x duration', () => {
   const cfg = clientsSchema.parse({ count: 20_000, ratePerS: 1 });

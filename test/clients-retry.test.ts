@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
-import { runClientsHarness } from '../src/model/clients/harness.ts';
+import { runClientsHarness } from './support/clients-harness.ts';
 import { RetryPolicy } from '../src/model/clients/retry.ts';
 
 test('100% failure with N attempts allowed: amplification N (dns-empty and connect alike)', () => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
 import { DdbCaller } from '../src/model/clients/ddb-caller.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
-import { publishFullPlan, runClientsHarness, singleEndpointStore } from '../src/model/clients/harness.ts';
+import { publishFullPlan, runClientsHarness, singleEndpointStore } from './support/clients-harness.ts';
 import { checkClientMemory, estimateClientBytes, RECORD_BYTES } from '../src/model/clients/records.ts';
 import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
 

@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/layout.ts';
-import { estimateClientBytes } from '../model/clients/shard.ts';
+import { checkClientMemory } from '../model/clients/records.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog } from '../model/dns/events.ts';
@@ -30,17 +30,16 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-const RSS_HEADROOM = 0.8;
+/** Share of the machine's memory a run may plan to use. */
+const MEMORY_SHARE = 0.8;
 
-export function checkMemory(s: Scenario): void {
+/** Refuse, before allocating anything, a population that would not fit in this machine's memory. */
+export function checkMemory(s: Scenario, workers: number): void {
   if (!s.clients) return;
-  const need = estimateClientBytes(s.clients.count);
-  const have = os.totalmem() * RSS_HEADROOM;
-  if (need > have) {
-    throw new InputError(
-      [`clients.count: ${s.clients.count} clients need about ${(need / 2 ** 30).toFixed(2)} GiB of state; this machine allows ${(have / 2 ** 30).toFixed(2)} GiB (80% of ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`],
-      'population too large',
-    );
+  try {
+    checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, workers);
+  } catch (err) {
+    throw new InputError([`clients.count: ${(err as Error).message.replace(/^clients: /, '')} (80% of this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`], 'population too large');
   }
 }
 
@@ -71,7 +70,7 @@ function injectedFailure(): WorkerTask['failAt'] {
 }
 
 export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunResult> {
-  checkMemory(s);
+  checkMemory(s, opts.workers);
   const workers = opts.workers;
   if (opts.inProcess && workers !== 1) throw new Error('inProcess runs take exactly one worker');
   const store = prepareStore(s, workers);

@@ -58,11 +58,6 @@ export function storeDims(s: Scenario, workers: number): StoreDims {
   };
 }
 
-/** Clients [from, to) of a worker: derived from its index alone. */
-export function clientRange(count: number, worker: number, workers: number): [number, number] {
-  return [Math.floor((count * worker) / workers), Math.floor((count * (worker + 1)) / workers)];
-}
-
 export function epochCount(s: Scenario): number {
   return Math.ceil(s.durationS / s.sim.epochS - 1e-9);
 }

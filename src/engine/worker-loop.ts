@@ -18,7 +18,7 @@ import { SharedStore } from '../memory/layout.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 import { clientsSchema } from '../config/clients-schema.ts';
 import { DdbCaller } from '../model/clients/ddb-caller.ts';
-import { ClientShard, type ClientEnv } from '../model/clients/shard.ts';
+import { ClientShard, shardRange, type ClientEnv } from '../model/clients/shard.ts';
 import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
@@ -32,7 +32,6 @@ import {
   ACTOR_OPERATOR,
   ACTOR_PLANNER,
   actorOwner,
-  clientRange,
   epochCount,
   type WorkerOutcome,
   type WorkerTask,
@@ -91,7 +90,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 
   const clients = s.clients;
   const endpointIndex = ddbEndpoint;
-  const [from, to] = clients ? clientRange(clients.count, w, W) : [0, 0];
+  const [from, to] = clients ? shardRange(clients.count, W, w) : [0, 0];
   const shard = clients && to > from ? new ClientShard(clients, s.seed, from, to) : null;
   const clientWindows: ClientWindowRaw[] = [];
   const baseLatencyUs = ec2Env.baseLatencyUs;

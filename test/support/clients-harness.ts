@@ -4,10 +4,10 @@
  * become lbOfferedPerS for the next epoch; windows closed after the epoch that ends them). It leaves out the
  * DNS control plane: the endpoint's plan changes only by the scripted events given to it.
  */
-import type { ClientsConfig } from '../../config/clients-schema.ts';
-import { SharedStore } from '../../memory/layout.ts';
-import { mergeClientWindows, summarizeClients, type ClientsSummary, type ClientWindow } from '../../metrics/client-windows.ts';
-import { ClientShard, shardRange, type ClientEnv } from './shard.ts';
+import type { ClientsConfig } from '../../src/config/clients-schema.ts';
+import { SharedStore } from '../../src/memory/layout.ts';
+import { mergeClientWindows, summarizeClients, type ClientsSummary, type ClientWindow } from '../../src/metrics/client-windows.ts';
+import { ClientShard, shardRange, type ClientEnv } from '../../src/model/clients/shard.ts';
 
 export type HarnessEvent =
   | { atS: number; do: 'empty' } // the endpoint's plan is deleted: it resolves to no addresses
