@@ -23,15 +23,16 @@ interface NaiveClient {
   sleepS: number;
 }
 
-class Heap {
-  private a: NaiveClient[] = [];
+/** Binary min-heap on nextS: the naive model's event queue (also timed alone in the micro-benchmarks). */
+export class Heap<T extends { nextS: number } = NaiveClient> {
+  private a: T[] = [];
   get size(): number {
     return this.a.length;
   }
-  peek(): NaiveClient {
+  peek(): T {
     return this.a[0];
   }
-  push(c: NaiveClient): void {
+  push(c: T): void {
     const a = this.a;
     a.push(c);
     let i = a.length - 1;
@@ -42,10 +43,10 @@ class Heap {
       i = p;
     }
   }
-  pop(): NaiveClient {
+  pop(): T {
     const a = this.a;
     const top = a[0];
-    const last = a.pop() as NaiveClient;
+    const last = a.pop() as T;
     if (a.length > 0) {
       a[0] = last;
       let i = 0;

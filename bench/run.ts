@@ -18,6 +18,7 @@ import { LATENCY_MAX_US, LogLinearCounts } from '../src/metrics/loglinear.ts';
 import { ClientCore } from '../src/model/clients/core.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, singleEndpointStore } from '../test/support/clients-harness.ts';
+import { Heap } from './naive.ts';
 import { RECORD_BYTES, U32_PER_RECORD, U_EXP_MS, U_SERIAL, ClientRecords } from '../src/model/clients/records.ts';
 import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
 import { MULBERRY_INCREMENT, Rng } from '../src/model/prng.ts';
@@ -79,8 +80,8 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
   // The naive model's queue at 1M entries: pop the earliest, push it back later.
   const heapN = quick ? 100_000 : 1_000_000;
   const heapT = Float64Array.from({ length: heapN }, () => rng.next() * 60);
-  const heap: { t: number }[] = [];
-  for (let i = 0; i < heapN; i++) heapPush(heap, { t: heapT[i] });
+  const heap = new Heap<{ nextS: number }>();
+  for (let i = 0; i < heapN; i++) heap.push({ nextS: heapT[i] });
   // One epoch's dense scan over 1M idle records (no event due): the per-client floor of the epoch loop.
   const scanShard = new ClientShard(cfg, 1, 0, quick ? 100_000 : 1_000_000);
   const scanEnv = { store, endpoint: 0, baseLatencyUs: BASE_LATENCY_US, attemptsByLb: new Float64Array(LBS) };
@@ -142,9 +143,9 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
     })
     .add(`scheduling: binary heap pop+push, ${heapN / 1e6}M entries (naive)`, () => {
       for (let i = 0; i < BATCH; i++) {
-        const e = heapPop(heap);
-        e.t += 5;
-        heapPush(heap, e);
+        const e = heap.pop();
+        e.nextS += 5;
+        heap.push(e);
       }
     })
     .add(`scheduling: dense epoch scan per client, ${scanShard.records.count / 1e6}M idle records (used)`, () => {
@@ -159,37 +160,6 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
     const perCall = t.name.startsWith('scheduling: dense') ? scanShard.records.count : BATCH;
     return { name: t.name, nsPerOp: (r.latency.mean * 1e6) / perCall, rmePct: r.latency.rme, samples: r.latency.samplesCount };
   });
-}
-
-function heapPush(h: { t: number }[], e: { t: number }): void {
-  h.push(e);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p].t <= h[i].t) break;
-    [h[p], h[i]] = [h[i], h[p]];
-    i = p;
-  }
-}
-
-function heapPop(h: { t: number }[]): { t: number } {
-  const top = h[0];
-  const last = h.pop() as { t: number };
-  if (h.length > 0) {
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && h[l].t < h[m].t) m = l;
-      if (r < h.length && h[r].t < h[m].t) m = r;
-      if (m === i) break;
-      [h[m], h[i]] = [h[i], h[m]];
-      i = m;
-    }
-  }
-  return top;
 }
 
 // ---- macro -----------------------------------------------------------------------------------------------
