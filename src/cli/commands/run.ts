@@ -1,0 +1,89 @@
+/** `cascadesim run`: load a scenario, simulate it with progress, write the result and reports, print the summary. */
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pc from 'picocolors';
+import { loadScenario } from '../../config/load.ts';
+import { runSimulation } from '../../engine/coordinator.ts';
+import type { RunResult } from '../../engine/result.ts';
+import { ExitCode, InputError } from '../../errors.ts';
+import { reportHtml } from '../../report/html.ts';
+import { writeResultFile } from '../../result/file.ts';
+import { checkWritable, intOption, jsonSummary, type Out, parse, printSummary, writeOutput } from '../common.ts';
+import { createProgress, type ProgressMode, useColor } from '../progress.ts';
+
+export async function cmdRun(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    seed: { type: 'string' },
+    workers: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    html: { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  });
+  const problems: string[] = [];
+  if (positionals.length > 1) problems.push(`run takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
+  const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
+  const workers = intOption(values.workers as string | undefined, 'workers', 1, 256, problems) ?? Math.max(1, Math.min(os.availableParallelism(), 16));
+  const outFile = values.out as string | undefined;
+  const htmlFile = values.html as string | undefined;
+  if (outFile !== undefined) checkWritable(outFile, '--out', problems);
+  if (htmlFile !== undefined) checkWritable(htmlFile, '--html', problems);
+  if (outFile !== undefined && htmlFile !== undefined && path.resolve(outFile) === path.resolve(htmlFile)) problems.push('--out and --html name the same file');
+  let scenario;
+  try {
+    scenario = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [], seed }).scenario;
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !scenario) throw new InputError(problems, 'invalid run');
+  const json = values.json === true;
+  const quiet = values.quiet === true || json;
+  const errStream = io.errStream ?? process.stderr;
+  const errColors = pc.createColors(useColor(errStream));
+  if (!quiet) io.err(`cascadesim: running ${scenario.name} (seed ${scenario.seed}, ${workers} workers, protocol ${scenario.dns.protocol}); replay with --seed ${scenario.seed}`);
+  const mode: ProgressMode = quiet ? 'none' : errStream.isTTY ? 'bar' : 'lines';
+  const progress = createProgress(mode, scenario.durationS, errStream, errColors);
+  const ac = new AbortController();
+  const onSigint = () => {
+    progress.stop();
+    if (!quiet) io.err(errColors.yellow('cascadesim: interrupted; stopping at the next epoch and writing a partial result (Ctrl-C again to quit at once)'));
+    // Only the first Ctrl-C asks for a partial result; the next one gets Node's default: exit at once.
+    process.off('SIGINT', onSigint);
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    result = await runSimulation(scenario, { workers, signal: ac.signal, onProgress: (p) => progress.update(p), progressMs: 200 });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+  // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say).
+  const written: string[] = [];
+  if (outFile) {
+    try {
+      writeResultFile(outFile, result);
+    } catch (err) {
+      throw new InputError([`${outFile}: cannot write the result (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`], 'cannot write');
+    }
+    written.push(`result written to ${outFile}${result.partial ? ' (partial)' : ''}`);
+  }
+  if (htmlFile) {
+    const abs = writeOutput(htmlFile, reportHtml(result), 'the HTML report');
+    written.push(`HTML report written to ${abs}${result.partial ? ' (partial)' : ''}; open ${pathToFileURL(abs).href}`);
+  }
+  if (json) {
+    io.out(JSON.stringify(jsonSummary(result)));
+    for (const w of written) io.err(`cascadesim: ${w}`);
+  } else if (!(values.quiet === true)) {
+    printSummary(result, io);
+    if (written.length > 0) io.out('');
+    for (const w of written) io.out(w);
+  }
+  return result.partial ? ExitCode.interrupted : ExitCode.ok;
+}
+
