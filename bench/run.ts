@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { Bench } from 'tinybench';
 import { clientsSchema, type ClientsConfig } from '../src/config/clients-schema.ts';
-import { newAnswer } from '../src/memory/layout.ts';
+import { newAnswer } from '../src/memory/resolve.ts';
 import { LATENCY_MAX_US, LogLinearCounts } from '../src/metrics/loglinear.ts';
 import { ClientCore } from '../src/model/clients/core.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { describe, it } from 'node:test';
-import { computeLayout, newAnswer, SharedStore, type StoreDims } from '../src/memory/layout.ts';
+import { computeLayout, type StoreDims } from '../src/memory/layout.ts';
+import { newAnswer } from '../src/memory/resolve.ts';
+import { SharedStore } from '../src/memory/store.ts';
 
 const dims: StoreDims = { endpoints: 3, lbsPerEndpoint: [12, 4, 7], planSlots: 16, actors: 6, workers: 3 };
 
@@ -51,7 +53,7 @@ describe('endpoint writes', () => {
   it('resolves to the plan the endpoint names, cumulative weights, and to nothing once that plan is deleted', () => {
     const store = SharedStore.create(dims);
     plan(store, 3, 5, (e) => dims.lbsPerEndpoint[e]);
-    store.writeEndpoint(1, 5, 3, 1, 5, 0, 1, false);
+    store.writeEndpoint(1, { gen: 5, slot: 3, writer: 1, checkedGen: 5, checkAtS: 0, nowS: 1, fenced: false });
     const ans = store.resolve(1, newAnswer(12));
     assert.equal(ans.generation, 5);
     assert.equal(ans.count, 4);
@@ -68,11 +70,11 @@ describe('endpoint writes', () => {
     const store = SharedStore.create(dims);
     plan(store, 1, 1, () => 1);
     plan(store, 2, 2, () => 1);
-    assert.equal(store.writeEndpoint(0, 2, 2, 1, 2, 0, 0, true), 0);
-    assert.equal(store.writeEndpoint(0, 1, 1, 2, 1, 0, 0, true), -1);
-    assert.equal(store.writeEndpoint(0, 2, 2, 2, 2, 0, 0, true), -1);
+    assert.equal(store.writeEndpoint(0, { gen: 2, slot: 2, writer: 1, checkedGen: 2, checkAtS: 0, nowS: 0, fenced: true }), 0);
+    assert.equal(store.writeEndpoint(0, { gen: 1, slot: 1, writer: 2, checkedGen: 1, checkAtS: 0, nowS: 0, fenced: true }), -1);
+    assert.equal(store.writeEndpoint(0, { gen: 2, slot: 2, writer: 2, checkedGen: 2, checkAtS: 0, nowS: 0, fenced: true }), -1);
     assert.equal(store.resolve(0, newAnswer(12)).generation, 2);
-    assert.equal(store.writeEndpoint(0, 1, 1, 2, 1, 0, 0, false), 2);
+    assert.equal(store.writeEndpoint(0, { gen: 1, slot: 1, writer: 2, checkedGen: 1, checkAtS: 0, nowS: 0, fenced: false }), 2);
     assert.equal(store.resolve(0, newAnswer(12)).generation, 1);
   });
 

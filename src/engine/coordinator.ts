@@ -7,7 +7,7 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
-import { SharedStore } from '../memory/layout.ts';
+import { SharedStore } from '../memory/store.ts';
 import { checkClientMemory } from '../model/clients/records.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';

@@ -3,7 +3,7 @@
  * counter of the control phase. No messages: a waiter spins briefly (the other thread is usually microseconds
  * away on these 2-core machines) and then parks in Atomics.wait with a timeout, so an aborted run never hangs.
  */
-import { SharedStore } from '../memory/layout.ts';
+import { SharedStore } from '../memory/store.ts';
 import { actorOwner } from './task.ts';
 
 const SPINS = 2000;

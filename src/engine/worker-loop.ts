@@ -14,7 +14,7 @@
  * An epoch without control events costs one barrier and no turn.
  */
 import type { Action } from '../config/schema.ts';
-import { SharedStore } from '../memory/layout.ts';
+import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 import { clientsSchema } from '../config/clients-schema.ts';
 import { DdbCaller } from '../model/clients/ddb-caller.ts';

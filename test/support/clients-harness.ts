@@ -5,7 +5,7 @@
  * DNS control plane: the endpoint's plan changes only by the scripted events given to it.
  */
 import type { ClientsConfig } from '../../src/config/clients-schema.ts';
-import { SharedStore } from '../../src/memory/layout.ts';
+import { SharedStore } from '../../src/memory/store.ts';
 import { mergeClientWindows, summarizeClients, type ClientsSummary, type ClientWindow } from '../../src/metrics/client-windows.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../../src/model/clients/shard.ts';
 
@@ -55,7 +55,7 @@ export function publishFullPlan(store: SharedStore, gen: number, atS: number): v
   const n = store.layout.lbCount;
   const slot = gen % store.dims.planSlots;
   store.writePlan(slot, gen, atS, [Int32Array.from({ length: n }, (_, i) => i)], [new Float64Array(n).fill(1)], [n]);
-  store.writeEndpoint(0, gen, slot, 1, gen, atS, atS, false);
+  store.writeEndpoint(0, { gen, slot, writer: 1, checkedGen: gen, checkAtS: atS, nowS: atS, fenced: false });
 }
 
 export function runClientsHarness(o: HarnessOptions): HarnessResult {

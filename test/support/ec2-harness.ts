@@ -10,7 +10,8 @@
  * the real DdbCaller of src/model/clients adds; EC2's calls succeed whenever the name resolves.
  */
 import type { Ec2Action, Ec2Config } from '../../src/config/ec2-schema.ts';
-import { type Answer, newAnswer, SharedStore } from '../../src/memory/layout.ts';
+import { type Answer, newAnswer } from '../../src/memory/resolve.ts';
+import { SharedStore } from '../../src/memory/store.ts';
 import { type DdbCallerLike, type Ec2Summary, type Ec2Window, Ec2Model } from '../../src/model/ec2/model.ts';
 
 /** A one-endpoint store with a healthy plan in slot 0. */
@@ -22,7 +23,7 @@ export function makeDdbStore(): SharedStore {
 
 export function writeHealthyPlan(store: SharedStore, slot: number, gen: number, tS: number): void {
   store.writePlan(slot, gen, tS, [Int32Array.from([0, 1, 2, 3])], [Float64Array.from([1, 1, 1, 1])], [4]);
-  store.writeEndpoint(0, gen, slot, -1, gen, tS, tS, false);
+  store.writeEndpoint(0, { gen, slot, writer: -1, checkedGen: gen, checkAtS: tS, nowS: tS, fenced: false });
 }
 
 /** A DWFM host's DynamoDB client: a resolver cache over the store's endpoint 0. */

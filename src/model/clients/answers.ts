@@ -12,8 +12,8 @@
  * replaced + ttlS + serveStaleS. The ring only overwrites a slot whose answer is past that horizon, and doubles
  * otherwise, so a usable cache entry never points at a reused slot.
  */
-import type { SharedStore } from '../../memory/layout.ts';
-import { newAnswer, type Answer } from '../../memory/layout.ts';
+import type { SharedStore } from '../../memory/store.ts';
+import { newAnswer, type Answer } from '../../memory/resolve.ts';
 
 /** Serial of "the authority returns no addresses" (and of a negative cache entry). */
 export const SERIAL_EMPTY = -1;

@@ -12,7 +12,7 @@
  * Target choice: by the answer's weights, one uniform through an alias table (answers.ts). Service: see service.ts.
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
-import type { SharedStore } from '../../memory/layout.ts';
+import type { SharedStore } from '../../memory/store.ts';
 import { ERR_CONNECT as ERR_CONNECT_, ERR_OK as ERR_OK_, ERR_THROTTLED as ERR_THROTTLED_, ERR_TIMEOUT as ERR_TIMEOUT_ } from '../../metrics/client-counters.ts';
 import { AnswerRing, SERIAL_EMPTY as SERIAL_EMPTY_ } from './answers.ts';
 import { U_EXP_MS as U_EXP_MS_, U_SERIAL as U_SERIAL_ } from './records.ts';

@@ -17,7 +17,7 @@
  * carried across epochs, connection reuse and TLS set-up, per-load-balancer base latencies (one per endpoint),
  * and the 4 ms floor a real network would add under the exponential.
  */
-import type { SharedStore } from '../../memory/layout.ts';
+import type { SharedStore } from '../../memory/store.ts';
 
 /** Utilisation at which a saturated queue is held for served attempts. */
 export const RHO_CAP = 0.99;

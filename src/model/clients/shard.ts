@@ -21,7 +21,7 @@
  * latencyS, and on failure is retried after the backoff while attempts and budget allow.
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
-import type { SharedStore } from '../../memory/layout.ts';
+import type { SharedStore } from '../../memory/store.ts';
 import {
   C_ATTEMPTS,
   C_BUDGET_DENIED,

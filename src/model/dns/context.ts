@@ -7,7 +7,9 @@
  * checked and when, and what the clean-up deleted.
  */
 import type { DnsConfig } from '../../config/schema.ts';
-import { newAnswer, type Answer, type EndpointRecord, type SharedStore } from '../../memory/layout.ts';
+import { newAnswer, type Answer } from '../../memory/resolve.ts';
+import { type EndpointRecord } from '../../memory/endpoints.ts';
+import { type SharedStore } from '../../memory/store.ts';
 import { fmtS, type EventLog } from './events.ts';
 
 export function newRecord(): EndpointRecord {

@@ -172,7 +172,15 @@ export class Enactor {
     }
     const wasEmpty = ctx.targetCount(e) === 0;
     const prevProvenance = ctx.provenance(e);
-    const before = store.writeEndpoint(e, this.gen, this.slot, this.index + 1, this.gen, this.checkAtS, nowS, this.protocol === 'fenced');
+    const before = store.writeEndpoint(e, {
+      gen: this.gen,
+      slot: this.slot,
+      writer: this.index + 1,
+      checkedGen: this.gen,
+      checkAtS: this.checkAtS,
+      nowS,
+      fenced: this.protocol === 'fenced',
+    });
     if (before === -1) {
       ctx.log.add(nowS, this.name, 'apply-refused', e, this.gen, `compare-and-swap refused: ${ctx.names[e]} already holds gen ${ctx.record(e).appliedGen}`);
       return this.nextEndpoint(nowS);

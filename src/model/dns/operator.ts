@@ -51,7 +51,7 @@ export class Operators {
     for (let e = 0; e < ctx.endpoints; e++) {
       const wasEmpty = ctx.targetCount(e) === 0;
       ctx.store.forceUnlockEndpoint(e);
-      ctx.store.writeEndpoint(e, gen, slot, -1, gen, nowS, nowS, false);
+      ctx.store.writeEndpoint(e, { gen, slot, writer: -1, checkedGen: gen, checkAtS: nowS, nowS, fenced: false });
       ctx.noteEmptiness(e, wasEmpty, nowS, this.name, gen, 'operator repair', []);
     }
   }

@@ -68,7 +68,9 @@ export class Planner {
     this.compose();
     const slot = 1 % this.cfg.planSlots;
     store.writePlan(slot, 1, nowS, this.targets, this.weights, this.counts);
-    for (let e = 0; e < this.ctx.endpoints; e++) store.writeEndpoint(e, 1, slot, -2, 1, nowS, nowS, false);
+    for (let e = 0; e < this.ctx.endpoints; e++) {
+      store.writeEndpoint(e, { gen: 1, slot, writer: -2, checkedGen: 1, checkAtS: nowS, nowS, fenced: false });
+    }
   }
 
   /**
