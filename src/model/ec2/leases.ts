@@ -106,12 +106,12 @@ export class LeaseFleet {
   private cursor = 0;
   private cycle = 0;
 
-  // Hosts: a ring per host over the host's own droplet range of qIds/qDeadline (at most one attempt per droplet).
+  // Hosts: a ring per host over the host's own droplet range of queueDropletIds/queueDeadlineS (at most one attempt per droplet).
   readonly hostStart: Int32Array;
-  private readonly qIds: Int32Array;
-  private readonly qDeadlineS: Float64Array;
-  private readonly qHead: Int32Array;
-  readonly qLen: Int32Array;
+  private readonly queueDropletIds: Int32Array;
+  private readonly queueDeadlineS: Float64Array;
+  private readonly queueHead: Int32Array;
+  readonly queueLength: Int32Array;
   private readonly hostDownUntilS: Float64Array;
   private readonly hostDdbOk: Uint8Array;
   private readonly hostLastCallS: Float64Array;
@@ -120,9 +120,9 @@ export class LeaseFleet {
   private readonly hostRng: Rng[];
 
   // Workers, H * workersPerHost.
-  private readonly wFreeS: Float64Array;
-  private readonly wItem: Int32Array;
-  private readonly wOutcome: Uint8Array;
+  private readonly workerFreeAtS: Float64Array;
+  private readonly workerDroplet: Int32Array;
+  private readonly workerOutcome: Uint8Array;
 
   private readonly callers: DdbCallerLike[];
   private readonly cfg: Ec2Config;
@@ -216,10 +216,10 @@ export class LeaseFleet {
     this.schedule = Int32Array.from(order);
     this.schedulePhaseS = Float64Array.from(order, (i) => phase[i]);
 
-    this.qIds = new Int32Array(n);
-    this.qDeadlineS = new Float64Array(n);
-    this.qHead = new Int32Array(H);
-    this.qLen = new Int32Array(H);
+    this.queueDropletIds = new Int32Array(n);
+    this.queueDeadlineS = new Float64Array(n);
+    this.queueHead = new Int32Array(H);
+    this.queueLength = new Int32Array(H);
     this.hostDownUntilS = new Float64Array(H);
     this.hostDdbOk = new Uint8Array(H).fill(1);
     this.hostLastCallS = new Float64Array(H).fill(-Infinity);
@@ -228,9 +228,9 @@ export class LeaseFleet {
     this.hostHeldDroplets = new Int32Array(H);
     this.hostHeldInstances = new Float64Array(H);
     this.hostRng = Array.from({ length: H }, (_, h) => new Rng(seedFor(seed, Stream.ec2, HOST_STREAM_BASE + h)));
-    this.wFreeS = new Float64Array(H * c);
-    this.wItem = new Int32Array(H * c).fill(-1);
-    this.wOutcome = new Uint8Array(H * c);
+    this.workerFreeAtS = new Float64Array(H * c);
+    this.workerDroplet = new Int32Array(H * c).fill(-1);
+    this.workerOutcome = new Uint8Array(H * c);
     this.callers = Array.from({ length: H }, (_, h) => makeDdbCaller(h));
   }
 
@@ -260,7 +260,7 @@ export class LeaseFleet {
       }
     }
     for (let h = 0; h < this.hosts; h++) {
-      if (this.qLen[h] === 0 && !this.hostBusy(h)) continue;
+      if (this.queueLength[h] === 0 && !this.hostBusy(h)) continue;
       // One DynamoDB call per host with work stands for its attempts in this span; never earlier than the host's
       // last call, so each host's calls stay in time order.
       const tS = aS > this.hostLastCallS[h] ? aS : this.hostLastCallS[h];
@@ -278,7 +278,7 @@ export class LeaseFleet {
   private releaseHeld(): void {
     for (let h = 0; h < this.hosts; h++) {
       const n = this.hostHeldDroplets[h];
-      if (n === 0 || this.qLen[h] > 0 || this.hostBusy(h)) continue;
+      if (n === 0 || this.queueLength[h] > 0 || this.hostBusy(h)) continue;
       this.recoveredInSpan += n;
       this.recoveredInstancesInSpan += this.hostHeldInstances[h];
       this.heldTotal -= n;
@@ -289,7 +289,7 @@ export class LeaseFleet {
 
   private hostBusy(h: number): boolean {
     const c = this.workers;
-    for (let w = h * c; w < (h + 1) * c; w++) if (this.wItem[w] >= 0) return true;
+    for (let w = h * c; w < (h + 1) * c; w++) if (this.workerDroplet[w] >= 0) return true;
     return false;
   }
 
@@ -326,7 +326,7 @@ export class LeaseFleet {
 
   /** Queue an attempt for droplet d on host h at tS, unless admission refuses it. */
   private tryEnqueue(h: number, d: number, tS: number): void {
-    const len = this.qLen[h];
+    const len = this.queueLength[h];
     if (len >= this.designQueueLimit || len >= this.throttleQueueLimit) {
       this.state[d] = LOST;
       this.counters.rejected++;
@@ -348,11 +348,11 @@ export class LeaseFleet {
     }
     const base = this.hostStart[h];
     const cap = this.hostStart[h + 1] - base;
-    let i = this.qHead[h] + len;
+    let i = this.queueHead[h] + len;
     if (i >= cap) i -= cap;
-    this.qIds[base + i] = d;
-    this.qDeadlineS[base + i] = tS + this.deadlineS;
-    this.qLen[h] = len + 1;
+    this.queueDropletIds[base + i] = d;
+    this.queueDeadlineS[base + i] = tS + this.deadlineS;
+    this.queueLength[h] = len + 1;
     this.queuedTotal++;
     this.state[d] = PENDING;
   }
@@ -361,7 +361,7 @@ export class LeaseFleet {
   private runHost(h: number, bS: number): void {
     const c = this.workers;
     const w0 = h * c;
-    const wFree = this.wFreeS;
+    const workerFreeAtS = this.workerFreeAtS;
     const base = this.hostStart[h];
     const cap = this.hostStart[h + 1] - base;
     const D = this.deadlineS;
@@ -373,61 +373,61 @@ export class LeaseFleet {
       let w = -1;
       let f = bS;
       for (let i = w0; i < w0 + c; i++) {
-        if (wFree[i] < f) {
-          f = wFree[i];
+        if (workerFreeAtS[i] < f) {
+          f = workerFreeAtS[i];
           w = i;
         }
       }
       if (w < 0) return;
-      if (this.wItem[w] >= 0) this.finish(h, w, f);
+      if (this.workerDroplet[w] >= 0) this.finish(h, w, f);
       if (f < this.hostDownUntilS[h]) {
-        wFree[w] = this.hostDownUntilS[h];
+        workerFreeAtS[w] = this.hostDownUntilS[h];
         continue;
       }
-      if (this.qLen[h] === 0) {
-        wFree[w] = bS;
+      if (this.queueLength[h] === 0) {
+        workerFreeAtS[w] = bS;
         continue;
       }
       let i: number;
       if (this.lifo) {
-        i = this.qHead[h] + this.qLen[h] - 1;
+        i = this.queueHead[h] + this.queueLength[h] - 1;
         if (i >= cap) i -= cap;
       } else {
-        i = this.qHead[h];
-        this.qHead[h] = i + 1 === cap ? 0 : i + 1;
+        i = this.queueHead[h];
+        this.queueHead[h] = i + 1 === cap ? 0 : i + 1;
       }
-      this.qLen[h]--;
+      this.queueLength[h]--;
       this.queuedTotal--;
-      const d = this.qIds[base + i];
-      const deadline = this.qDeadlineS[base + i];
+      const d = this.queueDropletIds[base + i];
+      const deadline = this.queueDeadlineS[base + i];
       // Not before it was queued (it may have been queued later in this span).
       const queuedAt = deadline - D;
       const start = queuedAt > f ? queuedAt : f;
       if (dropLate && start + meanS > deadline) {
         this.state[d] = LOST;
         this.counters.skipped++;
-        wFree[w] = start;
+        workerFreeAtS[w] = start;
         continue;
       }
       this.counters.attempts++;
       this.inFlight++;
-      this.wItem[w] = d;
+      this.workerDroplet[w] = d;
       if (this.hostDdbOk[h] === 0) {
-        this.wOutcome[w] = OUT_FAIL;
-        wFree[w] = start + this.cfg.dwfm.ddbErrorS;
+        this.workerOutcome[w] = OUT_FAIL;
+        workerFreeAtS[w] = start + this.cfg.dwfm.ddbErrorS;
       } else {
         const s = sampleDuration(svc, rng);
-        this.wOutcome[w] = start + s <= deadline ? OUT_OK : OUT_LATE;
-        wFree[w] = start + s;
+        this.workerOutcome[w] = start + s <= deadline ? OUT_OK : OUT_LATE;
+        workerFreeAtS[w] = start + s;
       }
     }
   }
 
   private finish(h: number, w: number, tS: number): void {
-    const d = this.wItem[w];
-    this.wItem[w] = -1;
+    const d = this.workerDroplet[w];
+    this.workerDroplet[w] = -1;
     this.inFlight--;
-    const out = this.wOutcome[w];
+    const out = this.workerOutcome[w];
     if (out === OUT_OK) {
       this.state[d] = LEASED;
       this.counters.establishLatency.add(tS - this.leaseFromS[d]);
@@ -451,22 +451,22 @@ export class LeaseFleet {
   restartHost(h: number, tS: number, downS: number): void {
     const base = this.hostStart[h];
     const cap = this.hostStart[h + 1] - base;
-    for (let k = 0, i = this.qHead[h]; k < this.qLen[h]; k++, i = i + 1 === cap ? 0 : i + 1) {
-      this.state[this.qIds[base + i]] = LOST;
+    for (let k = 0, i = this.queueHead[h]; k < this.queueLength[h]; k++, i = i + 1 === cap ? 0 : i + 1) {
+      this.state[this.queueDropletIds[base + i]] = LOST;
     }
-    this.counters.cleared += this.qLen[h];
-    this.queuedTotal -= this.qLen[h];
-    this.qLen[h] = 0;
-    this.qHead[h] = 0;
+    this.counters.cleared += this.queueLength[h];
+    this.queuedTotal -= this.queueLength[h];
+    this.queueLength[h] = 0;
+    this.queueHead[h] = 0;
     const c = this.workers;
     for (let w = h * c; w < (h + 1) * c; w++) {
-      if (this.wItem[w] >= 0) {
-        this.state[this.wItem[w]] = LOST;
-        this.wItem[w] = -1;
+      if (this.workerDroplet[w] >= 0) {
+        this.state[this.workerDroplet[w]] = LOST;
+        this.workerDroplet[w] = -1;
         this.inFlight--;
         this.counters.cleared++;
       }
-      this.wFreeS[w] = tS + downS;
+      this.workerFreeAtS[w] = tS + downS;
     }
     this.hostDownUntilS[h] = tS + downS;
   }
@@ -476,9 +476,9 @@ export class LeaseFleet {
     const perHostRateS = this.workers / this.meanServiceS;
     const cand: number[] = [];
     for (let h = 0; h < this.hosts; h++) {
-      if (select === 'all' || this.qLen[h] / perHostRateS > this.deadlineS) cand.push(h);
+      if (select === 'all' || this.queueLength[h] / perHostRateS > this.deadlineS) cand.push(h);
     }
-    cand.sort((x, y) => this.qLen[y] - this.qLen[x] || x - y);
+    cand.sort((x, y) => this.queueLength[y] - this.queueLength[x] || x - y);
     return cand.slice(0, Math.ceil(share * cand.length));
   }
 

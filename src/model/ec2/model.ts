@@ -249,83 +249,83 @@ export class Ec2Model {
   closeWindow(index: number, fromS: number, toS: number): Ec2Window {
     const dur = toS - fromS;
     const f = this.fleet;
-    const lc = f.counters;
-    const finished = lc.established + lc.wasted;
-    const l = this.launches.counters;
-    const placed = l.succeeded + l.failedCapacity + l.throttled;
-    const nc = this.network.counters;
+    const leaseCounters = f.counters;
+    const finished = leaseCounters.established + leaseCounters.wasted;
+    const launchCounters = this.launches.counters;
+    const placed = launchCounters.succeeded + launchCounters.failedCapacity + launchCounters.throttled;
+    const networkCounters = this.network.counters;
     const headAgeS = this.network.headAgeS(toS);
-    const p50 = nc.delay.quantile(0.5);
+    const p50 = networkCounters.delay.quantile(0.5);
     const propagationDelayS = p50 ?? headAgeS;
-    const nb = this.nlb;
-    const bc = nb.counters;
-    const errorRate = bc.loadIntegral > 0 ? bc.errorIntegral / bc.loadIntegral : 0;
+    const nlb = this.nlb;
+    const nlbCounters = nlb.counters;
+    const errorRate = nlbCounters.loadIntegral > 0 ? nlbCounters.errorIntegral / nlbCounters.loadIntegral : 0;
     const w: Ec2Window = {
       index,
       fromS,
       toS,
-      ddb: { calls: lc.ddbCalls, failures: lc.ddbFailures, failureShare: lc.ddbCalls > 0 ? lc.ddbFailures / lc.ddbCalls : 0 },
+      ddb: { calls: leaseCounters.ddbCalls, failures: leaseCounters.ddbFailures, failureShare: leaseCounters.ddbCalls > 0 ? leaseCounters.ddbFailures / leaseCounters.ddbCalls : 0 },
       leases: {
         held: f.n - f.lostCount,
         lost: f.lostCount,
-        lapsed: lc.lapsed,
+        lapsed: leaseCounters.lapsed,
         backlog: f.queuedTotal,
         inFlight: f.inFlight,
-        attempts: lc.attempts,
-        established: lc.established,
-        wasted: lc.wasted,
-        failedDdb: lc.failedDdb,
-        skipped: lc.skipped,
-        rejected: lc.rejected,
-        cleared: lc.cleared,
-        goodputPerS: lc.established / dur,
-        throughputPerS: (lc.established + lc.wasted + lc.failedDdb) / dur,
-        wastedShare: finished > 0 ? lc.wasted / finished : null,
-        establishLatencyP50S: lc.establishLatency.quantile(0.5),
-        establishLatencyP99S: lc.establishLatency.quantile(0.99),
+        attempts: leaseCounters.attempts,
+        established: leaseCounters.established,
+        wasted: leaseCounters.wasted,
+        failedDdb: leaseCounters.failedDdb,
+        skipped: leaseCounters.skipped,
+        rejected: leaseCounters.rejected,
+        cleared: leaseCounters.cleared,
+        goodputPerS: leaseCounters.established / dur,
+        throughputPerS: (leaseCounters.established + leaseCounters.wasted + leaseCounters.failedDdb) / dur,
+        wastedShare: finished > 0 ? leaseCounters.wasted / finished : null,
+        establishLatencyP50S: leaseCounters.establishLatency.quantile(0.5),
+        establishLatencyP99S: leaseCounters.establishLatency.quantile(0.99),
         collapseIndex: f.collapseIndex(),
       },
       launches: {
-        requested: l.requested,
-        throttled: l.throttled,
-        failedCapacity: l.failedCapacity,
-        succeeded: l.succeeded,
-        successRate: placed > 0 ? l.succeeded / placed : null,
+        requested: launchCounters.requested,
+        throttled: launchCounters.throttled,
+        failedCapacity: launchCounters.failedCapacity,
+        succeeded: launchCounters.succeeded,
+        successRate: placed > 0 ? launchCounters.succeeded / placed : null,
         pending: this.launches.pending,
         capPerS: this.launches.currentCapPerS(toS),
       },
       network: {
-        arrivedUnits: nc.arrivedUnits,
-        servedUnits: nc.servedUnits,
-        goodputPerS: nc.servedUnits / dur,
+        arrivedUnits: networkCounters.arrivedUnits,
+        servedUnits: networkCounters.servedUnits,
+        goodputPerS: networkCounters.servedUnits / dur,
         backlogUnits: this.network.backlogUnits,
         backlogDrainS: this.network.backlogUnits / this.network.capacityPerS,
         delayP50S: p50,
-        delayP99S: nc.delay.quantile(0.99),
+        delayP99S: networkCounters.delay.quantile(0.99),
         headAgeS,
         propagationDelayS,
-        launchToConnectivityP50S: nc.launchToConnectivity.quantile(0.5),
-        launchToConnectivityP99S: nc.launchToConnectivity.quantile(0.99),
+        launchToConnectivityP50S: networkCounters.launchToConnectivity.quantile(0.5),
+        launchToConnectivityP99S: networkCounters.launchToConnectivity.quantile(0.99),
         withoutConnectivity: this.network.withoutConnectivity,
       },
       nlb: {
-        flaps: bc.flaps,
-        flapRatePerS: bc.flaps / dur,
-        hcUtilizationMax: bc.hcUtilizationMax,
-        hcUtilizationMean: bc.timeS > 0 ? bc.hcUtilizationIntegral / bc.timeS : 0,
-        hcDelayMaxS: bc.hcDelayMaxS,
-        failedAzs: nb.failedAzs,
-        removedAzs: nb.removedAzs,
-        capacityRemovedShare: bc.timeS > 0 ? bc.removedShareIntegral / bc.timeS : 0,
-        unpropagatedInService: nb.unpropagatedInService,
+        flaps: nlbCounters.flaps,
+        flapRatePerS: nlbCounters.flaps / dur,
+        hcUtilizationMax: nlbCounters.hcUtilizationMax,
+        hcUtilizationMean: nlbCounters.timeS > 0 ? nlbCounters.hcUtilizationIntegral / nlbCounters.timeS : 0,
+        hcDelayMaxS: nlbCounters.hcDelayMaxS,
+        failedAzs: nlb.failedAzs,
+        removedAzs: nlb.removedAzs,
+        capacityRemovedShare: nlbCounters.timeS > 0 ? nlbCounters.removedShareIntegral / nlbCounters.timeS : 0,
+        unpropagatedInService: nlb.unpropagatedInService,
         errorRate,
-        failoverEnabled: nb.failoverEnabled,
+        failoverEnabled: nlb.failoverEnabled,
       },
     };
 
     // Summary bookkeeping.
     this.ddbErrors.see(w.ddb.failureShare > DDB_ERROR_SHARE, fromS, toS);
-    const progressShare = finished > 0 ? lc.established / finished : 1;
+    const progressShare = finished > 0 ? leaseCounters.established / finished : 1;
     this.collapse.see(
       w.ddb.failureShare <= DDB_ERROR_SHARE && f.lostCount > 0 && finished > 0 && progressShare < COLLAPSE_GOODPUT_SHARE,
       fromS,
@@ -344,13 +344,13 @@ export class Ec2Model {
     if (propagationDelayS > this.propagationDelayMaxS) this.propagationDelayMaxS = propagationDelayS;
     if (errorRate > this.nlbErrorRateMax) this.nlbErrorRateMax = errorRate;
     if (w.nlb.flapRatePerS > this.flapRateMaxPerS) this.flapRateMaxPerS = w.nlb.flapRatePerS;
-    if (bc.hcUtilizationMax > this.hcUtilizationMax) this.hcUtilizationMax = bc.hcUtilizationMax;
-    if (nb.removedAzs > this.azsRemovedMax) this.azsRemovedMax = nb.removedAzs;
+    if (nlbCounters.hcUtilizationMax > this.hcUtilizationMax) this.hcUtilizationMax = nlbCounters.hcUtilizationMax;
+    if (nlb.removedAzs > this.azsRemovedMax) this.azsRemovedMax = nlb.removedAzs;
 
-    lc.reset();
-    l.reset();
-    nc.reset();
-    bc.reset();
+    leaseCounters.reset();
+    launchCounters.reset();
+    networkCounters.reset();
+    nlbCounters.reset();
     return w;
   }
 

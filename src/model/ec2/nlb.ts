@@ -42,10 +42,13 @@ export class NlbCounters {
 export class Nlb {
   readonly groups: number;
   private readonly m: number;
+  /** Per (NLB, AZ) group: propagated targets (always pass their checks). */
   private readonly baseIn: Int32Array;
-  private readonly uIn: Int32Array;
-  private readonly uOut: Int32Array;
-  private readonly uWait: Int32Array;
+  /** Per group: launched targets not yet propagated, in service / out of service after failed checks / waiting
+   * for propagation before they are admitted (admitBeforePropagation off). */
+  private readonly unpropagatedInByGroup: Int32Array;
+  private readonly unpropagatedOutByGroup: Int32Array;
+  private readonly unpropagatedWaitingByGroup: Int32Array;
   /** 1 while the group's AZ is failed out of the NLB's DNS. */
   readonly failed: Uint8Array;
   private readonly cellOf: Int32Array;
@@ -72,9 +75,9 @@ export class Nlb {
     const M = (this.m = this.cfg.loadBalancers);
     const G = (this.groups = 3 * M);
     this.baseIn = new Int32Array(G).fill(this.cfg.targetsPerAz);
-    this.uIn = new Int32Array(G);
-    this.uOut = new Int32Array(G);
-    this.uWait = new Int32Array(G);
+    this.unpropagatedInByGroup = new Int32Array(G);
+    this.unpropagatedOutByGroup = new Int32Array(G);
+    this.unpropagatedWaitingByGroup = new Int32Array(G);
     this.failed = new Uint8Array(G);
     this.cellOf = new Int32Array(G);
     const perAz = this.cfg.cellsPerAz ?? M;
@@ -103,11 +106,11 @@ export class Nlb {
   /** A launched instance registered as a target of group g (its state not yet propagated). */
   addTarget(g: number): void {
     if (this.cfg.admitBeforePropagation) {
-      this.uIn[g]++;
+      this.unpropagatedInByGroup[g]++;
       this.unpropagatedInService++;
       this.cellTargets[this.cellOf[g]]++;
     } else {
-      this.uWait[g]++;
+      this.unpropagatedWaitingByGroup[g]++;
     }
   }
 
@@ -116,17 +119,17 @@ export class Nlb {
    * auto-scaling group swapping instances), so the old target is deregistered now and the group keeps its size.
    */
   propagated(g: number): void {
-    if (this.uWait[g] > 0) {
-      this.uWait[g]--;
+    if (this.unpropagatedWaitingByGroup[g] > 0) {
+      this.unpropagatedWaitingByGroup[g]--;
       return;
     }
-    const u = this.uIn[g] + this.uOut[g];
+    const u = this.unpropagatedInByGroup[g] + this.unpropagatedOutByGroup[g];
     if (u === 0) return;
-    if (this.rng.next() * u < this.uIn[g]) {
-      this.uIn[g]--;
+    if (this.rng.next() * u < this.unpropagatedInByGroup[g]) {
+      this.unpropagatedInByGroup[g]--;
       this.unpropagatedInService--;
     } else {
-      this.uOut[g]--;
+      this.unpropagatedOutByGroup[g]--;
       this.unpropagatedOut--;
     }
     this.cellTargets[this.cellOf[g]]--;
@@ -144,16 +147,16 @@ export class Nlb {
     this.cellFlaps.fill(0);
     if (this.unpropagatedInService + this.unpropagatedOut > 0) {
       for (let g = 0; g < this.groups; g++) {
-        const uin = this.uIn[g];
-        const uout = this.uOut[g];
-        if (uin + uout === 0) continue;
+        const groupUnpropagatedIn = this.unpropagatedInByGroup[g];
+        const groupUnpropagatedOut = this.unpropagatedOutByGroup[g];
+        if (groupUnpropagatedIn + groupUnpropagatedOut === 0) continue;
         const cell = this.cellOf[g];
         // A delayed cell checks each target less often.
         const checksPerS = 1 / (I + this.cellDelayS[cell]);
-        const out = binomial(rng, uin, 1 - Math.exp(-checksPerS * pOutPerCheck * dt));
-        const back = binomial(rng, uout, 1 - Math.exp(-checksPerS * (1 - pf) * dt));
-        this.uIn[g] = uin - out + back;
-        this.uOut[g] = uout + out - back;
+        const out = binomial(rng, groupUnpropagatedIn, 1 - Math.exp(-checksPerS * pOutPerCheck * dt));
+        const back = binomial(rng, groupUnpropagatedOut, 1 - Math.exp(-checksPerS * (1 - pf) * dt));
+        this.unpropagatedInByGroup[g] = groupUnpropagatedIn - out + back;
+        this.unpropagatedOutByGroup[g] = groupUnpropagatedOut + out - back;
         this.unpropagatedInService += back - out;
         this.unpropagatedOut += out - back;
         this.cellFlaps[cell] += out + back;
@@ -196,8 +199,8 @@ export class Nlb {
           continue;
         }
         const delay = this.cellDelayS[this.cellOf[g]];
-        const n = this.baseIn[g] + this.uIn[g] + this.uOut[g];
-        const inShare = n > 0 ? (this.baseIn[g] + this.uIn[g]) / n : 0;
+        const n = this.baseIn[g] + this.unpropagatedInByGroup[g] + this.unpropagatedOutByGroup[g];
+        const inShare = n > 0 ? (this.baseIn[g] + this.unpropagatedInByGroup[g]) / n : 0;
         if (this.failed[g] === 1) {
           // Hysteresis: an AZ comes back once its checks are timely and its targets healthy again.
           if (delay < fo.delayS / 2 && inShare >= fo.healthyShare) this.failed[g] = 0;
@@ -235,14 +238,14 @@ export class Nlb {
         if (removedMask & (1 << a)) continue;
         const g = g0 + a;
         const base = this.baseIn[g];
-        const uin = this.uIn[g];
-        const nIn = base + uin;
+        const groupUnpropagatedIn = this.unpropagatedInByGroup[g];
+        const nIn = base + groupUnpropagatedIn;
         if (nIn === 0) {
           errors += share;
           continue;
         }
-        const failing = share * (uin / nIn) * pf;
-        const working = base + uin * (1 - pf);
+        const failing = share * (groupUnpropagatedIn / nIn) * pf;
+        const working = base + groupUnpropagatedIn * (1 - pf);
         const good = Math.min(share - failing, working);
         errors += share - good;
       }
