@@ -2,7 +2,7 @@
 import type { Scenario } from '../config/schema.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 import { mergeClientWindows, summarizeClients, type ClientsSummary, type ClientWindow } from '../metrics/client-windows.ts';
-import type { Phase } from './result.ts';
+import type { Phase } from './phases.ts';
 import type { WorkerOutcome } from './task.ts';
 
 export interface ClientsPart {

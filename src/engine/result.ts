@@ -11,14 +11,11 @@ import type { WorkerOutcome } from './task.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
 import { buildClients, type ClientsPart } from './clients-result.ts';
+import type { Phase } from './phases.ts';
 
 export const FORMAT_VERSION = 1;
 
-export interface Phase {
-  name: string;
-  fromS: number;
-  toS: number;
-}
+export type { Phase } from './phases.ts';
 
 export interface Violation {
   invariant: Invariant;

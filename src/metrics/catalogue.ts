@@ -1,0 +1,378 @@
+/**
+ * The one catalogue of a run's figures: every metric has a dotted name, a unit and a one-line meaning, and one
+ * function that reads it from a RunResult. Thresholds, baseline gates, `cascadesim metrics` and sweeps all go
+ * through here, so a name means the same thing everywhere.
+ *
+ * Per-phase metrics put the phase name second: `clients.outage.errorRate`, `dns.outage.violations`. The phases are
+ * whatever RunResult.phases holds (before / outage / recovery / after, see phasesOf); a phase the run did not have
+ * reads as null. null in general means "not applicable in this run" (ec2.* without EC2, clients.* without
+ * clients, a recovery that never happened); it never stands for zero.
+ *
+ * Units: ratio (0..1), count, s (simulated seconds), ms, x (a multiple), bool (1 yes, 0 no), per_s (per simulated
+ * second). perf.* are wall-clock figures of this machine and run, not deterministic; everything else is.
+ */
+import type { RunResult } from '../engine/result.ts';
+import { PHASE_NAMES } from '../engine/phases.ts';
+import { InputError } from '../errors.ts';
+import { INVARIANTS } from '../model/dns/events.ts';
+import { didYouMean } from '../suggest.ts';
+import type { ClientTotals } from './client-windows.ts';
+import { ERROR_CLASSES } from './client-counters.ts';
+
+export type MetricUnit = string; // 'ratio' | 'count' | 's' | 'ms' | 'x' | 'bool' | 'per_s'
+
+export interface MetricDef {
+  name: string;
+  unit: MetricUnit;
+  meaning: string;
+}
+
+type Getter = (r: RunResult) => number | null;
+interface Entry extends MetricDef {
+  get: Getter;
+}
+/** A per-phase metric: `name` holds `{phase}`, the getter takes the phase's name. */
+interface PhaseEntry extends MetricDef {
+  get: (r: RunResult, phase: string) => number | null;
+}
+
+const PERCENTILES = [
+  ['p50', 'median'],
+  ['p90', '90th percentile'],
+  ['p99', '99th percentile'],
+  ['p999', '99.9th percentile'],
+  ['p9999', '99.99th percentile'],
+  ['max', 'maximum'],
+] as const;
+
+function finite(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+function bool(b: boolean): number {
+  return b ? 1 : 0;
+}
+
+/** Seconds covered by intervals clipped to [fromS, toS); an open interval runs to the end of the run. */
+function coveredS(r: RunResult, ivs: readonly { fromS: number; toS: number | null }[], fromS: number, toS: number): number {
+  let s = 0;
+  for (const iv of ivs) s += Math.max(0, Math.min(iv.toS ?? r.reachedS, toS) - Math.max(iv.fromS, fromS));
+  return s;
+}
+
+/** The trigger: the first scheduled fault (null when the scenario has none). */
+function triggerS(r: RunResult): number | null {
+  const faults = r.scenario.dns.faults;
+  return faults.length > 0 ? Math.min(...faults.map((f) => f.atS)) : null;
+}
+
+/** The clients' metrics over some span (the whole run or one phase), from its totals. */
+function clientEntries(prefix: string, span: string, totals: (r: RunResult, phase: string) => ClientTotals | null): PhaseEntry[] {
+  const t = (f: (c: ClientTotals) => number) => (r: RunResult, p: string) => {
+    const c = totals(r, p);
+    return c ? finite(f(c)) : null;
+  };
+  const out: PhaseEntry[] = [
+    { name: `${prefix}.requests`, unit: 'count', meaning: `requests the clients started ${span}`, get: t((c) => c.requests) },
+    { name: `${prefix}.attempts`, unit: 'count', meaning: `attempts (first tries and retries) ${span}`, get: t((c) => c.attempts) },
+    { name: `${prefix}.successes`, unit: 'count', meaning: `requests that succeeded ${span}`, get: t((c) => c.successes) },
+    {
+      name: `${prefix}.errorRate`,
+      unit: 'ratio',
+      meaning: `share of finished requests whose caller saw an error ${span}`,
+      get: t((c) => c.errorRate),
+    },
+    {
+      name: `${prefix}.attemptErrorRate`,
+      unit: 'ratio',
+      meaning: `share of attempts that failed (any class) ${span}`,
+      get: t((c) => (c.attempts > 0 ? ERROR_CLASSES.reduce((a, k) => a + (c.errors[k] ?? 0), 0) / c.attempts : 0)),
+    },
+    { name: `${prefix}.amplification`, unit: 'x', meaning: `attempts per request (retry amplification) ${span}`, get: t((c) => c.amplification) },
+  ];
+  for (const k of ERROR_CLASSES) {
+    out.push({ name: `${prefix}.errors.${k}`, unit: 'count', meaning: `attempts that failed with ${k} ${span}`, get: t((c) => c.errors[k] ?? 0) });
+  }
+  for (const [p, what] of PERCENTILES) {
+    out.push({
+      name: `${prefix}.latencyMs.${p}`,
+      unit: 'ms',
+      meaning: `${what} of request latency from the intended start (retries included) ${span}`,
+      get: t((c) => c.latencyMs[p]),
+    });
+  }
+  for (const [p, what] of PERCENTILES) {
+    out.push({ name: `${prefix}.attemptLatencyMs.${p}`, unit: 'ms', meaning: `${what} of single-attempt latency ${span}`, get: t((c) => c.attemptLatencyMs[p]) });
+  }
+  return out;
+}
+
+function phaseOf(r: RunResult, name: string) {
+  return r.phases.find((p) => p.name === name) ?? null;
+}
+
+/** Episode length from a summary's start and end fields: 0 when it never began, to the end of the run while ongoing. */
+function episodeS(r: RunResult, from: string, to: string): number | null {
+  const e = r.ec2 as unknown as Record<string, unknown> | null;
+  if (!e) return null;
+  const f = finite(e[from]);
+  if (f === null) return 0;
+  return (finite(e[to]) ?? r.reachedS) - f;
+}
+
+function ec2Field(key: string): Getter {
+  return (r) => (r.ec2 ? finite((r.ec2 as unknown as Record<string, unknown>)[key]) : null);
+}
+
+/** EC2 operators' actions that act on leases (everything except the NLB failover switch). */
+const LEASE_ACTIONS = new Set(['throttle', 'restart', 'relax']);
+
+const RUN_ENTRIES: Entry[] = [
+  { name: 'run.reachedS', unit: 's', meaning: 'simulated time the run reached (durationS unless interrupted or aborted)', get: (r) => r.reachedS },
+  { name: 'run.partial', unit: 'bool', meaning: 'the run stopped early (interrupted, or a threshold aborted it)', get: (r) => bool(r.partial) },
+  { name: 'perf.wallS', unit: 's', meaning: 'wall-clock seconds the run took on this machine (not deterministic)', get: (r) => finite(r.perf?.wallS) },
+  {
+    name: 'perf.attemptsPerS',
+    unit: 'per_s',
+    meaning: 'client attempts simulated per wall-clock second on this machine (not deterministic)',
+    get: (r) => finite(r.perf?.attemptsPerS),
+  },
+  {
+    name: 'perf.coordinationShare',
+    unit: 'ratio',
+    meaning: 'share of worker time spent waiting for peers at barriers and turns (not deterministic)',
+    get: (r) => finite(r.perf?.coordinationShare),
+  },
+];
+
+const CLIENT_ENTRIES: Entry[] = [
+  { name: 'clients.count', unit: 'count', meaning: 'resolver clients simulated', get: (r) => (r.clients ? r.clients.count : null) },
+  ...clientEntries('clients', 'over the whole run', (r) => r.clients).map((e) => ({ ...e, get: (r: RunResult) => e.get(r, '') })),
+];
+
+const CLIENT_PHASE_ENTRIES: PhaseEntry[] = clientEntries('clients.{phase}', 'in the phase', (r, p) => r.clients?.phases.find((c) => c.name === p) ?? null);
+
+const DNS_ENTRIES: Entry[] = [
+  { name: 'dns.violations', unit: 'count', meaning: 'invariant violations of the DNS control plane, all kinds', get: (r) => r.dns.violations.length },
+  ...INVARIANTS.map((inv) => ({
+    name: `dns.violations.${inv}`,
+    unit: 'count',
+    meaning: `violations of the ${inv} invariant`,
+    get: (r: RunResult) => r.dns.violations.filter((v) => v.invariant === inv).length,
+  })),
+  {
+    name: 'dns.firstViolationAfterS',
+    unit: 's',
+    meaning: 'time from the trigger (or the start) to the first invariant violation; null when none happened',
+    get: (r) => (r.dns.violations.length > 0 ? Math.min(...r.dns.violations.map((v) => v.atS)) - (triggerS(r) ?? 0) : null),
+  },
+  {
+    name: 'dns.emptyS',
+    unit: 's',
+    meaning: 'seconds endpoints resolved to nothing, summed over endpoints (an emptiness still open runs to the end)',
+    get: (r) => coveredS(r, r.dns.emptyIntervals, 0, r.reachedS),
+  },
+  { name: 'dns.endpointEmptied', unit: 'bool', meaning: 'some endpoint resolved to nothing at some point', get: (r) => bool(r.dns.emptyIntervals.length > 0) },
+  { name: 'dns.emptyEndpoints', unit: 'count', meaning: 'distinct endpoints that resolved to nothing at some point', get: (r) => new Set(r.dns.emptyIntervals.map((i) => i.endpoint)).size },
+  {
+    name: 'dns.stuckS',
+    unit: 's',
+    meaning: 'seconds the Enactors could not update an endpoint (inconsistent state), summed over endpoints',
+    get: (r) => coveredS(r, r.dns.stuckIntervals, 0, r.reachedS),
+  },
+  { name: 'dns.stuck', unit: 'bool', meaning: 'the Enactors got stuck on some endpoint', get: (r) => bool(r.dns.stuck) },
+  { name: 'dns.plansGenerated', unit: 'count', meaning: 'plan generations the Planner wrote (the bootstrap plan included)', get: (r) => r.dns.plansGenerated },
+  { name: 'dns.plansApplied', unit: 'count', meaning: 'distinct plan generations some Enactor applied', get: (r) => r.dns.plansApplied },
+  { name: 'dns.plansDeleted', unit: 'count', meaning: 'plans deleted by clean-up', get: (r) => r.dns.plansDeleted },
+];
+
+const DNS_PHASE_ENTRIES: PhaseEntry[] = [
+  {
+    name: 'dns.{phase}.violations',
+    unit: 'count',
+    meaning: 'invariant violations in the phase (the last phase owns its end)',
+    get: (r, p) => {
+      const ph = phaseOf(r, p);
+      if (!ph) return null;
+      return r.dns.violations.filter((v) => v.atS >= ph.fromS && (v.atS < ph.toS || (ph.toS >= r.reachedS && v.atS <= ph.toS))).length;
+    },
+  },
+  {
+    name: 'dns.{phase}.emptyS',
+    unit: 's',
+    meaning: 'seconds endpoints resolved to nothing inside the phase, summed over endpoints',
+    get: (r, p) => {
+      const ph = phaseOf(r, p);
+      return ph ? coveredS(r, r.dns.emptyIntervals, ph.fromS, ph.toS) : null;
+    },
+  },
+];
+
+const EC2_ENTRIES: Entry[] = [
+  {
+    name: 'ec2.leasesRecoveredAfterS',
+    unit: 's',
+    meaning: 'time from the trigger to every droplet lease being back after the worst loss (0: none lost; null: not by the end)',
+    get: (r) => {
+      if (!r.ec2) return null;
+      if (!(r.ec2.leasesLostMax > 0)) return 0;
+      const at = finite(r.ec2.leasesRecoveredAtS);
+      return at === null ? null : at - (triggerS(r) ?? 0);
+    },
+  },
+  {
+    name: 'ec2.leasesRecovered',
+    unit: 'bool',
+    meaning: 'every droplet that lost its lease had it back by the end of the run (1 also when none was lost)',
+    get: (r) => (r.ec2 ? bool(!(r.ec2.leasesLostMax > 0) || finite(r.ec2.leasesRecoveredAtS) !== null) : null),
+  },
+  {
+    name: 'ec2.leasesRecoveredWithoutOperators',
+    unit: 'bool',
+    meaning: 'leases all came back before any operator action on leases (throttle, restart, relax) took effect',
+    get: (r) => {
+      if (!r.ec2) return null;
+      if (!(r.ec2.leasesLostMax > 0)) return 1;
+      const at = finite(r.ec2.leasesRecoveredAtS);
+      if (at === null) return 0;
+      return bool(!r.scenario.actions.some((a) => LEASE_ACTIONS.has(a.do) && a.atS <= at));
+    },
+  },
+  { name: 'ec2.leasesLostMax', unit: 'count', meaning: 'most droplets without a lease at once', get: ec2Field('leasesLostMax') },
+  { name: 'ec2.leaseBacklogMax', unit: 'count', meaning: "largest queue of lease attempts at DWFM's hosts", get: ec2Field('leaseBacklogMax') },
+  { name: 'ec2.ddbErrorS', unit: 's', meaning: "seconds DWFM's hosts saw DynamoDB errors (first bad window to last)", get: (r) => episodeS(r, 'ddbErrorsFromS', 'ddbErrorsEndS') },
+  {
+    name: 'ec2.leaseCollapseS',
+    unit: 's',
+    meaning: 'seconds DWFM made no forward progress with DynamoDB up (congestive collapse; first bad window to last)',
+    get: (r) => episodeS(r, 'leaseCollapseFromS', 'leaseCollapseEndS'),
+  },
+  { name: 'ec2.launchFailureS', unit: 's', meaning: 'seconds launches failed (first bad window to last)', get: (r) => episodeS(r, 'launchFailuresFromS', 'launchFailuresEndS') },
+  {
+    name: 'ec2.propagationDegradedS',
+    unit: 's',
+    meaning: 'seconds Network Manager propagation was degraded (to back to normal)',
+    get: (r) => episodeS(r, 'propagationDegradedFromS', 'propagationNormalAtS'),
+  },
+  { name: 'ec2.propagationDelayMaxS', unit: 's', meaning: 'worst network propagation delay', get: ec2Field('propagationDelayMaxS') },
+  { name: 'ec2.propagationBacklogMax', unit: 'count', meaning: 'largest Network Manager backlog (work units)', get: ec2Field('propagationBacklogMax') },
+  { name: 'ec2.nlbErrorS', unit: 's', meaning: 'seconds NLB connections failed (first bad window to last)', get: (r) => episodeS(r, 'nlbErrorsFromS', 'nlbErrorsEndS') },
+  { name: 'ec2.nlbErrorRateMax', unit: 'ratio', meaning: 'worst NLB connection error rate in a window', get: ec2Field('nlbErrorRateMax') },
+  { name: 'ec2.flapRateMaxPerS', unit: 'per_s', meaning: 'worst NLB health-check flap rate', get: ec2Field('flapRateMaxPerS') },
+  { name: 'ec2.hcUtilizationMax', unit: 'ratio', meaning: 'highest utilisation of the NLB health-check cells', get: ec2Field('hcUtilizationMax') },
+  { name: 'ec2.azsRemovedMax', unit: 'count', meaning: 'most availability zones removed from DNS by failover at once', get: ec2Field('azsRemovedMax') },
+  {
+    name: 'ec2.recovery.leasesAfterDdbS',
+    unit: 's',
+    meaning: 'time from DynamoDB errors ending (as EC2 saw them) to every lease being back; null when either never happened',
+    get: (r) => finite(r.ec2?.recovery?.leasesAfterDdbS),
+  },
+  {
+    name: 'ec2.recovery.propagationAfterLeasesS',
+    unit: 's',
+    meaning: 'time from every lease being back to propagation being normal; null when either never happened',
+    get: (r) => finite(r.ec2?.recovery?.propagationAfterLeasesS),
+  },
+  {
+    name: 'ec2.recovery.nlbErrorsAfterLeasesS',
+    unit: 's',
+    meaning: 'time from every lease being back to NLB errors ending; null when either never happened',
+    get: (r) => finite(r.ec2?.recovery?.nlbErrorsAfterLeasesS),
+  },
+];
+
+const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES];
+const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
+const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES];
+/** 'clients.{phase}.errorRate' -> ['clients.', '.errorRate'] */
+const PHASE_PARTS = PHASE_ENTRIES.map((e) => {
+  const [head, tail] = e.name.split('{phase}');
+  return { entry: e, head, tail };
+});
+
+function phaseName(name: string, head: string, tail: string): string | null {
+  if (!name.startsWith(head) || !name.endsWith(tail)) return null;
+  const p = name.slice(head.length, name.length - tail.length);
+  return /^[A-Za-z][\w-]*$/.test(p) ? p : null;
+}
+
+/** Every metric, per-phase ones once for each phase name a run can have. */
+export function listMetrics(): MetricDef[] {
+  const out: MetricDef[] = ENTRIES.map(({ name, unit, meaning }) => ({ name, unit, meaning }));
+  for (const { entry, head, tail } of PHASE_PARTS) {
+    for (const p of PHASE_NAMES) out.push({ name: `${head}${p}${tail}`, unit: entry.unit, meaning: `${entry.meaning} '${p}'` });
+  }
+  return out;
+}
+
+interface Resolved {
+  def: MetricDef;
+  get: Getter;
+}
+
+/**
+ * A metric by name, or an InputError with near names. `phases` adds phase names beyond the standard ones (a
+ * result's own), so a name is known wherever it could have a value.
+ */
+function resolve(name: string, phases: readonly string[] = []): Resolved {
+  const e = BY_NAME.get(name);
+  if (e) return { def: { name: e.name, unit: e.unit, meaning: e.meaning }, get: e.get };
+  for (const { entry, head, tail } of PHASE_PARTS) {
+    const p = phaseName(name, head, tail);
+    if (p !== null && ((PHASE_NAMES as readonly string[]).includes(p) || phases.includes(p))) {
+      return { def: { name, unit: entry.unit, meaning: `${entry.meaning} '${p}'` }, get: (r) => entry.get(r, p) };
+    }
+  }
+  const all = listMetrics().map((m) => m.name);
+  throw new InputError([`${name}: unknown metric${didYouMean(name, all)}; \`cascadesim metrics\` lists them all`], 'unknown metric');
+}
+
+/** The definition of a metric; throws InputError (with near names) for an unknown one. */
+export function metricDef(name: string): MetricDef {
+  return resolve(name).def;
+}
+
+/** Is `name` a metric? (No exception: for validation that collects problems.) */
+export function isMetric(name: string): boolean {
+  try {
+    resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A problem line for an unknown metric at `path`, or null when the name is known. */
+export function metricProblem(name: string, path: string): string | null {
+  try {
+    resolve(name);
+    return null;
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return `${path}: ${err.problems[0]}`;
+  }
+}
+
+/** The metric's value in this run; null when it does not apply (e.g. ec2.* without EC2, a phase the run lacks). */
+export function metricValue(r: RunResult, name: string): number | null {
+  const v = resolve(
+    name,
+    r.phases.map((p) => p.name),
+  ).get(r);
+  return v === null || !Number.isFinite(v) ? null : v;
+}
+
+/** Several metrics at once (all of the catalogue's fixed names, with every phase of this run, by default). */
+export function metricValues(r: RunResult, names?: readonly string[]): Record<string, number | null> {
+  const list = names ?? allNamesFor(r);
+  const out: Record<string, number | null> = {};
+  for (const n of list) out[n] = metricValue(r, n);
+  return out;
+}
+
+/** Every metric name with this run's phases (rather than the standard ones). */
+function allNamesFor(r: RunResult): string[] {
+  const out = ENTRIES.map((e) => e.name);
+  for (const { head, tail } of PHASE_PARTS) for (const p of r.phases) out.push(`${head}${p.name}${tail}`);
+  return out;
+}
