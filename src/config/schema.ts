@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { clientsSchema } from './clients-schema.ts';
 import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';
 import { ec2ActionSchemas, ec2Schema } from './ec2-schema.ts';
+import { thresholdsSchema } from './thresholds-schema.ts';
 
 export const PROTOCOLS = ['legacy', 'fenced', 'locked-check'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -116,6 +117,8 @@ export const scenarioSchema = z
     clients: clientsSchema.nullable().default(null),
     /** The EC2 control plane behind DynamoDB: leases, DWFM, Network Manager, NLB (null: not simulated). */
     ec2: ec2Schema.nullable().default(null),
+    /** Conditions the run must meet (metric -> conditions); absent when there are none, so digests stay as they were. */
+    thresholds: thresholdsSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const ratio = s.sim.windowS / s.sim.epochS;

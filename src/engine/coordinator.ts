@@ -11,23 +11,33 @@ import { SharedStore } from '../memory/store.ts';
 import { checkClientMemory } from '../model/clients/records.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
-import { EventLog } from '../model/dns/events.ts';
+import { EventLog, INVARIANTS, type Invariant } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
-import { runWorker } from './worker-loop.ts';
+import { LIVE_ORDER, runWorker } from './worker-loop.ts';
 
 export interface RunOptions {
   workers: number;
   /** Run a single worker on this thread instead of a pool (tests, benchmarks). Same result, byte for byte. */
   inProcess?: boolean;
-  /** Called about every progressMs with the slowest worker's simulated time and the attempts so far. */
-  onProgress?: (p: { simS: number; attempts: number; wallS: number }) => void;
+  /**
+   * Called about every progressMs with the slowest worker's simulated time, the attempts so far, and the live
+   * counts (violations by invariant, endpoint-empty events) that thresholds with abortOnFail watch.
+   */
+  onProgress?: (p: Progress) => void;
   progressMs?: number;
   /** When aborted, the workers stop at the next epoch boundary and the result is marked partial. */
   signal?: AbortSignal;
+}
+
+export interface Progress {
+  simS: number;
+  attempts: number;
+  wallS: number;
+  live: { violations: Record<Invariant, number>; endpointEmpties: number };
 }
 
 /** Share of the machine's memory a run may plan to use. */
@@ -91,12 +101,16 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     timer = setInterval(() => {
       let simS = Infinity;
       let attempts = 0;
+      const live = new Float64Array(LIVE_ORDER.length);
       for (let w = 0; w < workers; w++) {
         const p = store.progress(w);
         simS = Math.min(simS, p.simS);
         attempts += p.attempts;
+        const l = store.live(w);
+        for (let k = 0; k < live.length; k++) live[k] += l[k];
       }
-      report({ simS, attempts, wallS: (performance.now() - startMs) / 1000 });
+      const violations = Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]])) as Record<Invariant, number>;
+      report({ simS, attempts, wallS: (performance.now() - startMs) / 1000, live: { violations, endpointEmpties: live[LIVE_ORDER.length - 1] } });
     }, opts.progressMs ?? 250);
   }
   let outcomes: WorkerOutcome[];

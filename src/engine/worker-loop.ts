@@ -23,7 +23,7 @@ import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
-import { EventLog } from '../model/dns/events.ts';
+import { EventLog, INVARIANTS, type SimEvent } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { seedFor, Stream } from '../model/prng.ts';
@@ -37,6 +37,19 @@ import {
   type WorkerTask,
 } from './task.ts';
 import { WorkerSync } from './sync.ts';
+
+/** The order of the live counts on a worker's progress line: each invariant's violations, then endpoint-empty events. */
+export const LIVE_ORDER = [...INVARIANTS, 'endpoint-empty'] as const;
+
+/** Add the events from index `from` on to the live counts; returns the new end. */
+function countLive(events: readonly SimEvent[], from: number, live: Float64Array): number {
+  for (let i = from; i < events.length; i++) {
+    const e = events[i];
+    if (e.kind === 'violation' && e.invariant) live[INVARIANTS.indexOf(e.invariant)]++;
+    else if (e.kind === 'endpoint-empty') live[LIVE_ORDER.length - 1]++;
+  }
+  return events.length;
+}
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
   const store = new SharedStore(task.sab, task.dims);
@@ -98,6 +111,9 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   let epochsDone = 0;
   let partial = false;
   const lbCount = store.layout.lbCount;
+  // What thresholds can watch while the run goes on: violations by invariant, endpoint-empty events (LIVE_ORDER).
+  const live = new Float64Array(LIVE_ORDER.length);
+  let liveSeen = 0;
   const loadViews = Array.from({ length: W }, (_, j) => [store.loadCounters(j, 0), store.loadCounters(j, 1)]);
 
   for (let k = 0; k < epochs; k++) {
@@ -153,6 +169,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       }
     }
     epochsDone = k + 1;
+    liveSeen = countLive(log.events, liveSeen, live);
+    store.setLive(w, live);
     store.setProgress(w, t1, attempts);
     const stopAt = store.stopAtEpoch();
     if (stopAt !== 0 && stopAt <= k + 1) {

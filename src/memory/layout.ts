@@ -8,7 +8,8 @@
  *
  *   control   barrier count + generation | turn counter | abort flag + worker | store version   (1 line each)
  *   actors    next event time (Float64) of each control-plane actor, one line each (written by its owner only)
- *   progress  per worker: simulated time reached, attempts so far (one line each; read by the coordinator)
+ *   progress  per worker: simulated time reached, attempts so far, and the live figures thresholds watch
+ *             (violations by invariant, endpoint-empty events), one line each, read by the coordinator
  *   endpoints one record per endpoint, 2 lines: seq (seqlock version), applied generation, plan slot,
  *             lock holder, last writer and its check; readers snapshot it without locks
  *   plans     a ring of plan slots: seq, generation (0 = empty/deleted), created at, then per endpoint
@@ -29,6 +30,8 @@ export interface StoreDims {
 export const LINE_BYTES = 64;
 export const I32_PER_LINE = LINE_BYTES / 4;
 export const F64_PER_LINE = LINE_BYTES / 8;
+/** Live counts on a worker's progress line, after simS and attempts. */
+export const LIVE_SLOTS = F64_PER_LINE - 2;
 
 // Control words (Int32 index = line * 16).
 export const C_BARRIER_COUNT = 0;

@@ -21,6 +21,7 @@ import {
   lbCapacityOffset,
   lbInServiceOffset,
   loadCountersOffset,
+  LIVE_SLOTS,
   progressIndex,
   type StoreDims,
 } from './layout.ts';
@@ -161,6 +162,17 @@ export class SharedStore implements StoreViews {
   progress(worker: number): { simS: number; attempts: number } {
     const i = progressIndex(this.layout, worker);
     return { simS: this.f64[i], attempts: this.f64[i + 1] };
+  }
+
+  /** Counts this worker has seen so far that only grow (at most LIVE_SLOTS), after simS and attempts on its progress line. */
+  setLive(worker: number, counts: ArrayLike<number>): void {
+    const i = progressIndex(this.layout, worker) + 2;
+    for (let k = 0; k < Math.min(counts.length, LIVE_SLOTS); k++) this.f64[i + k] = counts[k];
+  }
+
+  live(worker: number): Float64Array {
+    const i = progressIndex(this.layout, worker) + 2;
+    return this.f64.slice(i, i + LIVE_SLOTS);
   }
 
   // ---- endpoints (endpoints.ts, route53-lock.ts), plans (plans.ts), resolve (resolve.ts) -----------------

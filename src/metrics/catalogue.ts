@@ -323,8 +323,7 @@ function resolve(name: string, phases: readonly string[] = []): Resolved {
       return { def: { name, unit: entry.unit, meaning: `${entry.meaning} '${p}'` }, get: (r) => entry.get(r, p) };
     }
   }
-  const all = listMetrics().map((m) => m.name);
-  throw new InputError([`${name}: unknown metric${didYouMean(name, all)}; \`cascadesim metrics\` lists them all`], 'unknown metric');
+  throw new InputError([`${name}: ${metricProblem(name)}`], 'unknown metric');
 }
 
 /** The definition of a metric; throws InputError (with near names) for an unknown one. */
@@ -334,23 +333,17 @@ export function metricDef(name: string): MetricDef {
 
 /** Is `name` a metric? (No exception: for validation that collects problems.) */
 export function isMetric(name: string): boolean {
-  try {
-    resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
+  if (BY_NAME.has(name)) return true;
+  return PHASE_PARTS.some(({ head, tail }) => {
+    const p = phaseName(name, head, tail);
+    return p !== null && (PHASE_NAMES as readonly string[]).includes(p);
+  });
 }
 
-/** A problem line for an unknown metric at `path`, or null when the name is known. */
-export function metricProblem(name: string, path: string): string | null {
-  try {
-    resolve(name);
-    return null;
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    return `${path}: ${err.problems[0]}`;
-  }
+/** Why `name` is not a metric ("unknown metric (did you mean ...?)"), or null when it is one. */
+export function metricProblem(name: string): string | null {
+  if (isMetric(name)) return null;
+  return `unknown metric${didYouMean(name, listMetrics().map((m) => m.name))}; \`cascadesim metrics\` lists them all`;
 }
 
 /** The metric's value in this run; null when it does not apply (e.g. ec2.* without EC2, a phase the run lacks). */

@@ -1,0 +1,130 @@
+/**
+ * The package's public API (`import { simulate } from 'cascadesim'`): load a scenario, run it, read and write
+ * result files, judge results with thresholds and baseline gates, and read any figure by its catalogue name.
+ * The command line is a thin layer over these functions; a run here gives the same result (and digest) as
+ * `cascadesim run` with the same scenario, seed and worker count.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { applySets, loadScenario as loadScenarioFile, validateScenario } from './config/load.ts';
+import type { Scenario, ScenarioInput } from './config/schema.ts';
+import { type Progress, runSimulation } from './engine/coordinator.ts';
+import type { RunResult } from './engine/result.ts';
+import { InputError } from './errors.ts';
+import { abortingThreshold, type CompiledThreshold, compileThresholds } from './gates/thresholds.ts';
+import { readResultFile, writeResultFile } from './result/file.ts';
+
+export type { Scenario, ScenarioInput } from './config/schema.ts';
+export type { Progress } from './engine/coordinator.ts';
+export type { DnsSummary, Interval, Phase, RunResult, Violation } from './engine/result.ts';
+export type { Invariant, SimEvent } from './model/dns/events.ts';
+export type { ClientsSummary, ClientTotals, ClientWindow, PhaseSummary } from './metrics/client-windows.ts';
+export type { Ec2Summary, Ec2Window } from './model/ec2/model.ts';
+export { ExitCode, InputError } from './errors.ts';
+export { listMetrics, metricDef, metricValue, metricValues, type MetricDef, type MetricUnit } from './metrics/catalogue.ts';
+export { compareResults, type GateResult } from './gates/baseline.ts';
+export {
+  type CompiledThreshold,
+  compileThresholds,
+  evaluateThresholds,
+  type ThresholdResult,
+  type ThresholdSpec,
+  type ThresholdsInput,
+  type ThresholdsSection,
+} from './gates/thresholds.ts';
+export { builtinScenarios } from './config/load.ts';
+
+export interface LoadOptions {
+  /** Overrides by dotted path, as `--set` takes them: 'clients.count=2000', 'dns.faults[0].stallS=300'. */
+  set?: string[];
+  seed?: number;
+}
+
+/**
+ * A scenario, validated with every default filled in: by built-in name ('dns-race'), by file (YAML or JSON), or
+ * from an object (a partial scenario: what is missing takes its default). Bad input throws InputError listing
+ * every problem with its path.
+ */
+export function loadScenario(scenario: string | ScenarioInput | Scenario = 'dns-race', opts: LoadOptions = {}): Scenario {
+  if (typeof scenario === 'string') return loadScenarioFile(scenario, { sets: opts.set, seed: opts.seed }).scenario;
+  if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario)) {
+    throw new InputError(['(scenario): must be a name, a file or an object'], 'invalid scenario');
+  }
+  const problems: string[] = [];
+  const raw = applySets(structuredClone(scenario) as Record<string, unknown>, opts.set ?? [], problems);
+  if (opts.seed !== undefined) raw.seed = opts.seed;
+  if (problems.length > 0) throw new InputError(problems, 'invalid scenario');
+  return validateScenario(raw);
+}
+
+export interface SimulateOptions {
+  /** Worker threads (default: the machine's cores, at most 16). The result does not depend on it. */
+  workers?: number;
+  seed?: number;
+  /** Called about every progressMs (default 250) with simulated time reached, attempts and live counts. */
+  onProgress?: (p: Progress & { durationS: number }) => void;
+  progressMs?: number;
+  /** Aborting stops the run at the next epoch; the result is then marked partial. */
+  signal?: AbortSignal;
+  /**
+   * Thresholds with abortOnFail (the scenario's own and these) stop the run as soon as they can no longer hold;
+   * this is called once when that happens. The result is partial and those thresholds fail when evaluated.
+   */
+  abortThresholds?: readonly CompiledThreshold[];
+  onThresholdAbort?: (t: CompiledThreshold, p: Progress) => void;
+  /** Run on this thread, one worker, no pool (no progress then, nor early aborts). Same result. */
+  inProcess?: boolean;
+}
+
+/** The default worker count: every core the process may use, at most 16. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 16));
+}
+
+/** Run a scenario (object, name or file) and return its result: the same one `cascadesim run` writes. */
+export async function simulate(scenario: Scenario | ScenarioInput | string, opts: SimulateOptions = {}): Promise<RunResult> {
+  let s = typeof scenario === 'string' ? loadScenario(scenario) : validateScenario(scenario);
+  if (opts.seed !== undefined) s = { ...s, seed: opts.seed };
+  const workers = opts.inProcess ? 1 : (opts.workers ?? defaultWorkers());
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new InputError([`workers: must be an integer from 1 to 256 (got ${workers})`], 'invalid run');
+  const watched = [...(s.thresholds ? compileThresholds(s.thresholds) : []), ...(opts.abortThresholds ?? [])].filter((t) => t.spec.abortOnFail);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let tripped = false;
+  const onProgress =
+    opts.onProgress || watched.length > 0
+      ? (p: Progress) => {
+          opts.onProgress?.({ ...p, durationS: s.durationS });
+          if (tripped || watched.length === 0) return;
+          const t = abortingThreshold(watched, { violations: p.live.violations, endpointEmpties: p.live.endpointEmpties, attempts: p.attempts, wallS: p.wallS });
+          if (t) {
+            tripped = true;
+            opts.onThresholdAbort?.(t, p);
+            stop.abort();
+          }
+        }
+      : undefined;
+  try {
+    return await runSimulation(s, {
+      workers,
+      inProcess: opts.inProcess,
+      signal: stop.signal,
+      onProgress,
+      progressMs: opts.progressMs ?? (watched.length > 0 ? 50 : 250),
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Read a result file written by `cascadesim run --out` or writeResult (InputError when it is not one). */
+export function readResult(file: string): RunResult {
+  return readResultFile(file);
+}
+
+/** Write a result file atomically (a reader never sees half a file). */
+export function writeResult(file: string, r: RunResult): void {
+  writeResultFile(path.resolve(file), r);
+}
