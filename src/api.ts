@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { applySets, loadScenario as loadScenarioFile, validateScenario } from './config/load.ts';
+import { applySets, DEFAULT_SCENARIO, loadScenario as loadScenarioFile, validateScenario } from './config/load.ts';
 import type { Scenario, ScenarioInput } from './config/schema.ts';
 import { type Progress, runSimulation } from './engine/coordinator.ts';
 import type { RunResult } from './engine/result.ts';
@@ -45,7 +45,7 @@ export interface LoadOptions {
  * from an object (a partial scenario: what is missing takes its default). Bad input throws InputError listing
  * every problem with its path.
  */
-export function loadScenario(scenario: string | ScenarioInput | Scenario = 'dns-race', opts: LoadOptions = {}): Scenario {
+export function loadScenario(scenario: string | ScenarioInput | Scenario = DEFAULT_SCENARIO, opts: LoadOptions = {}): Scenario {
   if (typeof scenario === 'string') return loadScenarioFile(scenario, { sets: opts.set, seed: opts.seed }).scenario;
   if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario)) {
     throw new InputError(['(scenario): must be a name, a file or an object'], 'invalid scenario');
@@ -112,7 +112,8 @@ export async function simulate(scenario: Scenario | ScenarioInput | string, opts
       inProcess: opts.inProcess,
       signal: stop.signal,
       onProgress,
-      progressMs: opts.progressMs ?? (watched.length > 0 ? 50 : 250),
+      // Watching for an abort polls more often: the run goes on simulating between two looks.
+      progressMs: watched.length > 0 ? Math.min(opts.progressMs ?? 250, 20) : (opts.progressMs ?? 250),
     });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -4,6 +4,8 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   badInput: 2,
+  /** A threshold, baseline gate or expected digest failed (k6's code for failed thresholds). */
+  thresholdsFailed: 99,
   interrupted: 130,
 } as const;
 

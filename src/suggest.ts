@@ -22,14 +22,21 @@ export function editDistance(a: string, b: string): number {
 /** Up to `max` candidates close to `name`, best first. */
 export function nearNames(name: string, candidates: readonly string[], max = 3): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
-  const last = name.split('.').pop()?.toLowerCase() ?? '';
+  const segs = name.toLowerCase().split('.');
+  const last = segs[segs.length - 1];
   const scored: [string, number][] = [];
   for (const c of candidates) {
     const d = editDistance(name, c);
-    const sameLeaf = last !== '' && c.toLowerCase().endsWith(`.${last}`);
-    const contains = name.length >= 4 && c.toLowerCase().includes(name.toLowerCase());
+    const lc = c.toLowerCase();
+    const sameLeaf = last !== '' && lc.endsWith(`.${last}`);
+    const contains = name.length >= 4 && lc.includes(name.toLowerCase());
     if (d <= limit) scored.push([c, d]);
-    else if (sameLeaf || contains) scored.push([c, limit + 1 + d / 1000]);
+    else if (sameLeaf || contains) {
+      // Far apart letter by letter: rank by the segments of `name` the candidate lacks, then by distance.
+      const cs = new Set(lc.split('.'));
+      const missing = segs.filter((sg) => !cs.has(sg)).length;
+      scored.push([c, limit + 1 + missing + d / 1000]);
+    }
   }
   return scored
     .sort((p, q) => p[1] - q[1] || p[0].localeCompare(q[0]))

@@ -1,10 +1,11 @@
 /**
  * The command line's dispatcher: one module per subcommand under commands/, each a thin layer over the library.
- * Exit codes: 0 done, 1 failure, 2 bad input, 130 interrupted (a partial result is still written).
+ * Exit codes: 0 done, 1 failure, 2 bad input, 99 a gate failed, 130 interrupted (a partial result is still written).
  */
 import { DEFAULT_SCENARIO, builtinScenarios } from '../config/load.ts';
 import { ExitCode, InputError } from '../errors.ts';
 import { cmdCompare } from './commands/compare.ts';
+import { cmdMetrics } from './commands/metrics.ts';
 import { cmdReport } from './commands/report.ts';
 import { cmdRun } from './commands/run.ts';
 import { cmdShow } from './commands/show.ts';
@@ -14,9 +15,10 @@ import type { Out } from './common.ts';
 const HELP = `cascadesim: deterministic simulator of the AWS us-east-1 2025-10-20 cascading failure
 
 usage:
-  cascadesim run [SCENARIO] [--seed N] [--workers N] [--set key.path=value ...] [--out FILE] [--html FILE] [--json] [--quiet]
-  cascadesim report RESULT [--html FILE] [--csv FILE] [--json] [--hlog FILE]
-  cascadesim compare A B [--html FILE] [--labels NAME_A,NAME_B]
+  cascadesim run [SCENARIO] [--seed N] [--workers N] [--set key.path=value ...] [--out FILE] [--html FILE] [--json] [--quiet] [GATES]
+  cascadesim report RESULT [--html FILE] [--csv FILE] [--json] [--hlog FILE] [GATES]
+  cascadesim compare A B [--html FILE] [--labels NAME_A,NAME_B] [--fail-if 'METRIC OP [+-]VALUE' ...] [--junit FILE]
+  cascadesim metrics [--json]
   cascadesim show [SCENARIO] [--set key.path=value ...] [--json]
   cascadesim validate FILE
   cascadesim list
@@ -29,8 +31,15 @@ run: --out writes the result file (RESULT), --html a self-contained HTML report;
 report: with no option, prints the summary tables; --csv (one row per metrics window) and --hlog (HdrHistogram
   interval log of the latency windows) take - for stdout; --json prints the per-window series as JSON.
 compare: two results side by side with differences; --html puts both runs on the same charts.
+GATES (exit code 99 when one fails; the scenario's own thresholds: section is always judged):
+  --threshold 'METRIC<VALUE'   e.g. 'dns.violations==0', 'clients.outage.latencyMs.p99<=250ms' (repeatable)
+  --baseline RESULT --fail-if 'METRIC > +10%'   fail when the new value crosses a limit relative to RESULT's
+  --expect-digest HEX|RESULT   fail when the digest differs; given the expected result, name the parts that differ
+  --junit FILE                 JUnit XML: a testcase per threshold, gate and invariant
+  With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to it.
+metrics: the metric names thresholds and gates take (name, unit, meaning).
 colours: on a terminal only, never with NO_COLOR set.
-exit codes: 0 done, 1 failure, 2 bad input, 130 interrupted`;
+exit codes: 0 done, 1 failure, 2 bad input, 99 a threshold or gate failed, 130 interrupted`;
 
 export async function main(argv: string[], io: Out): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -46,6 +55,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return cmdShow(rest, io);
       case 'validate':
         return cmdValidate(rest, io);
+      case 'metrics':
+        return cmdMetrics(rest, io);
       case 'list':
         for (const n of builtinScenarios()) io.out(n);
         return ExitCode.ok;
@@ -56,7 +67,7 @@ export async function main(argv: string[], io: Out): Promise<number> {
         io.out(HELP);
         return cmd === undefined ? ExitCode.badInput : ExitCode.ok;
       default:
-        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, list, help)`], 'bad command line');
+        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, help)`], 'bad command line');
     }
   } catch (err) {
     if (err instanceof InputError) {

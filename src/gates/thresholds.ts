@@ -91,10 +91,15 @@ function specsOf(input: ThresholdsInput, issues: ThresholdIssue[]): { spec: Thre
  */
 export function thresholdIssues(input: ThresholdsInput): ThresholdIssue[] {
   const issues: ThresholdIssue[] = [];
+  const unknown = new Set<string>();
   for (const { spec, at, label } of specsOf(input, issues)) {
     const why = metricProblem(spec.metric);
     if (why) {
-      issues.push({ at, message: `${label}${spec.metric}: ${why}` });
+      // Once per metric, at its key in a scenario section (not once per condition under it).
+      const where = at.length === 2 ? at.slice(0, 1) : at;
+      const key = `${where.join('\u0000')}\u0000${spec.metric}`;
+      if (!unknown.has(key)) issues.push({ at: where, message: `${label}${spec.metric}: ${why}` });
+      unknown.add(key);
       continue;
     }
     try {

@@ -1,11 +1,12 @@
 /** `cascadesim compare`: two saved results side by side, with their differences. */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ExitCode, InputError } from '../../errors.ts';
+import { InputError } from '../../errors.ts';
 import { compareLines } from '../../report/compare.ts';
 import { compareHtml } from '../../report/html.ts';
 import { readResultFile } from '../../result/file.ts';
 import { checkWritable, type Out, outColors, parse, writeOutput } from '../common.ts';
+import { emitGates, gateOptions, judge } from '../gates.ts';
 
 function compareLabels(a: string, b: string, given: string | undefined, problems: string[]): [string, string] {
   if (given !== undefined) {
@@ -22,21 +23,30 @@ function compareLabels(a: string, b: string, given: string | undefined, problems
 }
 
 export function cmdCompare(argv: string[], io: Out): number {
-  const { values, positionals } = parse(argv, { html: { type: 'string' }, labels: { type: 'string' } });
+  const { values, positionals } = parse(argv, {
+    html: { type: 'string' },
+    labels: { type: 'string' },
+    'fail-if': { type: 'string', multiple: true },
+    junit: { type: 'string' },
+  });
   const problems: string[] = [];
   if (positionals.length !== 2) problems.push(`compare takes exactly two RESULT files, got ${positionals.length}`);
   const html = values.html as string | undefined;
   if (html !== undefined) checkWritable(html, '--html', problems);
   const labels = compareLabels(positionals[0] ?? 'A', positionals[1] ?? 'B', values.labels as string | undefined, problems);
+  const gates = gateOptions(values, problems, { baseline: false });
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const a = readResultFile(positionals[0]);
   const b = readResultFile(positionals[1]);
+  // --fail-if judges B against A; B's own thresholds are not re-judged here (`report B` does that).
+  gates.baseline = gates.failIfs.length > 0 ? a : null;
+  const verdict = { ...judge(b, gates), thresholds: [] };
   for (const l of compareLines(a, b, labels, outColors(io))) io.out(l);
   if (html !== undefined) {
     const abs = writeOutput(html, compareHtml(a, b, labels), 'the HTML comparison');
     io.out('');
     io.out(`HTML comparison written to ${abs}; open ${pathToFileURL(abs).href}`);
   }
-  return ExitCode.ok;
+  return emitGates(verdict, [{ name: `compare ${labels[0]} ${labels[1]}`, result: null, gates: verdict }], gates, io, io.out, null);
 }
 

@@ -1,10 +1,11 @@
 /** `cascadesim report`: a saved result's summary, or its windows as HTML, CSV, JSON or an HdrHistogram log. */
 import { pathToFileURL } from 'node:url';
-import { ExitCode, InputError } from '../../errors.ts';
+import { InputError } from '../../errors.ts';
 import { hdrLog, windowsCsv, windowsJson } from '../../report/export.ts';
 import { reportHtml } from '../../report/html.ts';
 import { readResultFile } from '../../result/file.ts';
 import { checkWritable, type Out, parse, printSummary, writeOutput } from '../common.ts';
+import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 
 /** Where file output goes: '-' means stdout, which only one output may claim. */
 function claimStdout(file: string | undefined, option: string, claims: string[]): boolean {
@@ -19,6 +20,7 @@ export function cmdReport(argv: string[], io: Out): number {
     csv: { type: 'string' },
     json: { type: 'boolean' },
     hlog: { type: 'string' },
+    ...GATE_OPTIONS,
   });
   const problems: string[] = [];
   if (positionals.length !== 1) problems.push(`report takes exactly one RESULT file, got ${positionals.length}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}`);
@@ -38,18 +40,22 @@ export function cmdReport(argv: string[], io: Out): number {
   ] as const) {
     if (f !== undefined && f !== '-') checkWritable(f, opt, problems);
   }
+  const gates = gateOptions(values, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const file = positionals[0];
   const r = readResultFile(file);
+  // Gates judge the saved result: its scenario's thresholds, --threshold, --baseline/--fail-if, --expect-digest.
+  const verdict = judge(r, gates);
+  const suites = [{ name: r.scenario.name, result: r, gates: verdict, timeS: 0 }];
   const anyOutput = html !== undefined || csv !== undefined || hlog !== undefined || json;
   // Messages about written files go to stderr when stdout carries data.
   const say = stdoutClaims.length > 0 ? (s: string) => io.err(`cascadesim: ${s}`) : io.out;
   if (!anyOutput) {
     printSummary(r, io);
-    return ExitCode.ok;
+    return emitGates(verdict, suites, gates, io, io.out, r);
   }
   const log = hlog !== undefined ? hdrLog(r) : null;
-  if (json) io.out(JSON.stringify(windowsJson(r)));
+  if (json) io.out(JSON.stringify({ ...windowsJson(r), ...gatesJson(verdict) }));
   if (csv !== undefined) {
     const text = windowsCsv(r);
     // io.out adds the final '\n' back, so the CRLF line ends stay intact.
@@ -64,6 +70,6 @@ export function cmdReport(argv: string[], io: Out): number {
     const abs = writeOutput(html, reportHtml(r), 'the HTML report');
     say(`HTML report written to ${abs}; open ${pathToFileURL(abs).href}`);
   }
-  return ExitCode.ok;
+  return emitGates(verdict, suites, gates, io, stdoutClaims.length > 0 ? null : io.out, r);
 }
 

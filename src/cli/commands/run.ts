@@ -1,15 +1,16 @@
-/** `cascadesim run`: load a scenario, simulate it with progress, write the result and reports, print the summary. */
-import os from 'node:os';
+/** `cascadesim run`: load a scenario, simulate it with progress, write the result and reports, print the summary, judge the gates. */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pc from 'picocolors';
-import { loadScenario } from '../../config/load.ts';
-import { runSimulation } from '../../engine/coordinator.ts';
+import { defaultWorkers, loadScenario, simulate } from '../../api.ts';
+import type { Scenario } from '../../config/schema.ts';
 import type { RunResult } from '../../engine/result.ts';
 import { ExitCode, InputError } from '../../errors.ts';
+import type { ThresholdSpec } from '../../gates/thresholds.ts';
 import { reportHtml } from '../../report/html.ts';
 import { writeResultFile } from '../../result/file.ts';
 import { checkWritable, intOption, jsonSummary, type Out, parse, printSummary, writeOutput } from '../common.ts';
+import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 import { createProgress, type ProgressMode, useColor } from '../progress.ts';
 
 export async function cmdRun(argv: string[], io: Out): Promise<number> {
@@ -21,19 +22,21 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     html: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
+    ...GATE_OPTIONS,
   });
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`run takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
   const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
-  const workers = intOption(values.workers as string | undefined, 'workers', 1, 256, problems) ?? Math.max(1, Math.min(os.availableParallelism(), 16));
+  const workers = intOption(values.workers as string | undefined, 'workers', 1, 256, problems) ?? defaultWorkers();
   const outFile = values.out as string | undefined;
   const htmlFile = values.html as string | undefined;
   if (outFile !== undefined) checkWritable(outFile, '--out', problems);
   if (htmlFile !== undefined) checkWritable(htmlFile, '--html', problems);
   if (outFile !== undefined && htmlFile !== undefined && path.resolve(outFile) === path.resolve(htmlFile)) problems.push('--out and --html name the same file');
-  let scenario;
+  const gates = gateOptions(values, problems);
+  let scenario: Scenario | undefined;
   try {
-    scenario = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [], seed }).scenario;
+    scenario = loadScenario(positionals[0], { set: (values.set as string[] | undefined) ?? [], seed });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);
@@ -56,8 +59,20 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   let result: RunResult;
+  let abortedBy: ThresholdSpec | null = null;
   try {
-    result = await runSimulation(scenario, { workers, signal: ac.signal, onProgress: (p) => progress.update(p), progressMs: 200 });
+    result = await simulate(scenario, {
+      workers,
+      signal: ac.signal,
+      onProgress: (p) => progress.update(p),
+      progressMs: 200,
+      abortThresholds: gates.thresholds,
+      onThresholdAbort: (t) => {
+        abortedBy = t.spec;
+        progress.stop();
+        if (!quiet) io.err(errColors.yellow(`cascadesim: threshold ${t.spec.metric} ${t.cond.text} can no longer hold; stopping at the next epoch (abortOnFail)`));
+      },
+    });
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
@@ -76,14 +91,21 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     const abs = writeOutput(htmlFile, reportHtml(result), 'the HTML report');
     written.push(`HTML report written to ${abs}${result.partial ? ' (partial)' : ''}; open ${pathToFileURL(abs).href}`);
   }
+  const verdict = judge(result, gates, abortedBy);
+  const suite = { name: result.scenario.name, result, gates: verdict, timeS: result.perf.wallS };
+  let code: number;
   if (json) {
-    io.out(JSON.stringify(jsonSummary(result)));
+    io.out(JSON.stringify({ ...jsonSummary(result), ...gatesJson(verdict) }));
+    code = emitGates(verdict, [suite], gates, io, null, result);
     for (const w of written) io.err(`cascadesim: ${w}`);
-  } else if (!(values.quiet === true)) {
-    printSummary(result, io);
-    if (written.length > 0) io.out('');
-    for (const w of written) io.out(w);
+  } else {
+    const print = values.quiet === true ? null : io.out;
+    if (print) printSummary(result, io);
+    code = emitGates(verdict, [suite], gates, io, print, result);
+    if (print && written.length > 0) print('');
+    for (const w of written) print?.(w);
   }
-  return result.partial ? ExitCode.interrupted : ExitCode.ok;
+  // A run stopped by Ctrl-C says so (130) whatever its gates; one a threshold stopped has failed that threshold.
+  if (result.partial && abortedBy === null) return ExitCode.interrupted;
+  return code;
 }
-

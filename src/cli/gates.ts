@@ -1,0 +1,137 @@
+/**
+ * The CI gates on the command line, shared by run, report and compare: the options (--threshold, --baseline,
+ * --fail-if, --expect-digest, --junit), checking them before a long run, judging a result, and the outputs (the
+ * table, JUnit XML, GitHub's job summary). Exit code 99 when any gate fails, as k6 does.
+ */
+import { appendFileSync, existsSync } from 'node:fs';
+import type { ParseArgsConfig } from 'node:util';
+import type { RunResult } from '../engine/result.ts';
+import { ExitCode, InputError } from '../errors.ts';
+import { compareResults, compileGates } from '../gates/baseline.ts';
+import { checkDigest } from '../gates/digest.ts';
+import { type CompiledThreshold, compileThresholds, evaluateThresholds, type ThresholdSpec } from '../gates/thresholds.ts';
+import { NO_COLORS } from '../report/table.ts';
+import { type GateReport, gatesFailed, gateTableLines, type JUnitSuite, junitXml, markdownSummary } from '../report/gates.ts';
+import { readResultFile } from '../result/file.ts';
+import { checkWritable, type Out, outColors, type Values, writeOutput } from './common.ts';
+
+export const GATE_OPTIONS = {
+  threshold: { type: 'string', multiple: true },
+  baseline: { type: 'string' },
+  'fail-if': { type: 'string', multiple: true },
+  'expect-digest': { type: 'string' },
+  junit: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface GateOptions {
+  /** --threshold, compiled (the scenario's own are added when the result is judged). */
+  thresholds: CompiledThreshold[];
+  baseline: RunResult | null;
+  failIfs: string[];
+  /** A digest, or the expected run's result. */
+  expectDigest: string | RunResult | null;
+  junit: string | null;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/i;
+
+/** Read and check the gate options; problems are collected (each with its option), files read up front. */
+export function gateOptions(values: Values, problems: string[], allow: { baseline: boolean } = { baseline: true }): GateOptions {
+  const specs = (values.threshold as string[] | undefined) ?? [];
+  let thresholds: CompiledThreshold[] = [];
+  try {
+    thresholds = compileThresholds(specs, '--threshold');
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push(...err.problems);
+  }
+  const failIfs = (values['fail-if'] as string[] | undefined) ?? [];
+  try {
+    compileGates(failIfs);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push(...err.problems);
+  }
+  const read = (file: string, option: string): RunResult | null => {
+    try {
+      return readResultFile(file);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(...err.problems.map((p) => `${option}: ${p}`));
+      return null;
+    }
+  };
+  let baseline: RunResult | null = null;
+  const baseFile = values.baseline as string | undefined;
+  if (baseFile !== undefined) {
+    if (!allow.baseline) problems.push('--baseline: compare takes the baseline as its first RESULT');
+    else baseline = read(baseFile, '--baseline');
+  }
+  if (failIfs.length > 0 && allow.baseline && baseFile === undefined) problems.push('--fail-if needs --baseline RESULT (the run to compare with)');
+  let expectDigest: string | RunResult | null = null;
+  const want = values['expect-digest'] as string | undefined;
+  if (want !== undefined) {
+    if (HEX64.test(want.trim())) expectDigest = want.trim().toLowerCase();
+    else if (existsSync(want)) expectDigest = read(want, '--expect-digest');
+    else problems.push(`--expect-digest: expected a 64-digit hex digest or a result file (got ${want})`);
+  }
+  const junit = (values.junit as string | undefined) ?? null;
+  if (junit !== null) checkWritable(junit, '--junit', problems);
+  return { thresholds, baseline, failIfs, expectDigest, junit };
+}
+
+/** Does any gate need judging (beyond the scenario's own thresholds)? */
+export function anyGate(o: GateOptions): boolean {
+  return o.thresholds.length > 0 || o.baseline !== null || o.expectDigest !== null;
+}
+
+/** Judge a result: the scenario's thresholds and --threshold, the baseline gates, the digest. */
+export function judge(r: RunResult, o: GateOptions, abortedBy: ThresholdSpec | null = null): GateReport {
+  const own = r.scenario.thresholds ? compileThresholds(r.scenario.thresholds) : [];
+  return {
+    thresholds: evaluateThresholds(r, [...own, ...o.thresholds]),
+    baseline: o.baseline ? compareResults(o.baseline, r, o.failIfs) : null,
+    digest: o.expectDigest !== null ? checkDigest(r, o.expectDigest) : null,
+    abortedBy: abortedBy ? `${abortedBy.metric} ${abortedBy.condition}` : null,
+  };
+}
+
+/** Has anything to show: gates asked for, or thresholds in the scenario. */
+export function hasGates(g: GateReport): boolean {
+  return g.thresholds.length > 0 || g.baseline !== null || g.digest !== null;
+}
+
+/** The table (to `print`, unless quiet), JUnit (--junit), GitHub's job summary; the exit code the gates give. */
+export function emitGates(g: GateReport, suites: JUnitSuite[], o: GateOptions, io: Out, print: ((s: string) => void) | null, summaryOf: RunResult | null): number {
+  // Quiet or --json: a failure still says what failed, on stderr (stdout keeps its one JSON object).
+  const to = print ?? (gatesFailed(g) ? io.err : null);
+  if (to && hasGates(g)) {
+    if (print) print('');
+    for (const l of gateTableLines(g, print ? outColors(io) : NO_COLORS)) to(l);
+  }
+  if (o.junit !== null) {
+    const abs = writeOutput(o.junit, junitXml(suites), 'the JUnit report');
+    io.err(`cascadesim: JUnit report written to ${abs}`);
+  }
+  const step = process.env.GITHUB_STEP_SUMMARY;
+  if (step && summaryOf) {
+    try {
+      appendFileSync(step, markdownSummary(summaryOf, g));
+    } catch (err) {
+      // The run's outcome does not depend on GitHub's summary file: say so and go on.
+      io.err(`cascadesim: cannot append to GITHUB_STEP_SUMMARY ${step} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return gatesFailed(g) ? ExitCode.thresholdsFailed : ExitCode.ok;
+}
+
+/** The gates in --json: thresholds always (maybe empty), baseline and digest when asked. */
+export function gatesJson(g: GateReport): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    thresholds: g.thresholds.map((t) => ({ metric: t.metric, condition: t.condition, value: t.value, ok: t.ok, unit: t.unit, abortOnFail: t.abortOnFail })),
+  };
+  if (g.baseline) out.baseline = g.baseline;
+  if (g.digest) out.digestCheck = g.digest;
+  if (g.abortedBy) out.abortedBy = g.abortedBy;
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * The exact-output gate: a run's digest against an expected one. The digest covers four parts of a result, and
+ * each has its own SHA-256 here, so a mismatch says which parts moved (control-plane events, client windows, EC2
+ * windows, the summary) and, given the expected result itself, the first difference in each: a deliberate model
+ * change (say, the summary and client windows move, the event log does not) is told apart from an accident.
+ */
+import { createHash } from 'node:crypto';
+import { Encoder } from '@msgpack/msgpack';
+import type { RunResult } from '../engine/result.ts';
+
+export const DIGEST_PARTS = ['events', 'clientWindows', 'ec2Windows', 'summary'] as const;
+export type DigestPart = (typeof DIGEST_PARTS)[number];
+
+export const PART_LABELS: Record<DigestPart, string> = {
+  events: 'control-plane events',
+  clientWindows: 'client windows',
+  ec2Windows: 'EC2 windows',
+  summary: 'summary',
+};
+
+const encoder = new Encoder({ ignoreUndefined: true });
+
+/** What each part holds; the four together are everything digestOf hashes. */
+function partsOf(r: RunResult): Record<DigestPart, unknown> {
+  return {
+    events: r.events,
+    clientWindows: r.windows.clients,
+    ec2Windows: r.windows.ec2,
+    summary: {
+      formatVersion: r.formatVersion,
+      partial: r.partial,
+      scenario: r.scenario,
+      seed: r.seed,
+      reachedS: r.reachedS,
+      phases: r.phases,
+      dns: r.dns,
+      clients: r.clients,
+      ec2: r.ec2,
+      timeline: r.timeline,
+    },
+  };
+}
+
+/** SHA-256 of each part's msgpack encoding (the same encoding the whole digest uses). */
+export function digestParts(r: RunResult): Record<DigestPart, string> {
+  const parts = partsOf(r);
+  const out = {} as Record<DigestPart, string>;
+  for (const p of DIGEST_PARTS) out[p] = createHash('sha256').update(encoder.encode(parts[p])).digest('hex');
+  return out;
+}
+
+/** 'client windows differ', 'summary differs'. */
+export function partDiffers(p: { part: DigestPart; label: string }): string {
+  return `${p.label} ${p.part === 'summary' ? 'differs' : 'differ'}`;
+}
+
+export interface PartDifference {
+  part: DigestPart;
+  label: string;
+  /** The first difference, readable: where, and the two values. null when only the digest is known. */
+  first: string | null;
+}
+
+export interface DigestCheck {
+  expected: string;
+  actual: string;
+  ok: boolean;
+  /** The parts that differ (empty when ok, or when only the expected digest was given). */
+  parts: PartDifference[];
+  /** Why parts could not be named, when they could not. */
+  note: string;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? 'absent' : s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/** The first place where two JSON-like values differ (keys in sorted order), or null. */
+export function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: unknown; b: unknown } | null {
+  if (Object.is(a, b)) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return { path: path || '(root)', a, b };
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i >= a.length || i >= b.length) return { path: `${path}[${i}]`, a: a[i], b: b[i] };
+      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(ra), ...Object.keys(rb)])].filter((k) => ra[k] !== undefined || rb[k] !== undefined).sort();
+  for (const k of keys) {
+    const d = firstDifference(ra[k], rb[k], path ? `${path}.${k}` : k);
+    if (d) return d;
+  }
+  return null;
+}
+
+/** The first difference in one part, said the way a reader looks for it (an event by its time and actor). */
+function describe(part: DigestPart, expected: RunResult, actual: RunResult): string | null {
+  const e = partsOf(expected)[part];
+  const a = partsOf(actual)[part];
+  const d = firstDifference(e, a);
+  if (!d) return null;
+  const m = /^\[(\d+)\]/.exec(d.path);
+  if (m && (part === 'events' || part === 'clientWindows' || part === 'ec2Windows')) {
+    const i = Number(m[1]);
+    const list = (x: unknown) => (Array.isArray(x) ? (x as Record<string, unknown>[]) : []);
+    const ei = list(e)[i];
+    const ai = list(a)[i];
+    if (part === 'events') {
+      const ev = (x: Record<string, unknown> | undefined) => (x ? `${Number(x.atS).toFixed(3)}s ${String(x.actor)} ${String(x.kind)}: ${String(x.detail)}` : 'none');
+      return `event #${i}: expected ${ev(ei)}; got ${ev(ai)}`;
+    }
+    const span = (x: Record<string, unknown> | undefined) => (x ? `[${String(x.fromS)}s, ${String(x.toS)}s)` : '');
+    const field = d.path.slice(m[0].length).replace(/^\./, '') || '(window)';
+    return `window ${i} ${span(ei ?? ai)}: ${field} expected ${show(d.a)}, got ${show(d.b)}`;
+  }
+  return `${d.path}: expected ${show(d.a)}, got ${show(d.b)}`;
+}
+
+/**
+ * Check `actual` against an expected digest, or against an expected result (then the differing parts and the
+ * first difference in each are named).
+ */
+export function checkDigest(actual: RunResult, expected: string | RunResult): DigestCheck {
+  if (typeof expected === 'string') {
+    const want = expected.trim().toLowerCase();
+    const ok = want === actual.digest;
+    return {
+      expected: want,
+      actual: actual.digest,
+      ok,
+      parts: [],
+      note: ok ? '' : 'give the expected run\'s result file instead of its digest (--expect-digest RESULT) to see which parts differ and where',
+    };
+  }
+  const ok = expected.digest === actual.digest;
+  const pe = digestParts(expected);
+  const pa = digestParts(actual);
+  const parts: PartDifference[] = ok
+    ? []
+    : DIGEST_PARTS.filter((p) => pe[p] !== pa[p]).map((p) => ({ part: p, label: PART_LABELS[p], first: describe(p, expected, actual) }));
+  return { expected: expected.digest, actual: actual.digest, ok, parts, note: '' };
+}
