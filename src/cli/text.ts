@@ -1,56 +1,13 @@
 /** The readable output of `run`: the event timeline that matters and a summary. */
 import type { RunResult } from '../engine/result.ts';
-import type { SimEvent } from '../model/dns/events.ts';
+import { notableEvents } from '../report/notable.ts';
 import { replayCommand } from '../report/replay.ts';
-
-/** Routine events (every plan, every apply) are counted, not listed. */
-const NOTABLE = new Set<SimEvent['kind']>([
-  'fault-stall',
-  'random-stall',
-  'violation',
-  'endpoint-empty',
-  'endpoint-restored',
-  'dns-repair',
-  'action',
-]);
 
 export function clock(s: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s - h * 3600 - m * 60;
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${sec.toFixed(3).padStart(6, '0')}`;
-}
-
-/**
- * The events worth reading, in order: every notable kind, the check that preceded a stall, the first refused
- * update of a stuck endpoint every 10 minutes, and Enactor writes that moved an endpoint back.
- */
-export function notableEvents(r: RunResult, limit = Infinity): { events: SimEvent[]; suppressed: number } {
-  const picked: SimEvent[] = [];
-  let lastStuckReport = -Infinity;
-  let suppressed = 0;
-  const events = r.events;
-  for (let i = 0; i < events.length; i++) {
-    const ev = events[i];
-    let show = NOTABLE.has(ev.kind);
-    // The check that preceded a stall, and the first refused update of a stuck endpoint, tell the story.
-    if (ev.kind === 'check' && events[i + 1]?.kind === 'fault-stall') show = true;
-    if (ev.kind === 'apply-failed' && ev.detail.startsWith('inconsistent')) {
-      show = ev.atS - lastStuckReport > 600;
-      if (show) lastStuckReport = ev.atS;
-    }
-    if (ev.kind === 'apply' && ev.actor.startsWith('enactor') && /gen \d+ -> \d+/.test(ev.detail)) {
-      const m = /gen (\d+) -> (\d+)/.exec(ev.detail);
-      if (m && Number(m[2]) < Number(m[1])) show = true;
-    }
-    if (!show) continue;
-    if (picked.length >= limit) {
-      suppressed++;
-      continue;
-    }
-    picked.push(ev);
-  }
-  return { events: picked, suppressed };
 }
 
 export function timelineLines(r: RunResult, limit = 60): string[] {

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { thresholdIssues } from '../gates/thresholds.ts';
 import { scenarioSchema, type Scenario } from './schema.ts';
+import { thresholdsSchema } from './thresholds-schema.ts';
 
 export const DEFAULT_SCENARIO = 'dns-race';
 
@@ -145,7 +147,13 @@ export function zodProblems(err: z.ZodError): string[] {
 
 export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
   const r = scenarioSchema.safeParse(raw ?? {});
-  if (!r.success) throw new InputError(zodProblems(r.error), `invalid ${where}`);
+  // Thresholds name catalogue metrics: checked here, beside the schema's own problems, so all are listed at once.
+  const t = isMapping(raw) ? thresholdsSchema.safeParse(raw.thresholds ?? {}) : null;
+  const problems = [
+    ...(r.success ? [] : zodProblems(r.error)),
+    ...(t?.success ? thresholdIssues(t.data).map((i) => `${formatPath(['thresholds', ...i.at])}: ${i.message}`) : []),
+  ];
+  if (problems.length > 0 || !r.success) throw new InputError(problems, `invalid ${where}`);
   return r.data;
 }
 

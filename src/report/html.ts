@@ -7,7 +7,7 @@
 import { scenarioToYaml } from '../config/load.ts';
 import type { RunResult } from '../engine/result.ts';
 import { ERROR_CLASSES } from '../metrics/client-counters.ts';
-import { notableEvents } from '../cli/text.ts';
+import { notableEvents } from './notable.ts';
 import { clockAtOrigin, clockOrigin, ec2Summary, incidentTimeline, numAt } from './access.ts';
 import { chartAssets } from './assets.ts';
 import { comparePageData, type PageData, pageData } from './charts.ts';
