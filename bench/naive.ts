@@ -123,7 +123,7 @@ export class NaiveClients {
       else if (this.current) {
         cl.cache = { answer: this.current, expiresS: t + cfg.ttlS };
         answer = this.current;
-      } else if (cl.cache && cl.cache.answer && t < cl.cache.expiresS + cfg.serveStaleS) answer = cl.cache.answer;
+      } else if (cl.cache?.answer && t < cl.cache.expiresS + cfg.serveStaleS) answer = cl.cache.answer;
       else cl.cache = { answer: null, expiresS: t + cfg.negativeTtlS };
       let err = 1;
       let latS = 0;

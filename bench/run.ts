@@ -385,7 +385,7 @@ async function main(): Promise<void> {
   console.table(Object.entries(targets).map(([target, met]) => ({ target, met: met === null ? 'not run' : met ? 'yes' : 'NO' })));
   const out = { machine: { ...machine, loadAvgAtEnd: os.loadavg().map((x) => +x.toFixed(2)), coresAvailableBeforeRounds: coresBeforeRound, coresAvailableMin: +coresBefore.toFixed(2), coresAvailableAfter: +coresAfter.toFixed(2) }, quick, micro: microRows, macro: macroRows, ratios, bytesPerClient: RECORD_BYTES, memory10M: mem, targets };
   mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'latest.json'), JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(path.join(here, 'results', 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nwrote ${path.join('bench', 'results', 'latest.json')}`);
 }
 

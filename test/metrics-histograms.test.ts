@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 import { CLIENT_COUNTER_COUNT, type ClientWindowRaw } from '../src/metrics/client-counters.ts';
 import { mergeClientWindows, summarizeClients } from '../src/metrics/client-windows.ts';
 import { decodeHistogram, newLatencyHistogram, percentilesMs } from '../src/metrics/hdr.ts';

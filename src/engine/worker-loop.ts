@@ -154,7 +154,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     // Phase 3: control events in [t0, t1), one global order.
     sync.controlPhase(t1, w, (actor, nowS, seq) => {
       log.beginTurn(seq);
-      if (failAt && failAt.inControl && failAt.worker === w && k >= failAt.epoch) {
+      if (failAt?.inControl && failAt.worker === w && k >= failAt.epoch) {
         throw new Error(`injected failure in worker ${w} during a control turn at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
       }
       const a = actors.get(actor);

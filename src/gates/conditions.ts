@@ -72,7 +72,7 @@ function syntaxHelp(what: string): string {
 /** A threshold condition on a metric of `unit`. Throws a one-line message (Error) when malformed. */
 export function parseCondition(text: string, unit: MetricUnit): Condition {
   const m = CONDITION.exec(text);
-  if (!m || m[2] !== '') throw new Error(syntaxHelp(JSON.stringify(text)));
+  if (m?.[2] !== '') throw new Error(syntaxHelp(JSON.stringify(text)));
   return { op: m[1] as Operator, value: convert(Number(m[3]), m[4], unit, text), text: `${m[1]} ${m[3]}${m[4]}` };
 }
 

@@ -145,7 +145,7 @@ export function compareLines(a: RunResult, b: RunResult, labels: [string, string
   }
   const diff = scenarioDiff(a.scenario, b.scenario);
   out.push('', c.bold('settings that differ'));
-  if (diff.length === 0) out.push('  none: same scenario' + (a.digest === b.digest ? ' and identical results' : ''));
+  if (diff.length === 0) out.push(`  none: same scenario${a.digest === b.digest ? ' and identical results' : ''}`);
   else out.push(...renderTable(['setting', labels[0], labels[1]], diff.slice(0, 40).map((d) => [d.path, d.a, d.b]), { colors: c, align: ['l', 'l', 'l'] }));
   if (diff.length > 40) out.push(`  ... ${diff.length - 40} more`);
   const rows = compareRows(a, b);

@@ -9,6 +9,7 @@
  * It exposes window.cascadesimCharts ([{id, title, plot}]) so a test, or a curious reader in the console, can
  * inspect what was drawn.
  */
+// biome-ignore lint/complexity/noUselessStringRaw: raw, so a regex or escape added to the client code reaches the browser as written
 export const CLIENT_JS = String.raw`
 (function () {
   'use strict';

@@ -6,7 +6,7 @@ export type Colors = ReturnType<typeof pc.createColors>;
 /** Colours that do nothing: for files, pipes and NO_COLOR. */
 export const NO_COLORS: Colors = pc.createColors(false);
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 export function visibleWidth(s: string): number {

@@ -61,6 +61,7 @@ export interface HarnessOptions {
   ttlS?: number;
   negativeTtlS?: number;
   /** Called after each closed window; return true to stop early. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: callers pass callbacks that return nothing as well as ones that return true
   onWindow?: (w: Ec2Window, model: Ec2Model) => boolean | void;
 }
 

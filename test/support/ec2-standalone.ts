@@ -130,7 +130,7 @@ function main(): void {
   for (const e of timeline) {
     console.log(
       `${e.event.padEnd(22)} sim ${e.simulatedClock ?? '-'} (${e.simulatedAtS ?? '-'} s)  aws ${e.awsClock} (${e.awsAtS} s)  ` +
-        `off ${e.offsetShare === null ? '-' : (100 * e.offsetShare).toFixed(1) + '%'}`,
+        `off ${e.offsetShare === null ? '-' : `${(100 * e.offsetShare).toFixed(1)}%`}`,
     );
   }
   console.log(`scale ${scale}: ${durationS} s simulated in ${(r.wallMs / 1000).toFixed(1)} s wall`);

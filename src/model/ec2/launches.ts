@@ -14,7 +14,7 @@
  * lease, API-level errors other than capacity and throttles.
  */
 import type { Ec2Config } from '../../config/ec2-schema.ts';
-import { Rng } from '../prng.ts';
+import type { Rng } from '../prng.ts';
 import { LEASED } from './leases.ts';
 import { TAG_LAUNCH } from './network.ts';
 import type { NetworkManager } from './network.ts';

@@ -190,7 +190,7 @@ export class Ec2Model {
   runEpoch(t0S: number, t1S: number, env: unknown): void {
     let a = t0S;
     while (this.actions.length > 0 && this.actions[0].atS < t1S) {
-      const act = this.actions.shift()!;
+      const act = this.actions.shift() as Ec2Action;
       const at = Math.max(a, act.atS);
       if (at > a) this.runSpan(a, at, env);
       this.act(act, at);

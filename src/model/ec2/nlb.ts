@@ -20,7 +20,7 @@
  * clients, target overload cascading into health failures, terminations of targets, and the NLB data plane itself.
  */
 import type { Ec2Config } from '../../config/ec2-schema.ts';
-import { mix32, Rng } from '../prng.ts';
+import { mix32, type Rng } from '../prng.ts';
 import { binomial } from './sample.ts';
 
 export class NlbCounters {
