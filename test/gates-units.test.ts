@@ -1,0 +1,124 @@
+/**
+ * The gates' arithmetic, case by case: units in conditions, limits relative to a baseline, which conditions can
+ * be decided before a run ends, what a missing value does, and near-name suggestions.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RunResult } from '../src/engine/result.ts';
+import { compareResults } from '../src/gates/baseline.ts';
+import { compare, failsForGood, parseCondition, parseRelativeCondition, relativeLimit, splitMetricCondition } from '../src/gates/conditions.ts';
+import { abortingThreshold, compileThresholds, evaluateThresholds } from '../src/gates/thresholds.ts';
+import { InputError } from '../src/errors.ts';
+import { nearNames } from '../src/suggest.ts';
+
+/** Just enough of a result for dns.* and clients.* metrics. */
+function fakeResult(violations: number, errorRate: number | null): RunResult {
+  return {
+    reachedS: 100,
+    partial: false,
+    phases: [{ name: 'before', fromS: 0, toS: 100 }],
+    scenario: { dns: { faults: [] }, actions: [] },
+    dns: { violations: Array.from({ length: violations }, () => ({ invariant: 'monotonic', atS: 1 })), emptyIntervals: [], stuckIntervals: [], stuck: false },
+    clients: errorRate === null ? null : { errorRate, phases: [] },
+    ec2: null,
+    perf: {},
+  } as unknown as RunResult;
+}
+
+describe('conditions', () => {
+  it('converts units to the metric\'s own', () => {
+    assert.equal(parseCondition('<= 250ms', 's').value, 0.25);
+    assert.equal(parseCondition('<= 2m', 'ms').value, 120_000);
+    assert.equal(parseCondition('< 1h', 's').value, 3600);
+    assert.equal(parseCondition('< 5%', 'ratio').value, 0.05);
+    assert.equal(parseCondition('<0.05', 'ratio').value, 0.05);
+    assert.equal(parseCondition('== 0', 'count').value, 0);
+    assert.equal(parseCondition('>= 1.5e3', 'count').value, 1500);
+    assert.equal(parseCondition('<=250ms', 'ms').text, '<= 250ms');
+    for (const [bad, unit] of [
+      ['< 5%', 'ms'],
+      ['< 5ms', 'ratio'],
+      ['< 5furlongs', 's'],
+      ['5', 'count'],
+      ['=< 5', 'count'],
+      ['< +5', 'count'],
+      ['', 'count'],
+    ]) {
+      assert.throws(() => parseCondition(bad, unit), Error, `${bad} on ${unit}`);
+    }
+  });
+
+  it('sets baseline limits: +N% scales, +N adds, no sign is absolute', () => {
+    const lim = (c: string, unit: string, base: number) => relativeLimit(parseRelativeCondition(c, unit), base);
+    assert.equal(lim('> +10%', 'ms', 200), 220.00000000000003);
+    assert.equal(lim('> -5%', 'ms', 200), 190);
+    assert.equal(lim('> +0.01', 'ratio', 0.2), 0.21000000000000002);
+    assert.equal(lim('> +30s', 's', 100), 130);
+    assert.equal(lim('> +250ms', 's', 1), 1.25);
+    assert.equal(lim('> 3', 'count', 1000), 3);
+    assert.equal(lim('> +10%', 'count', 0), 0, 'ten per cent of nothing is nothing');
+  });
+
+  it('decides early only upper bounds on counts that can only grow', () => {
+    assert.equal(failsForGood(1, '==', 0), true);
+    assert.equal(failsForGood(0, '==', 0), false);
+    assert.equal(failsForGood(5, '<', 5), true);
+    assert.equal(failsForGood(4, '<', 5), false);
+    assert.equal(failsForGood(5, '<=', 5), false);
+    assert.equal(failsForGood(0, '>', 3), false, 'a lower bound may still be met');
+    assert.equal(failsForGood(9, '!=', 9), false);
+    assert.equal(compare(3, '!=', 3), false);
+  });
+
+  it('splits METRIC<VALUE at the first operator', () => {
+    assert.deepEqual(splitMetricCondition('dns.violations==0'), { metric: 'dns.violations', condition: '==0' });
+    assert.deepEqual(splitMetricCondition(' clients.outage.latencyMs.p99 <= 250ms'), { metric: 'clients.outage.latencyMs.p99', condition: '<= 250ms' });
+    assert.deepEqual(splitMetricCondition('dns.violations.never-delete-active>0'), { metric: 'dns.violations.never-delete-active', condition: '>0' });
+    assert.equal(splitMetricCondition('just words'), null);
+  });
+});
+
+describe('thresholds and baseline gates', () => {
+  it('fails a threshold whose metric has no value in the run, and passes or fails the others by value', () => {
+    const t = evaluateThresholds(fakeResult(2, null), ['dns.violations<3', 'dns.violations==0', 'clients.errorRate<1%']);
+    assert.deepEqual(
+      t.map((x) => [x.metric, x.value, x.ok]),
+      [
+        ['dns.violations', 2, true],
+        ['dns.violations', 2, false],
+        ['clients.errorRate', null, false],
+      ],
+    );
+  });
+
+  it('aborts on the first watched upper bound crossed, never on one that can still be met', () => {
+    const c = compileThresholds({ 'dns.violations': [{ condition: '== 0', abortOnFail: true }], 'dns.endpointEmptied': ['== 0'], 'clients.attempts': [{ condition: '> 10', abortOnFail: true }] });
+    const live = (v: number, empties = 0) => ({ violations: { monotonic: v }, endpointEmpties: empties, attempts: 0, wallS: 1 });
+    assert.equal(abortingThreshold(c, live(0, 3)), null, 'endpointEmptied has no abortOnFail; attempts > 10 may still happen');
+    assert.equal(abortingThreshold(c, live(1))?.spec.metric, 'dns.violations');
+    assert.throws(() => compileThresholds({ 'clients.errorRate': [{ condition: '< 1%', abortOnFail: true }] }), InputError);
+  });
+
+  it('fails a gate when a value appears or vanishes, passes when it is absent from both', () => {
+    const base = fakeResult(0, 0.01);
+    const g = compareResults(base, fakeResult(1, null), ['dns.violations > +0', 'clients.errorRate > +10%', 'ec2.nlbErrorS > +0']);
+    assert.deepEqual(
+      g.map((x) => [x.metric, x.failed, x.limit]),
+      [
+        ['dns.violations', true, 0],
+        ['clients.errorRate', true, null],
+        ['ec2.nlbErrorS', false, null],
+      ],
+    );
+    assert.equal(compareResults(base, fakeResult(0, 0.0109), ['clients.errorRate > +10%'])[0].failed, false);
+    assert.equal(compareResults(base, fakeResult(0, 0.0111), ['clients.errorRate > +10%'])[0].failed, true);
+    assert.throws(() => compareResults(base, base, ['clients.errorRat > +1%']), (e: unknown) => e instanceof InputError && /did you mean clients\.errorRate/.test(e.problems[0]));
+  });
+
+  it('suggests names by spelling and by shared segments', () => {
+    const names = ['clients.errorRate', 'clients.outage.errorRate', 'clients.outage.latencyMs.p99', 'clients.latencyMs.p99', 'dns.violations'];
+    assert.equal(nearNames('clients.errorrate', names)[0], 'clients.errorRate');
+    assert.equal(nearNames('clients.outage.p99', names)[0], 'clients.outage.latencyMs.p99');
+    assert.deepEqual(nearNames('zzz', names), []);
+  });
+});
