@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClientsConfig } from '../src/config/clients-schema.ts';
 import { SharedStore } from '../src/memory/store.ts';
-import { type StoreDims } from '../src/memory/layout.ts';
+import type { StoreDims } from '../src/memory/layout.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
 import { NaiveClients } from './naive.ts';
 

@@ -9,7 +9,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { ClientsConfig } from '../src/config/clients-schema.ts';
 import { newAnswer, type Answer } from '../src/memory/resolve.ts';
-import { type SharedStore } from '../src/memory/store.ts';
+import type { SharedStore } from '../src/memory/store.ts';
 import { RHO_CAP } from '../src/model/clients/service.ts';
 import { Rng, seedFor, Stream } from '../src/model/prng.ts';
 

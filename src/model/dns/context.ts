@@ -8,8 +8,8 @@
  */
 import type { DnsConfig } from '../../config/schema.ts';
 import { newAnswer, type Answer } from '../../memory/resolve.ts';
-import { type EndpointRecord } from '../../memory/endpoints.ts';
-import { type SharedStore } from '../../memory/store.ts';
+import type { EndpointRecord } from '../../memory/endpoints.ts';
+import type { SharedStore } from '../../memory/store.ts';
 import { fmtS, type EventLog } from './events.ts';
 
 export function newRecord(): EndpointRecord {
