@@ -145,15 +145,15 @@ describe('worker failure', () => {
   });
 });
 
-describe('worker failure inside a control turn', () => {
-  it('the peers waiting for the turn stop too: exit 1, the failing worker named', async () => {
-    const r = await runCli(['run', 'dns-race', '--set', 'clients=null', '--workers', '3', '--json'], {
-      env: { CASCADESIM_INJECT_FAILURE: '1:700:control' },
+describe('worker failure inside the control phase', () => {
+  it('the peers waiting for the control phase stop too: exit 1, the failing worker named', async () => {
+    const r = await runCli(['run', 'dns-race', '--set', 'clients.count=20000', '--set', 'durationS=1200', '--workers', '3', '--json'], {
+      env: { CASCADESIM_INJECT_FAILURE: '0:700:control' },
       timeoutMs: 60_000,
     });
     assert.equal(r.signal, null, 'killed by the test timeout: the run hung');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /worker 1 failed: injected failure in worker 1 during a control turn at 7\d\d\.\d+s/);
+    assert.match(r.stderr, /worker 0 failed: injected failure in worker 0 during a control event at 7\d\d\.\d+s/);
     assert.equal(hasStackTrace(r.stderr), false, r.stderr);
   });
 });

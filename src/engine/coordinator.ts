@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
-import { checkClientMemory } from '../model/clients/records.ts';
+import { blockCount, checkClientMemory, RECORD_BYTES } from '../model/clients/records.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog, INVARIANTS, type Invariant } from '../model/dns/events.ts';
@@ -84,6 +84,10 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   const workers = opts.workers;
   if (opts.inProcess && workers !== 1) throw new Error('inProcess runs take exactly one worker');
   const store = prepareStore(s, workers);
+  // The population's state, in shared memory so that any worker can run any part of it.
+  const population = s.clients
+    ? { records: new SharedArrayBuffer(s.clients.count * RECORD_BYTES), blockMinS: new SharedArrayBuffer(blockCount(s.clients.count) * 8) }
+    : undefined;
   const startMs = performance.now();
   const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({
     sab: store.sab,
@@ -91,6 +95,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     scenario: s,
     worker: w,
     workers,
+    population,
     failAt: injectedFailure(),
   }));
   const onAbort = () => store.requestStop();

@@ -186,7 +186,7 @@ export function digestOf(r: Omit<RunResult, 'digest' | 'perf' | 'workers'>): str
 
 export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOutcome[], wallS: number): RunResult {
   const events = outcomes.flatMap((o) => o.events).sort(compareEvents);
-  const epochsDone = Math.min(...outcomes.map((o) => o.epochsDone));
+  const epochsDone = Math.min(...outcomes.filter((o) => !o.idle).map((o) => o.epochsDone));
   const reachedS = Math.min(s.durationS, epochsDone * s.sim.epochS);
   const partial = outcomes.some((o) => o.partial);
   const ec2Outcome = outcomes[0];

@@ -6,7 +6,8 @@
  * Everything the worker threads share sits in one SAB, carved into 64-byte lines so that no two threads' hot
  * words share a cache line (false sharing costs 4x here, performance.md). Regions, in order:
  *
- *   control   barrier count + generation | turn counter | abort flag + worker | store version   (1 line each)
+ *   control   barrier count + generation | abort flag + worker | store version | signature | stop request |
+ *             clients arrived | control done | next chunk                                    (1 line each)
  *   actors    next event time (Float64) of each control-plane actor, one line each (written by its owner only)
  *   progress  per worker: simulated time reached, attempts so far, and the live figures thresholds watch
  *             (violations by invariant, endpoint-empty events), one line each, read by the coordinator
@@ -36,7 +37,6 @@ export const LIVE_SLOTS = F64_PER_LINE - 2;
 // Control words (Int32 index = line * 16).
 export const C_BARRIER_COUNT = 0;
 export const C_BARRIER_GEN = 1;
-export const C_TURN = 1 * I32_PER_LINE;
 export const C_ABORT = 2 * I32_PER_LINE;
 export const C_ABORT_WORKER = 2 * I32_PER_LINE + 1;
 export const C_STORE_VERSION = 3 * I32_PER_LINE;
@@ -45,7 +45,13 @@ export const C_SIGNATURE = 4 * I32_PER_LINE;
 export const C_STOP_REQUESTED = 5 * I32_PER_LINE;
 /** Published by worker 0 through a turn: every worker stops there. */
 export const C_STOP_AT_EPOCH = 5 * I32_PER_LINE + 1;
-const CONTROL_LINES = 6;
+/** Workers that finished their epoch's client work, summed over epochs (worker 0 waits for its count). */
+export const C_CLIENTS_ARRIVED = 6 * I32_PER_LINE;
+/** Epochs (1-based) whose control phase worker 0 has finished: the others wait for it before their next epoch. */
+export const C_CONTROL_DONE = 7 * I32_PER_LINE;
+/** The next chunk of clients to hand out in this epoch's client phase (work sharing). */
+export const C_CHUNK_NEXT = 8 * I32_PER_LINE;
+const CONTROL_LINES = 9;
 
 // Endpoint record, Int32 offsets within its 2 lines (32 Int32 = 16 Float64).
 export const E_SEQ = 0;

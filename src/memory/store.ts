@@ -12,10 +12,12 @@ import {
   C_ABORT_WORKER,
   C_BARRIER_COUNT,
   C_BARRIER_GEN,
+  C_CHUNK_NEXT,
+  C_CLIENTS_ARRIVED,
+  C_CONTROL_DONE,
   C_SIGNATURE,
   C_STOP_AT_EPOCH,
   C_STOP_REQUESTED,
-  C_TURN,
   computeLayout,
   type Layout,
   lbCapacityOffset,
@@ -90,7 +92,7 @@ export class SharedStore implements StoreViews {
     }
   }
 
-  // ---- control: barrier, turn, abort ---------------------------------------------------------------------
+  // ---- control: barrier, epoch gate, chunks, abort ---------------------------------------------------------
 
   get controlI32(): Int32Array {
     return this.i32;
@@ -98,15 +100,17 @@ export class SharedStore implements StoreViews {
 
   static readonly BARRIER_COUNT = C_BARRIER_COUNT;
   static readonly BARRIER_GEN = C_BARRIER_GEN;
-  static readonly TURN = C_TURN;
+  static readonly CLIENTS_ARRIVED = C_CLIENTS_ARRIVED;
+  static readonly CONTROL_DONE = C_CONTROL_DONE;
+  static readonly CHUNK_NEXT = C_CHUNK_NEXT;
 
   abort(worker: number): void {
     if (Atomics.compareExchange(this.i32, C_ABORT, 0, 1) === 0) Atomics.store(this.i32, C_ABORT_WORKER, worker);
-    // Wake everyone who might be parked on the barrier or the turn counter.
-    Atomics.add(this.i32, C_BARRIER_GEN, 1);
-    Atomics.notify(this.i32, C_BARRIER_GEN);
-    Atomics.add(this.i32, C_TURN, 1);
-    Atomics.notify(this.i32, C_TURN);
+    // Wake everyone who might be parked on a synchronisation word (they check the flag when they wake).
+    for (const word of [C_BARRIER_GEN, C_CLIENTS_ARRIVED, C_CONTROL_DONE]) {
+      Atomics.add(this.i32, word, 1);
+      Atomics.notify(this.i32, word);
+    }
   }
 
   aborted(): boolean {

@@ -49,6 +49,8 @@ import { Arrivals } from './arrivals.ts';
 import { ClientCore } from './core.ts';
 import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
 import {
+  BLOCK as BLOCK_,
+  blockCount,
   ClientRecords,
   F64_PER_RECORD as F64_PER_RECORD_,
   F_ARR as F_ARR_,
@@ -77,6 +79,7 @@ const SERIAL_NONE = SERIAL_NONE_;
 const SERIAL_WARM = SERIAL_WARM_;
 const ZIG_K = ZIG_K_;
 const ZIG_W = ZIG_W_;
+const BLOCK = BLOCK_;
 const F64_PER_RECORD = F64_PER_RECORD_;
 const F_ARR = F_ARR_;
 const F_EV = F_EV_;
@@ -106,8 +109,11 @@ const INV_2_32 = 1 / 4294967296;
 // The mulberry32 output step (prng.ts mulberry32Next) is written out at each draw in runEpoch on purpose: calling
 // it, imported or as a function of this module, measured 14.4-14.7M against 16.9-17.2M attempts/s on one thread
 // (`BENCH_SIM_S=120 node --import tsx bench/run.ts --quick --no-mem`). Results are bit-identical either way.
-/** Clients per scan() call (see there); small against an epoch, large against the per-call flush. */
-const SCAN_CHUNK = 8192;
+/**
+ * Clients per chunk: the unit of a scan() call (see there) and of the work the engine's workers share out in an
+ * epoch. Small against an epoch, large against the per-call flush; a multiple of BLOCK.
+ */
+export const CHUNK = 8192;
 
 /** Clients [from, to) of worker `worker` out of `workers`: contiguous, sizes differ by at most one. */
 export function shardRange(count: number, workers: number, worker: number): [number, number] {
@@ -130,11 +136,29 @@ export class ClientShard {
   readonly latencyIntended = new Uint32Array(LATENCY_BUCKETS);
   readonly latencyAttempt = new Uint32Array(LATENCY_BUCKETS);
   private readonly zig = new ZigguratExp();
+  /** Per block of BLOCK clients: a lower bound of their next-event times (see records.ts). */
+  readonly blockMinS: Float64Array;
+  /** Chunks of CHUNK clients: the units runChunk() takes. */
+  readonly chunks: number;
+  private readonly initFrom: number;
+  private readonly initTo: number;
   private readonly cfg: ClientsConfig;
   private lastT1S = 0;
   private warmResolved = false;
 
-  constructor(cfg: ClientsConfig, seed: number, fromClient: number, toClient: number) {
+  /**
+   * Clients [fromClient, toClient) of the population (local index i is global client fromClient + i).
+   * `shared`: state that other workers' shards over the same population also use (the engine's work sharing):
+   * the records and block summary live in the buffers given, and this shard initialises only its part of them,
+   * clients [initFrom, initTo) (local indices).
+   */
+  constructor(
+    cfg: ClientsConfig,
+    seed: number,
+    fromClient: number,
+    toClient: number,
+    shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number },
+  ) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
     this.cfg = cfg;
     this.fromClient = fromClient;
@@ -142,13 +166,19 @@ export class ClientShard {
     this.retry = new RetryPolicy(cfg.retry);
     this.arrivals = new Arrivals(cfg.ratePerS, cfg.profile);
     const n = toClient - fromClient;
-    const rec = (this.records = new ClientRecords(n));
+    const rec = (this.records = new ClientRecords(n, shared?.records));
+    // Zero = "may be due": every block is scanned in the first epoch, which makes its summary exact.
+    this.blockMinS = shared ? new Float64Array(shared.blockMinS) : new Float64Array(blockCount(n));
+    if (this.blockMinS.length !== blockCount(n)) throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
+    this.chunks = Math.ceil(n / CHUNK);
+    const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
+    const initTo = (this.initTo = shared ? shared.initTo : n);
     const { f64, u32, f32 } = rec;
     const burst = this.retry.budgetBurst;
     const zig = this.zig;
     const warm = cfg.warmStart;
     const gapS = this.arrivals.meanGapS;
-    for (let i = 0; i < n; i++) {
+    for (let i = initFrom; i < initTo; i++) {
       // First arrival: one Exp(1) draw from the client's own stream, measured from time 0.
       zig.state = seedFor(seed, Stream.client, fromClient + i);
       const arrS = this.arrivals.next(0, zig.next());
@@ -195,7 +225,7 @@ export class ClientShard {
    */
   private resolveWarm(current: number): void {
     const { i32, u32 } = this.records;
-    for (let i = 0; i < this.records.count; i++) {
+    for (let i = this.initFrom; i < this.initTo; i++) {
       const ub = i * U32_PER_RECORD;
       if (i32[ub + U_SERIAL] === SERIAL_WARM) {
         if (current >= 0) i32[ub + U_SERIAL] = current;
@@ -213,7 +243,19 @@ export class ClientShard {
    * call. Returns the attempts made.
    */
   runEpoch(t0S: number, t1S: number, env: ClientEnv): number {
-    if (t1S <= t0S) return 0;
+    if (!this.beginEpoch(t0S, t1S, env)) return 0;
+    let attempts = 0;
+    for (let c = 0; c < this.chunks; c++) attempts += this.runChunk(c, t1S, env);
+    return attempts;
+  }
+
+  /**
+   * Start of epoch [t0S, t1S): read the store (answers, load-balancer state). Every shard over a population calls
+   * this every epoch, whether or not it then runs a chunk, so that their answer rings stay alike. Returns false
+   * for an empty epoch.
+   */
+  beginEpoch(t0S: number, t1S: number, env: ClientEnv): boolean {
+    if (t1S <= t0S) return false;
     if ((t1S + Math.max(this.cfg.ttlS, this.cfg.negativeTtlS)) * 1000 >= MAX_EXPIRY_MS) {
       throw new Error(`clients: simulated time ${t1S} s is past what the millisecond cache expiry holds (49 days)`);
     }
@@ -222,16 +264,29 @@ export class ClientShard {
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
     core.svc.refreshAll(env.store, env.baseLatencyUs);
     this.lastT1S = t1S;
-    const n = this.records.count;
-    let attempts = 0;
-    for (let from = 0; from < n; from += SCAN_CHUNK) attempts += this.scan(core, env.attemptsByLb, from, Math.min(n, from + SCAN_CHUNK), t1S);
-    return attempts;
+    return true;
+  }
+
+  /**
+   * Point the warm-start entries of the clients this shard initialised at the answer current at time 0. The
+   * engine calls it before the first epoch and then waits for every worker, since any worker may run any chunk.
+   */
+  prepare(env: ClientEnv): void {
+    const core = this.ensureCore(env.store);
+    core.refreshAnswer(env.store, env.endpoint, 0);
+    if (!this.warmResolved) this.resolveWarm(core.ring.current);
+  }
+
+  /** Run chunk c (clients [c * CHUNK, (c + 1) * CHUNK)) up to t1S, after beginEpoch. Returns the attempts made. */
+  runChunk(c: number, t1S: number, env: ClientEnv): number {
+    const from = c * CHUNK;
+    return this.scan(this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
   }
 
   /**
    * The epoch loop over clients [from, to), then the flush of its tallies into the window.
    *
-   * Called per chunk of SCAN_CHUNK clients rather than once per epoch: as one long loop, V8 compiled it by
+   * Called per chunk of CHUNK clients rather than once per epoch: as one long loop, V8 compiled it by
    * on-stack replacement during the first epoch, before the code after the loop had ever run, and that cached
    * OSR code deoptimised at the flush on every later epoch ("insufficient type feedback"), leaving the loop in
    * baseline code for part of each epoch (measured 8 vs 13M attempts/s). Called many times, it is optimised
@@ -265,146 +320,159 @@ export class ClientShard {
     let delayed = 0;
     let denied = 0;
 
-    for (let i = from; i < to; i++) {
-      const fb = i * F64_PER_RECORD;
-      let evS = f64[fb + F_EV];
-      if (evS >= t1S) continue;
-      const ub = i * U32_PER_RECORD;
-      let rng = u32[ub + U_RNG] | 0;
-      let attempt = u32[ub + U_ATTEMPT];
-      let arrS = f64[fb + F_ARR];
-      let reqS = f64[fb + F_REQ];
-      // Budget tokens and the previous sleep live in the record only when the configuration uses them.
-      let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
-      let sleepS = decorrelated ? f32[ub + U_SLEEP] : baseS;
-      do {
-        if (attempt === 0) {
-          // A new request: its intended start is its arrival; draw the arrival after it.
-          reqS = arrS;
-          requests++;
-          if (evS > arrS) delayed++;
-          rng = (rng + MULBERRY_INCREMENT) | 0;
-          let t = rng;
-          t = Math.imul(t ^ (t >>> 15), t | 1);
-          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-          t ^= t >>> 14;
-          // Exp(1) by ziggurat (exp-ziggurat.ts), fast path inlined.
-          const zx = t >>> 8;
-          const zi = t & 255;
-          let e: number;
-          if (zx < ZIG_K[zi]) e = zx * ZIG_W[zi];
-          else {
-            zig.state = rng;
-            e = zig.slow(zi, zx);
-            rng = zig.state;
-          }
-          arrS = shaped ? arrivals.next(arrS, e) : arrS + e * meanGapS;
-          if (budgeted) {
-            const tk = tokens + budgetRatio;
-            tokens = Math.fround(tk < budgetBurst ? tk : budgetBurst);
-          }
-          if (decorrelated) sleepS = baseS;
+    const blockMin = this.blockMinS;
+    // Blocks of BLOCK clients whose summary says nothing is due are skipped unread; a scanned block's summary
+    // becomes the earliest next-event time of its clients.
+    for (let blk = from >> 6, blkEnd = (to + BLOCK - 1) >> 6; blk < blkEnd; blk++) {
+      if (blockMin[blk] >= t1S) continue;
+      const bTo = (blk << 6) + BLOCK < to ? (blk << 6) + BLOCK : to;
+      let minEvS = Infinity;
+      for (let i = blk << 6; i < bTo; i++) {
+        const fb = i * F64_PER_RECORD;
+        let evS = f64[fb + F_EV];
+        if (evS >= t1S) {
+          if (evS < minEvS) minEvS = evS;
+          continue;
         }
-        attempt++;
-        attempts++;
-        const serial = core.lookup(u32, i32, ub, evS);
-        let doneS: number;
-        if (serial < 0) {
-          // dns-empty: no address, no network time.
-          dnsEmpty++;
-          doneS = evS;
-        } else {
-          // Draws: the target (only if the answer has several), the excess share (only on an overloaded load
-          // balancer: a rule all shards apply alike, so determinism holds), the service time.
-          let lb: number;
-          let t: number;
-          if (core.targets(serial) > 1) {
-            rng = (rng + MULBERRY_INCREMENT) | 0;
-            t = rng;
-            t = Math.imul(t ^ (t >>> 15), t | 1);
-            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-            lb = core.pick(serial, ((t ^ (t >>> 14)) >>> 0) * INV_2_32);
-          } else {
-            lb = core.pick(serial, 0);
-          }
-          byLb[lb]++;
-          let u2 = 1;
-          if (core.overloaded(lb)) {
-            rng = (rng + MULBERRY_INCREMENT) | 0;
-            t = rng;
-            t = Math.imul(t ^ (t >>> 15), t | 1);
-            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-            u2 = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
-          }
-          rng = (rng + MULBERRY_INCREMENT) | 0;
-          t = rng;
-          t = Math.imul(t ^ (t >>> 15), t | 1);
-          t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-          t ^= t >>> 14;
-          const zx = t >>> 8;
-          const zi = t & 255;
-          let e3: number;
-          if (zx < ZIG_K[zi]) e3 = zx * ZIG_W[zi];
-          else {
-            zig.state = rng;
-            e3 = zig.slow(zi, zx);
-            rng = zig.state;
-          }
-          const err = core.outcome(lb, u2, e3);
-          const latS = core.latencyS;
-          doneS = evS + latS;
-          // Per-attempt latency, HDR index inlined (metrics/loglinear.ts latencyIndexUs).
-          const v = latS * 1e6;
-          const lu = (v < LATENCY_MAX_US ? v : LATENCY_MAX_US) >>> 0;
-          const lbk = 21 - Math.clz32(lu | 2047);
-          latA[(lbk << 10) + (lu >>> lbk)]++;
-          if (err === 0) {
-            successes++;
-            const w = (doneS - reqS) * 1e6;
-            const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
-            const wb = 21 - Math.clz32(wu | 2047);
-            latI[(wb << 10) + (wu >>> wb)]++;
-            attempt = 0;
-            evS = doneS > arrS ? doneS : arrS;
-            continue;
-          }
-          if (err === ERR_TIMEOUT) timeout++;
-          else if (err === ERR_CONNECT) connect++;
-          else if (err === ERR_THROTTLED) throttled++;
-        }
-        // A failed attempt: retry if allowed, else the request fails.
-        if (attempt < maxAttempts) {
-          if (budgeted && tokens < 1) {
-            denied++;
-          } else {
-            if (budgeted) tokens = Math.fround(tokens - 1);
-            retries++;
+        const ub = i * U32_PER_RECORD;
+        let rng = u32[ub + U_RNG] | 0;
+        let attempt = u32[ub + U_ATTEMPT];
+        let arrS = f64[fb + F_ARR];
+        let reqS = f64[fb + F_REQ];
+        // Budget tokens and the previous sleep live in the record only when the configuration uses them.
+        let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
+        let sleepS = decorrelated ? f32[ub + U_SLEEP] : baseS;
+        do {
+          if (attempt === 0) {
+            // A new request: its intended start is its arrival; draw the arrival after it.
+            reqS = arrS;
+            requests++;
+            if (evS > arrS) delayed++;
             rng = (rng + MULBERRY_INCREMENT) | 0;
             let t = rng;
             t = Math.imul(t ^ (t >>> 15), t | 1);
             t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-            const u = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
-            const d = retry.delayS(attempt, u, sleepS);
-            if (decorrelated) sleepS = Math.fround(d);
-            evS = doneS + d;
-            continue;
+            t ^= t >>> 14;
+            // Exp(1) by ziggurat (exp-ziggurat.ts), fast path inlined.
+            const zx = t >>> 8;
+            const zi = t & 255;
+            let e: number;
+            if (zx < ZIG_K[zi]) e = zx * ZIG_W[zi];
+            else {
+              zig.state = rng;
+              e = zig.slow(zi, zx);
+              rng = zig.state;
+            }
+            arrS = shaped ? arrivals.next(arrS, e) : arrS + e * meanGapS;
+            if (budgeted) {
+              const tk = tokens + budgetRatio;
+              tokens = Math.fround(tk < budgetBurst ? tk : budgetBurst);
+            }
+            if (decorrelated) sleepS = baseS;
           }
-        }
-        failed++;
-        const w = (doneS - reqS) * 1e6;
-        const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
-        const wb = 21 - Math.clz32(wu | 2047);
-        latI[(wb << 10) + (wu >>> wb)]++;
-        attempt = 0;
-        evS = doneS > arrS ? doneS : arrS;
-      } while (evS < t1S);
-      f64[fb + F_EV] = evS;
-      f64[fb + F_ARR] = arrS;
-      f64[fb + F_REQ] = reqS;
-      u32[ub + U_RNG] = rng >>> 0;
-      u32[ub + U_ATTEMPT] = attempt;
-      if (budgeted) f32[ub + U_TOKENS] = tokens;
-      if (decorrelated) f32[ub + U_SLEEP] = sleepS;
+          attempt++;
+          attempts++;
+          const serial = core.lookup(u32, i32, ub, evS);
+          let doneS: number;
+          if (serial < 0) {
+            // dns-empty: no address, no network time.
+            dnsEmpty++;
+            doneS = evS;
+          } else {
+            // Draws: the target (only if the answer has several), the excess share (only on an overloaded load
+            // balancer: a rule all shards apply alike, so determinism holds), the service time.
+            let lb: number;
+            let t: number;
+            if (core.targets(serial) > 1) {
+              rng = (rng + MULBERRY_INCREMENT) | 0;
+              t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              lb = core.pick(serial, ((t ^ (t >>> 14)) >>> 0) * INV_2_32);
+            } else {
+              lb = core.pick(serial, 0);
+            }
+            byLb[lb]++;
+            let u2 = 1;
+            if (core.overloaded(lb)) {
+              rng = (rng + MULBERRY_INCREMENT) | 0;
+              t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              u2 = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
+            }
+            rng = (rng + MULBERRY_INCREMENT) | 0;
+            t = rng;
+            t = Math.imul(t ^ (t >>> 15), t | 1);
+            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+            t ^= t >>> 14;
+            const zx = t >>> 8;
+            const zi = t & 255;
+            let e3: number;
+            if (zx < ZIG_K[zi]) e3 = zx * ZIG_W[zi];
+            else {
+              zig.state = rng;
+              e3 = zig.slow(zi, zx);
+              rng = zig.state;
+            }
+            const err = core.outcome(lb, u2, e3);
+            const latS = core.latencyS;
+            doneS = evS + latS;
+            // Per-attempt latency, HDR index inlined (metrics/loglinear.ts latencyIndexUs).
+            const v = latS * 1e6;
+            const lu = (v < LATENCY_MAX_US ? v : LATENCY_MAX_US) >>> 0;
+            const lbk = 21 - Math.clz32(lu | 2047);
+            latA[(lbk << 10) + (lu >>> lbk)]++;
+            if (err === 0) {
+              successes++;
+              const w = (doneS - reqS) * 1e6;
+              const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
+              const wb = 21 - Math.clz32(wu | 2047);
+              latI[(wb << 10) + (wu >>> wb)]++;
+              attempt = 0;
+              evS = doneS > arrS ? doneS : arrS;
+              continue;
+            }
+            if (err === ERR_TIMEOUT) timeout++;
+            else if (err === ERR_CONNECT) connect++;
+            else if (err === ERR_THROTTLED) throttled++;
+          }
+          // A failed attempt: retry if allowed, else the request fails.
+          if (attempt < maxAttempts) {
+            if (budgeted && tokens < 1) {
+              denied++;
+            } else {
+              if (budgeted) tokens = Math.fround(tokens - 1);
+              retries++;
+              rng = (rng + MULBERRY_INCREMENT) | 0;
+              let t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              const u = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
+              const d = retry.delayS(attempt, u, sleepS);
+              if (decorrelated) sleepS = Math.fround(d);
+              evS = doneS + d;
+              continue;
+            }
+          }
+          failed++;
+          const w = (doneS - reqS) * 1e6;
+          const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
+          const wb = 21 - Math.clz32(wu | 2047);
+          latI[(wb << 10) + (wu >>> wb)]++;
+          attempt = 0;
+          evS = doneS > arrS ? doneS : arrS;
+        } while (evS < t1S);
+        if (evS < minEvS) minEvS = evS;
+        f64[fb + F_EV] = evS;
+        f64[fb + F_ARR] = arrS;
+        f64[fb + F_REQ] = reqS;
+        u32[ub + U_RNG] = rng >>> 0;
+        u32[ub + U_ATTEMPT] = attempt;
+        if (budgeted) f32[ub + U_TOKENS] = tokens;
+        if (decorrelated) f32[ub + U_SLEEP] = sleepS;
+      }
+      blockMin[blk] = minEvS;
     }
 
     const c = this.counters;
