@@ -8,7 +8,8 @@
  *
  * Hot path (performance.md): state is one 48-byte record per client (records.ts); an epoch visits clients in
  * memory order and processes ALL of a client's events in [t0, t1) before moving on (clients are independent
- * within an epoch, so this dense scan replaces a timing wheel and its cache misses). No allocation, no Atomics
+ * within an epoch, so this scan replaces a timing wheel and its cache misses); a summary of the earliest
+ * next-event time per block of 64 clients lets it skip blocks with nothing due unread. No allocation, no Atomics
  * and no hdr-histogram-js per event: counters are locals flushed per epoch, latencies go into HDR-indexed
  * Uint32 counts (metrics/loglinear.ts, inlined here).
  *
