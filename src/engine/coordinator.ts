@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
+import { AnswerLog } from '../model/clients/answer-log.ts';
 import { blockCount, checkClientMemory, RECORD_BYTES } from '../model/clients/records.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
@@ -16,7 +17,7 @@ import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { assembleResult, type RunResult } from './result.ts';
-import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
+import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, epochCount, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
 import { LIVE_ORDER, runWorker } from './worker-loop.ts';
 
 export interface RunOptions {
@@ -86,7 +87,13 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   const store = prepareStore(s, workers);
   // The population's state, in shared memory so that any worker can run any part of it.
   const population = s.clients
-    ? { records: new SharedArrayBuffer(s.clients.count * RECORD_BYTES), blockMinS: new SharedArrayBuffer(blockCount(s.clients.count) * 8) }
+    ? {
+        records: new SharedArrayBuffer(s.clients.count * RECORD_BYTES),
+        blockMinS: new SharedArrayBuffer(blockCount(s.clients.count) * 8),
+        // At most one entry per epoch (a store change seen at its start).
+        answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
+        offeredPerS: new SharedArrayBuffer(store.layout.lbCount * 8),
+      }
     : undefined;
   const startMs = performance.now();
   const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({
@@ -104,13 +111,12 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   if (opts.onProgress) {
     const report = opts.onProgress;
     timer = setInterval(() => {
-      let simS = Infinity;
+      // Worker 0 drives the epochs: its simulated time is the run's; attempts are summed over every worker.
+      const simS = store.progress(0).simS;
       let attempts = 0;
       const live = new Float64Array(LIVE_ORDER.length);
       for (let w = 0; w < workers; w++) {
-        const p = store.progress(w);
-        simS = Math.min(simS, p.simS);
-        attempts += p.attempts;
+        attempts += store.progress(w).attempts;
         const l = store.live(w);
         for (let k = 0; k < live.length; k++) live[k] += l[k];
       }

@@ -1,11 +1,13 @@
 /**
  * Synchronisation between worker threads through the shared buffer, and the control phase's event order.
  *
- * Per epoch there is one hand-off each way, never one per event: every worker adds itself to a counter when its
- * client work is done (worker 0 waits for the others there), and worker 0 publishes the epoch number when its
- * control phase is done (the others wait for that). A waiter spins briefly (the other thread is usually
- * microseconds away) and then parks in Atomics.wait with a timeout, so that a waiter does not hold a core that a
- * preempted peer needs, and an aborted run never hangs.
+ * Worker 0 drives the epochs: it opens an epoch's client chunks, runs chunks itself, waits until every chunk
+ * is done, then runs the control phase and EC2, and opens the next epoch. The other workers only help: they
+ * take chunks of whichever epoch is open and never hold anyone up but for the one chunk they are running. A
+ * helper that the machine preempts between chunks simply misses some; nobody waits for it to arrive anywhere.
+ * A claim names its epoch (one 64-bit word, epoch << 32 | chunk), so a helper that wakes late cannot run a chunk
+ * of one epoch as if it were another's. A waiter spins briefly and then parks in Atomics.wait with a timeout,
+ * so that it does not hold a core a peer needs, and an aborted run never hangs.
  */
 import { SharedStore } from '../memory/store.ts';
 
@@ -25,13 +27,15 @@ export class WorkerSync {
   private seq = 0;
   private readonly startMs = performance.now();
   private readonly i32: Int32Array;
+  private readonly i64: BigInt64Array;
 
   constructor(
     private readonly store: SharedStore,
-    /** Workers taking part in the epochs (those that have nothing to do leave at once). */
+    /** Workers taking part (those with nothing to do leave at once). */
     private readonly workers: number,
   ) {
     this.i32 = store.controlI32;
+    this.i64 = store.i64;
   }
 
   busyS(): number {
@@ -42,21 +46,15 @@ export class WorkerSync {
     if (this.store.aborted()) throw new PeerAbortError(this.store.abortWorker());
   }
 
-  /** Wait until i32[idx] >= target (the words only grow). */
-  private waitAtLeast(idx: number, target: number): void {
-    const i32 = this.i32;
-    if (Atomics.load(i32, idx) >= target) return this.checkAbort();
+  /** Wait until `done()` holds; `idx` is the word whose change may make it hold (its writers notify). */
+  private waitFor(idx: number, done: () => boolean): void {
+    if (done()) return this.checkAbort();
     const t = performance.now();
-    let v = 0;
-    for (let i = 0; i < SPINS; i++) {
-      if (Atomics.load(i32, idx) >= target) {
-        this.waitS += (performance.now() - t) / 1000;
-        return this.checkAbort();
-      }
-    }
-    while ((v = Atomics.load(i32, idx)) < target) {
-      Atomics.wait(i32, idx, v, PARK_MS);
-      this.checkAbort();
+    let spun = 0;
+    while (!done()) {
+      if (spun < SPINS) spun++;
+      else Atomics.wait(this.i32, idx, Atomics.load(this.i32, idx), PARK_MS);
+      if (this.store.aborted()) break;
     }
     this.waitS += (performance.now() - t) / 1000;
     this.checkAbort();
@@ -73,39 +71,54 @@ export class WorkerSync {
       Atomics.notify(this.i32, SharedStore.BARRIER_GEN);
       return;
     }
-    this.waitAtLeast(SharedStore.BARRIER_GEN, gen + 1);
+    this.waitFor(SharedStore.BARRIER_GEN, () => Atomics.load(this.i32, SharedStore.BARRIER_GEN) !== gen);
   }
 
-  /** A worker other than 0 has finished epoch k's client work. */
-  arrive(): void {
-    Atomics.add(this.i32, SharedStore.CLIENTS_ARRIVED, 1);
-    Atomics.notify(this.i32, SharedStore.CLIENTS_ARRIVED);
+  // ---- worker 0 ---------------------------------------------------------------------------------------------
+
+  /** Open epoch k's chunks (after publishing everything a helper needs to run them). */
+  openEpoch(k: number): void {
+    Atomics.store(this.i32, SharedStore.CHUNKS_DONE, 0);
+    Atomics.store(this.i64, SharedStore.CHUNK_CLAIM_I64, BigInt(k) << 32n);
+    Atomics.store(this.i32, SharedStore.EPOCH_OPEN, k + 1);
+    if (this.workers > 1) Atomics.notify(this.i32, SharedStore.EPOCH_OPEN);
   }
 
-  /** Worker 0: wait until every other worker has finished epoch k's client work. */
-  waitArrivals(k: number): void {
-    if (this.workers > 1) this.waitAtLeast(SharedStore.CLIENTS_ARRIVED, (k + 1) * (this.workers - 1));
+  /** Wait until all `chunks` chunks of the open epoch are done. */
+  waitChunksDone(chunks: number): void {
+    this.waitFor(SharedStore.CHUNKS_DONE, () => Atomics.load(this.i32, SharedStore.CHUNKS_DONE) >= chunks);
   }
 
-  /** Worker 0: epoch k's control phase is done; the store holds its writes. */
-  controlDone(k: number): void {
-    Atomics.store(this.i32, SharedStore.CONTROL_DONE, k + 1);
-    if (this.workers > 1) Atomics.notify(this.i32, SharedStore.CONTROL_DONE);
+  /** The run is over after `epochsDone` epochs: helpers leave. */
+  finish(epochsDone: number): void {
+    Atomics.store(this.i32, SharedStore.FINISHED, epochsDone + 1);
+    Atomics.add(this.i32, SharedStore.EPOCH_OPEN, 1);
+    Atomics.notify(this.i32, SharedStore.EPOCH_OPEN);
   }
 
-  /** The others: wait for worker 0's control phase of epoch k. */
-  waitControlDone(k: number): void {
-    this.waitAtLeast(SharedStore.CONTROL_DONE, k + 1);
+  // ---- everyone ---------------------------------------------------------------------------------------------
+
+  /** Claim the next chunk: [epoch, chunk]; a chunk index past the epoch's last means none is left. */
+  takeChunk(): [number, number] {
+    const w = Atomics.add(this.i64, SharedStore.CHUNK_CLAIM_I64, 1n);
+    return [Number(w >> 32n), Number(w & 0xffffffffn)];
   }
 
-  /** Next chunk of clients to run in this epoch (any worker may take any chunk; results do not depend on who). */
-  takeChunk(): number {
-    return Atomics.add(this.i32, SharedStore.CHUNK_NEXT, 1);
+  chunkDone(): void {
+    Atomics.add(this.i32, SharedStore.CHUNKS_DONE, 1);
+    Atomics.notify(this.i32, SharedStore.CHUNKS_DONE);
   }
 
-  /** Worker 0, between the arrivals and controlDone: nobody is taking chunks. */
-  resetChunks(): void {
-    Atomics.store(this.i32, SharedStore.CHUNK_NEXT, 0);
+  // ---- helpers ----------------------------------------------------------------------------------------------
+
+  /** Epochs done + 1 once worker 0 finished, else 0. */
+  finished(): number {
+    return Atomics.load(this.i32, SharedStore.FINISHED);
+  }
+
+  /** Wait until an epoch after `epoch` is open, or the run is finished. */
+  waitEpochAfter(epoch: number): void {
+    this.waitFor(SharedStore.EPOCH_OPEN, () => Atomics.load(this.i32, SharedStore.EPOCH_OPEN) > epoch + 1 || this.finished() !== 0);
   }
 
   /**

@@ -13,9 +13,10 @@ export interface WorkerTask {
   workers: number;
   /**
    * The client population's state, shared by every worker (any worker may run any chunk of it): the records
-   * (records.ts) and the per-block summary of next-event times. Absent without clients.
+   * (records.ts), the per-block summary of next-event times, the answer log (answer-log.ts) and the offered
+   * load per load balancer that worker 0 publishes for each epoch. Absent without clients.
    */
-  population?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer };
+  population?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; answerLog: SharedArrayBuffer; offeredPerS: SharedArrayBuffer };
   /**
    * Test hook (CASCADESIM_INJECT_FAILURE=worker:epoch[:control]): throw inside this worker at the start of this
    * epoch, or (worker 0, which runs the control phase) inside its first control event from that epoch on, while

@@ -1,19 +1,21 @@
 /**
- * One worker's run: lock-step epochs of simulated time, synchronised through the shared buffer.
+ * One worker's run: epochs of simulated time, synchronised through the shared buffer (sync.ts).
  *
- * Each epoch [t0, t1):
- *   1. client phase, in parallel: the population is cut into chunks of CHUNK clients, and every worker takes
- *      the next chunk from a shared counter until none is left, so a worker that the machine preempts (or that
- *      is busy with EC2) simply runs fewer chunks. Clients run every event in [t0, t1) against the plan store as
- *      it stood at t0 (read-only now); their attempts per load balancer go into this worker's load counters.
- *      Who runs a chunk cannot change a result: a client's draws come from its own stream, its state is in the
- *      shared records, every aggregate is an integer count, and every worker reads the store alike.
- *   2. hand-off: each other worker reports its client work done; worker 0 waits for all of them.
- *   3. control phase, on worker 0, which owns every control-plane actor: the actors' events in [t0, t1) one at a
- *      time in (time, actor id) order, so the event log's order is the same for any worker count. Worker 0 then
- *      publishes the epoch as done; the others wait for that and go on to the next epoch.
- *   4. EC2 (on worker 0), against the store as the control phase left it, while the others already run the next
- *      epoch's clients: EC2 only reads the store, and worker 0 joins the next client phase when it is done.
+ * Worker 0 drives. For each epoch [t0, t1) it
+ *   1. publishes what the epoch's clients read: the answer the store gives at t0 (into the answer log, when it
+ *      changed) and last epoch's offered load per load balancer; then opens the epoch's chunks;
+ *   2. runs chunks of CHUNK clients, like every other worker, taking the next one from a shared counter, until
+ *      none is left, and waits until all are done. Clients run every event in [t0, t1) against the store as it
+ *      stood at t0 (read-only now) and count their attempts per load balancer in their worker's load counters;
+ *   3. sums those counters into the offered load for the next epoch;
+ *   4. runs the control phase: it owns every control-plane actor, and runs their events in [t0, t1) one at a
+ *      time in (time, actor id) order, so the event log's order is the same for any worker count;
+ *   5. runs EC2 against the store as the control phase left it.
+ * The other workers help with step 2 of whichever epoch is open, and nothing waits for them but for the chunk
+ * they are running: a helper the machine preempts between chunks just misses some (measured before: with every
+ * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20).
+ * Who runs a chunk cannot change a result: a client's draws come from its own stream, its state is in the shared
+ * records, every aggregate is an integer count, and every worker's answer ring replays the same answer log.
  * Workers with nothing to do (no clients: only worker 0 has work) leave at once.
  */
 import type { Action } from '../config/schema.ts';
@@ -21,7 +23,9 @@ import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 import { clientsSchema } from '../config/clients-schema.ts';
 import { DdbCaller } from '../model/clients/ddb-caller.ts';
+import { AnswerLog } from '../model/clients/answer-log.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../model/clients/shard.ts';
+import { newAnswer } from '../memory/resolve.ts';
 import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
@@ -70,160 +74,258 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const { scenario: s, worker: w, workers: W } = task;
   const clients = s.clients;
   const control = w === CONTROL_WORKER;
+  const pop = task.population;
   // Without clients only the control worker has work: the others leave, and it runs without waiting for anyone.
-  const participants = clients && task.population ? W : 1;
+  const participants = clients && pop ? W : 1;
   if (!control && participants === 1) return idleOutcome(w, s.durationS, store);
   const sync = new WorkerSync(store, participants);
-  const log = new EventLog();
-  const ctx = new DnsContext(store, s.dns, log);
   const epochs = epochCount(s);
   const epochS = s.sim.epochS;
   const epochsPerWindow = Math.round(s.sim.windowS / epochS);
+  const epochT0 = (k: number) => k * epochS;
+  const epochT1 = (k: number) => Math.min((k + 1) * epochS, s.durationS);
 
-  // The actors: all on the control worker (task.ts, CONTROL_WORKER).
-  const actors = new Map<number, { step(nowS: number): number }>();
-  // EC2 runs on the control worker, after each control phase, against the store as the epoch left it. Its DWFM
-  // hosts reach DynamoDB only through the simulated endpoint, with the clients' resolver and service model.
   // The clients' endpoint (the schema guarantees it exists), or the first one when there are no clients.
   const ddbEndpoint = s.clients ? s.dns.endpoints.findIndex((e) => e.name === s.clients?.endpoint) : 0;
+  const baseLatencyUs = s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000;
+  const load = store.loadCounters(w, 0);
+  const env: ClientEnv = { store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: load };
+
+  // Every worker views the whole population and initialises its own contiguous part of it.
+  let shard: ClientShard | null = null;
+  let answerLog: AnswerLog | null = null;
+  let offeredShared: Float64Array | null = null;
+  if (clients && pop) {
+    const [initFrom, initTo] = shardRange(clients.count, participants, w);
+    shard = new ClientShard(clients, s.seed, 0, clients.count, { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo });
+    answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
+    offeredShared = new Float64Array(pop.offeredPerS);
+    // Warm-start entries name the answer at time 0; every part must be ready before anyone runs any chunk.
+    shard.prepare(env);
+    sync.barrier();
+  }
+  const clientWindows: ClientWindowRaw[] = [];
+  let attempts = 0;
+  // The window this worker's counters are collecting, and whether it ran anything in it.
+  let openWindow = 0;
+  let ranInWindow = false;
+  const windowToS = (wi: number, lastEpoch: number) => epochT1(Math.min((wi + 1) * epochsPerWindow - 1, lastEpoch));
+  const closeWindow = (wi: number, toS: number) => {
+    if (shard) clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, toS));
+    ranInWindow = false;
+  };
+  // Join epoch e before running a chunk of it: new answers, last epoch's offered load, the window it is in.
+  let joined = -1;
+  const join = (e: number) => {
+    if (e === joined || !shard || !answerLog || !offeredShared) return;
+    const wi = Math.floor(e / epochsPerWindow);
+    if (wi !== openWindow) {
+      if (ranInWindow && !control) closeWindow(openWindow, windowToS(openWindow, epochs - 1));
+      openWindow = wi;
+    }
+    if (!control) store.lbOfferedPerS.set(offeredShared);
+    shard.beginEpoch(epochT0(e), epochT1(e), env, { log: answerLog, length: Atomics.load(store.i32, SharedStore.ANSWER_LOG_LENGTH) });
+    joined = e;
+  };
+  /** Run chunks of the open epoch until none is left; returns the epoch they belonged to (-1: none). */
+  const runChunks = (): number => {
+    if (!shard) return -1;
+    let last = -1;
+    for (;;) {
+      const [e, c] = sync.takeChunk();
+      if (c >= shard.chunks) return last;
+      join(e);
+      attempts += shard.runChunk(c, epochT1(e), env);
+      ranInWindow = true;
+      sync.chunkDone();
+      last = e;
+    }
+  };
+
+  if (!control) {
+    // A helper: chunks of whichever epoch is open, until worker 0 finishes.
+    const failAt = task.failAt;
+    let seen = -1;
+    while (sync.finished() === 0) {
+      const open = Atomics.load(store.i32, SharedStore.EPOCH_OPEN) - 1;
+      if (failAt && failAt.worker === w && !failAt.inControl && open >= failAt.epoch) {
+        throw new Error(`injected failure in worker ${w} at epoch ${failAt.epoch} (CASCADESIM_INJECT_FAILURE)`);
+      }
+      if (open > seen) {
+        runChunks();
+        seen = open;
+        store.setProgress(w, epochT1(open), attempts);
+      }
+      sync.waitEpochAfter(seen);
+    }
+    const epochsDone = sync.finished() - 1;
+    if (ranInWindow) closeWindow(openWindow, windowToS(openWindow, epochsDone - 1));
+    return outcome(w, sync, { clientWindows, epochsDone, attempts });
+  }
+  return drive(task, store, sync, { shard, answerLog, offeredShared, env, clientWindows, join, runChunks, closeWindow, epochT0, epochT1, get attempts() { return attempts; } });
+}
+
+interface DriverParts {
+  shard: ClientShard | null;
+  answerLog: AnswerLog | null;
+  offeredShared: Float64Array | null;
+  env: ClientEnv;
+  clientWindows: ClientWindowRaw[];
+  join(e: number): void;
+  runChunks(): number;
+  closeWindow(wi: number, toS: number): void;
+  epochT0(k: number): number;
+  epochT1(k: number): number;
+  readonly attempts: number;
+}
+
+/** Worker 0: the epochs, the control phase, EC2 (see the top of this file). */
+function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: DriverParts): WorkerOutcome {
+  const { scenario: s, worker: w, workers: W } = task;
+  const log = new EventLog();
+  const ctx = new DnsContext(store, s.dns, log);
+  const epochs = epochCount(s);
+  const epochsPerWindow = Math.round(s.sim.windowS / s.sim.epochS);
+  const { shard, answerLog, offeredShared, env } = p;
+  const ddbEndpoint = env.endpoint;
+
+  // EC2 runs here, after each control phase, against the store as the epoch left it. Its DWFM hosts reach
+  // DynamoDB only through the simulated endpoint, with the clients' resolver and service model.
   const ddbCfg = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[ddbEndpoint].name });
-  const ec2 = control && s.ec2 ? new Ec2Model(s.ec2, s.seed, (h) => new DdbCaller(ddbCfg, s.seed, h)) : null;
+  const ec2 = s.ec2 ? new Ec2Model(s.ec2, s.seed, (h) => new DdbCaller(ddbCfg, s.seed, h)) : null;
   const ec2Windows: Ec2Window[] = [];
   const ec2Env: ClientEnv = {
     store,
     endpoint: ddbEndpoint,
-    baseLatencyUs: s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000,
+    baseLatencyUs: env.baseLatencyUs,
     // EC2's calls (one per DWFM host per batch) are few next to the clients': they do not count as load.
     attemptsByLb: new Float64Array(store.layout.lbCount),
   };
+  // The actors: all here (task.ts, CONTROL_WORKER).
+  const actors = new Map<number, { step(nowS: number): number }>();
+  actors.set(ACTOR_OPERATOR, new Operators(ctx, s.actions, (a: Action) => ec2?.applyAction(a as Ec2Action)));
+  actors.set(ACTOR_PLANNER, new Planner(ctx, seedFor(s.seed, Stream.planner, 0)));
   const enactors: Enactor[] = [];
-  if (control) {
-    actors.set(ACTOR_OPERATOR, new Operators(ctx, s.actions, (a: Action) => ec2?.applyAction(a as Ec2Action)));
-    actors.set(ACTOR_PLANNER, new Planner(ctx, seedFor(s.seed, Stream.planner, 0)));
-    for (let i = 0; i < s.dns.enactors; i++) {
-      const en = new Enactor(i, ctx, seedFor(s.seed, Stream.enactor, i));
-      enactors.push(en);
-      actors.set(ACTOR_ENACTOR0 + i, en);
-    }
+  for (let i = 0; i < s.dns.enactors; i++) {
+    const en = new Enactor(i, ctx, seedFor(s.seed, Stream.enactor, i));
+    enactors.push(en);
+    actors.set(ACTOR_ENACTOR0 + i, en);
   }
 
-  // Every worker views the whole population and initialises its own contiguous part of it.
-  const pop = task.population;
-  let shard: ClientShard | null = null;
-  if (clients && pop) {
-    const [initFrom, initTo] = shardRange(clients.count, participants, w);
-    shard = new ClientShard(clients, s.seed, 0, clients.count, { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo });
-  }
-  const clientWindows: ClientWindowRaw[] = [];
-  const baseLatencyUs = ec2Env.baseLatencyUs;
-  let attempts = 0;
+  const lbCount = store.layout.lbCount;
+  const loads = Array.from({ length: W }, (_, j) => store.loadCounters(j, 0));
+  const scratch = newAnswer(store.layout.targetsMax);
+  let logLength = 0;
+  let seenVersion = store.storeVersion();
   let epochsDone = 0;
   let partial = false;
-  const lbCount = store.layout.lbCount;
   // What thresholds can watch while the run goes on: violations by invariant, endpoint-empty events (LIVE_ORDER).
   const live = new Float64Array(LIVE_ORDER.length);
   let liveSeen = 0;
-  const loadViews = Array.from({ length: W }, (_, j) => [store.loadCounters(j, 0), store.loadCounters(j, 1)]);
   const failAt = task.failAt;
-  if (shard) {
-    // Warm-start entries name the answer at time 0; every part must be ready before anyone runs any chunk.
-    shard.prepare({ store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: loadViews[w][0] });
-    sync.barrier();
-  }
 
   for (let k = 0; k < epochs; k++) {
-    const t0 = k * epochS;
-    const t1 = Math.min((k + 1) * epochS, s.durationS);
+    const t0 = p.epochT0(k);
+    const t1 = p.epochT1(k);
     if (failAt && failAt.worker === w && failAt.epoch === k && !failAt.inControl) {
       throw new Error(`injected failure in worker ${w} at epoch ${k} (CASCADESIM_INJECT_FAILURE)`);
     }
-
-    // Phase 1: clients, chunk by chunk from the shared counter, against the store as of t0.
-    const load = loadViews[w][k & 1];
-    load.fill(0);
     const windowEnds = (k + 1) % epochsPerWindow === 0 || k === epochs - 1;
-    if (shard) {
-      const env = { store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: load };
-      if (shard.beginEpoch(t0, t1, env)) {
-        for (let c = sync.takeChunk(); c < shard.chunks; c = sync.takeChunk()) attempts += shard.runChunk(c, t1, env);
+
+    if (shard && answerLog && offeredShared) {
+      // 1. What the epoch's clients read: the answer at t0 (logged when the store changed), last epoch's load.
+      const v = store.storeVersion();
+      if (v !== seenVersion) {
+        seenVersion = v;
+        answerLog.write(logLength++, t0, store.resolve(ddbEndpoint, scratch));
+        Atomics.store(store.i32, SharedStore.ANSWER_LOG_LENGTH, logLength);
       }
+      offeredShared.set(store.lbOfferedPerS);
+      sync.openEpoch(k);
+      // 2. Chunks, with the helpers; then wait for theirs.
+      p.join(k);
+      p.runChunks();
+      sync.waitChunksDone(shard.chunks);
       if (windowEnds) {
         const wi = Math.floor(k / epochsPerWindow);
-        clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
+        p.closeWindow(wi, t1);
       }
     }
 
-    if (control) {
-      // An interrupt: worker 0 names the epoch after which everyone stops before it publishes this epoch's
-      // control phase, so every worker has seen it when it checks, after the hand-off.
-      if (store.stopRequested() && store.stopAtEpoch() === 0) store.setStopAtEpoch(k + 1);
-      // Phase 2: nobody writes the store until everyone has stopped reading it.
-      sync.waitArrivals(k);
-      sync.resetChunks();
-    } else {
-      sync.arrive();
-      sync.waitControlDone(k);
-    }
+    // An interrupt: stop after this epoch.
+    if (store.stopRequested() && store.stopAtEpoch() === 0) store.setStopAtEpoch(k + 1);
 
-    // Offered load per load balancer for the next client phase: this epoch's attempts from every worker. Each
-    // worker sums for itself (integer sums, same order: the same result everywhere, nothing to publish).
+    // 3. Offered load per load balancer for the next epoch: this epoch's attempts from every worker (integer sums
+    // in worker order), and the counters zeroed for the next epoch.
     for (let lb = 0; lb < lbCount; lb++) {
       let sum = 0;
-      for (let j = 0; j < W; j++) sum += loadViews[j][k & 1][lb];
+      for (let j = 0; j < W; j++) {
+        sum += loads[j][lb];
+        loads[j][lb] = 0;
+      }
       store.lbOfferedPerS[lb] = sum / (t1 - t0);
     }
 
-    if (control) {
-      // Phase 3: control events in [t0, t1), one global order.
-      sync.controlPhase(t1, (actor, nowS, seq) => {
-        log.beginTurn(seq);
-        if (failAt && failAt.inControl && failAt.worker === w && k >= failAt.epoch) {
-          throw new Error(`injected failure in worker ${w} during a control event at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
-        }
-        const a = actors.get(actor);
-        if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
-        return a.step(nowS);
-      });
-      sync.controlDone(k);
-      // Phase 4: EC2, while the others run the next epoch's clients.
-      if (ec2) {
-        ec2.runEpoch(t0, t1, ec2Env);
-        if (windowEnds) {
-          const wi = Math.floor(k / epochsPerWindow);
-          ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
-        }
+    // 4. Control events in [t0, t1), one global order.
+    sync.controlPhase(t1, (actor, nowS, seq) => {
+      log.beginTurn(seq);
+      if (failAt && failAt.inControl && failAt.worker === w && k >= failAt.epoch) {
+        throw new Error(`injected failure in worker ${w} during a control event at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
+      }
+      const a = actors.get(actor);
+      if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
+      return a.step(nowS);
+    });
+    // 5. EC2.
+    if (ec2) {
+      ec2.runEpoch(t0, t1, ec2Env);
+      if (windowEnds) {
+        const wi = Math.floor(k / epochsPerWindow);
+        ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
       }
     }
     epochsDone = k + 1;
     liveSeen = countLive(log.events, liveSeen, live);
     store.setLive(w, live);
-    store.setProgress(w, t1, attempts);
+    store.setProgress(w, t1, p.attempts);
     const stopAt = store.stopAtEpoch();
     if (stopAt !== 0 && stopAt <= k + 1) {
       partial = k + 1 < epochs;
       if (!windowEnds) {
         const wi = Math.floor(k / epochsPerWindow);
-        if (shard) clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, t1));
+        if (shard) p.closeWindow(wi, t1);
         if (ec2) ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
       }
       break;
     }
   }
+  sync.finish(epochsDone);
 
   const lockRetries: Record<string, number> = {};
   for (const en of enactors) lockRetries[en.name] = en.lockRetries;
   return {
-    worker: w,
+    ...outcome(w, sync, { clientWindows: p.clientWindows, epochsDone, attempts: p.attempts }),
     events: log.events,
-    clientWindows,
     ec2Windows,
     ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,
-    epochsDone,
     partial,
+  };
+}
+
+function outcome(w: number, sync: WorkerSync, o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number }): WorkerOutcome {
+  return {
+    worker: w,
+    events: [],
+    clientWindows: o.clientWindows,
+    ec2Windows: [],
+    ec2Summary: null,
+    lockRetries: {},
+    epochsDone: o.epochsDone,
+    partial: false,
     waitS: sync.waitS,
     busyS: sync.busyS(),
-    attempts,
+    attempts: o.attempts,
   };
 }
 

@@ -7,7 +7,8 @@
  * words share a cache line (false sharing costs 4x here, performance.md). Regions, in order:
  *
  *   control   barrier count + generation | abort flag + worker | store version | signature | stop request |
- *             clients arrived | control done | next chunk                                    (1 line each)
+ *             open epoch | chunk claim (BigInt64: epoch << 32 | chunk) | chunks done | answer-log length |
+ *             finished                                                                      (1 line each)
  *   actors    next event time (Float64) of each control-plane actor, one line each (written by its owner only)
  *   progress  per worker: simulated time reached, attempts so far, and the live figures thresholds watch
  *             (violations by invariant, endpoint-empty events), one line each, read by the coordinator
@@ -45,13 +46,17 @@ export const C_SIGNATURE = 4 * I32_PER_LINE;
 export const C_STOP_REQUESTED = 5 * I32_PER_LINE;
 /** Published by worker 0 through a turn: every worker stops there. */
 export const C_STOP_AT_EPOCH = 5 * I32_PER_LINE + 1;
-/** Workers that finished their epoch's client work, summed over epochs (worker 0 waits for its count). */
-export const C_CLIENTS_ARRIVED = 6 * I32_PER_LINE;
-/** Epochs (1-based) whose control phase worker 0 has finished: the others wait for it before their next epoch. */
-export const C_CONTROL_DONE = 7 * I32_PER_LINE;
-/** The next chunk of clients to hand out in this epoch's client phase (work sharing). */
-export const C_CHUNK_NEXT = 8 * I32_PER_LINE;
-const CONTROL_LINES = 9;
+/** Epoch (1-based) whose client chunks worker 0 has opened; its waiters are the other workers. */
+export const C_EPOCH_OPEN = 6 * I32_PER_LINE;
+/** BigInt64 index of the chunk claim word: (epoch << 32) | next chunk, so that a claim names its epoch. */
+export const C_CHUNK_CLAIM_I64 = (7 * I32_PER_LINE) / 2;
+/** Chunks of the open epoch that are done (worker 0 waits for all of them before the control phase). */
+export const C_CHUNKS_DONE = 8 * I32_PER_LINE;
+/** Entries of the answer log that worker 0 has published (src/model/clients/answer-log.ts). */
+export const C_ANSWER_LOG_LENGTH = 9 * I32_PER_LINE;
+/** Epochs done + 1 once worker 0 has finished the run (0 before): the other workers leave. */
+export const C_FINISHED = 10 * I32_PER_LINE;
+const CONTROL_LINES = 11;
 
 // Endpoint record, Int32 offsets within its 2 lines (32 Int32 = 16 Float64).
 export const E_SEQ = 0;

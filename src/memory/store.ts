@@ -12,9 +12,11 @@ import {
   C_ABORT_WORKER,
   C_BARRIER_COUNT,
   C_BARRIER_GEN,
-  C_CHUNK_NEXT,
-  C_CLIENTS_ARRIVED,
-  C_CONTROL_DONE,
+  C_ANSWER_LOG_LENGTH,
+  C_CHUNK_CLAIM_I64,
+  C_CHUNKS_DONE,
+  C_EPOCH_OPEN,
+  C_FINISHED,
   C_SIGNATURE,
   C_STOP_AT_EPOCH,
   C_STOP_REQUESTED,
@@ -38,6 +40,7 @@ export class SharedStore implements StoreViews {
   readonly layout: Layout;
   readonly i32: Int32Array;
   readonly f64: Float64Array;
+  readonly i64: BigInt64Array;
   /** Per load balancer: 1 in service, 0 not. Written by the planner's health model in the control phase. */
   readonly lbInService: Int32Array;
   readonly lbCapacityPerS: Float64Array;
@@ -59,6 +62,7 @@ export class SharedStore implements StoreViews {
     }
     this.i32 = new Int32Array(sab);
     this.f64 = new Float64Array(sab);
+    this.i64 = new BigInt64Array(sab);
     const L = this.layout;
     this.lbInService = new Int32Array(sab, lbInServiceOffset(L), L.lbCount);
     this.lbCapacityPerS = new Float64Array(sab, lbCapacityOffset(L), L.lbCount);
@@ -100,14 +104,16 @@ export class SharedStore implements StoreViews {
 
   static readonly BARRIER_COUNT = C_BARRIER_COUNT;
   static readonly BARRIER_GEN = C_BARRIER_GEN;
-  static readonly CLIENTS_ARRIVED = C_CLIENTS_ARRIVED;
-  static readonly CONTROL_DONE = C_CONTROL_DONE;
-  static readonly CHUNK_NEXT = C_CHUNK_NEXT;
+  static readonly EPOCH_OPEN = C_EPOCH_OPEN;
+  static readonly CHUNK_CLAIM_I64 = C_CHUNK_CLAIM_I64;
+  static readonly CHUNKS_DONE = C_CHUNKS_DONE;
+  static readonly ANSWER_LOG_LENGTH = C_ANSWER_LOG_LENGTH;
+  static readonly FINISHED = C_FINISHED;
 
   abort(worker: number): void {
     if (Atomics.compareExchange(this.i32, C_ABORT, 0, 1) === 0) Atomics.store(this.i32, C_ABORT_WORKER, worker);
     // Wake everyone who might be parked on a synchronisation word (they check the flag when they wake).
-    for (const word of [C_BARRIER_GEN, C_CLIENTS_ARRIVED, C_CONTROL_DONE]) {
+    for (const word of [C_BARRIER_GEN, C_EPOCH_OPEN, C_CHUNKS_DONE]) {
       Atomics.add(this.i32, word, 1);
       Atomics.notify(this.i32, word);
     }

@@ -46,6 +46,7 @@ import {
 import { LATENCY_BUCKETS, LATENCY_MAX_US as LATENCY_MAX_US_, takeSparse } from '../../metrics/loglinear.ts';
 import { MULBERRY_INCREMENT as MULBERRY_INCREMENT_, seedFor, Stream } from '../prng.ts';
 import { SERIAL_NONE as SERIAL_NONE_, SERIAL_WARM as SERIAL_WARM_ } from './answers.ts';
+import type { AnswerLog } from './answer-log.ts';
 import { Arrivals } from './arrivals.ts';
 import { ClientCore } from './core.ts';
 import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
@@ -143,6 +144,8 @@ export class ClientShard {
   readonly chunks: number;
   private readonly initFrom: number;
   private readonly initTo: number;
+  /** Answer-log entries replayed so far (beginEpoch). */
+  private logPos = 0;
   private readonly cfg: ClientsConfig;
   private lastT1S = 0;
   private warmResolved = false;
@@ -251,17 +254,21 @@ export class ClientShard {
   }
 
   /**
-   * Start of epoch [t0S, t1S): read the store (answers, load-balancer state). Every shard over a population calls
-   * this every epoch, whether or not it then runs a chunk, so that their answer rings stay alike. Returns false
-   * for an empty epoch.
+   * Start of epoch [t0S, t1S): read the answers and load-balancer state. `answers`: instead of reading the store,
+   * replay the answer log up to `length` entries (the engine: every worker's ring then evolves alike, even for a
+   * worker that skipped epochs). Returns false for an empty epoch.
    */
-  beginEpoch(t0S: number, t1S: number, env: ClientEnv): boolean {
+  beginEpoch(t0S: number, t1S: number, env: ClientEnv, answers?: { log: AnswerLog; length: number }): boolean {
     if (t1S <= t0S) return false;
     if ((t1S + Math.max(this.cfg.ttlS, this.cfg.negativeTtlS)) * 1000 >= MAX_EXPIRY_MS) {
       throw new Error(`clients: simulated time ${t1S} s is past what the millisecond cache expiry holds (49 days)`);
     }
     const core = this.ensureCore(env.store);
-    core.refreshAnswer(env.store, env.endpoint, t0S);
+    if (answers) {
+      while (this.logPos < answers.length) answers.log.replay(this.logPos++, core.ring);
+    } else {
+      core.refreshAnswer(env.store, env.endpoint, t0S);
+    }
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
     core.svc.refreshAll(env.store, env.baseLatencyUs);
     this.lastT1S = t1S;
