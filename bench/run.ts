@@ -227,7 +227,7 @@ async function main(): Promise<void> {
   if (!quick) {
     const r = await withNeighbour(false, () => runEngine({ name: '10M clients', args: ['dns-race', '--set', 'clients.count=10000000', '--set', 'durationS=1200'] }, 2, CLI));
     tenM = { wallS: r.wallS, peakRssBytes: r.peakRssBytes };
-    console.log(`  10M clients, 1,200 s, 2 workers: ${r.wallS.toFixed(1)} s, peak RSS ${r.peakRssBytes === null ? '?' : (r.peakRssBytes / 2 ** 30).toFixed(2) + ' GiB'}`);
+    console.log(`  10M clients, 1,200 s, 2 workers: ${r.wallS.toFixed(1)} s, peak RSS ${r.peakRssBytes === null ? '?' : `${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB`}`);
   }
 
   // Engine vs naive: attempts per second on one worker, the default scenario's clients, measured now.

@@ -48,7 +48,10 @@ export class WorkerSync {
 
   /** Wait until `done()` holds; `idx` is the word whose change may make it hold (its writers notify). */
   private waitFor(idx: number, done: () => boolean): void {
-    if (done()) return this.checkAbort();
+    if (done()) {
+      this.checkAbort();
+      return;
+    }
     const t = performance.now();
     let spun = 0;
     while (!done()) {

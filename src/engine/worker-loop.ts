@@ -269,7 +269,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     // 4. Control events in [t0, t1), one global order.
     sync.controlPhase(t1, (actor, nowS, seq) => {
       log.beginTurn(seq);
-      if (failAt && failAt.inControl && failAt.worker === w && k >= failAt.epoch) {
+      if (failAt?.inControl && failAt.worker === w && k >= failAt.epoch) {
         throw new Error(`injected failure in worker ${w} during a control event at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
       }
       const a = actors.get(actor);
