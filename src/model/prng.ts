@@ -91,6 +91,11 @@ export class Rng {
   snapshot(): number {
     return this.state;
   }
+
+  /** Back to a state snapshot() returned (the protocol checker rewinds actors to explore another schedule). */
+  restore(state: number): void {
+    this.state = state >>> 0;
+  }
 }
 
 /** A duration distribution in seconds, as written in scenarios. */

@@ -26,6 +26,16 @@ import { fmtS } from './events.ts';
 
 type Phase = 'idle' | 'lock' | 'apply' | 'cleanup';
 
+/**
+ * Everything an Enactor carries between steps, for the protocol checker (src/check) to rewind and replay it.
+ * `logical` decides what its next step does; `timing` only decides when that step happens (the checker, which
+ * explores every order of steps, leaves timing out of its state comparisons).
+ */
+export interface EnactorState {
+  logical: { phase: Phase; gen: number; slot: number; endpoint: number; stallDrawn: boolean; cleanupGens: number[]; cleanupSlots: number[] };
+  timing: { checkAtS: number; lockAttempts: number; rng: number; faults: EnactorFault[]; lockRetries: number };
+}
+
 export interface EnactorFault {
   atS: number;
   stallS: number;
@@ -246,5 +256,37 @@ export class Enactor {
     }
     if (this.cleanupGens.length === 0) return this.idle(nowS);
     return nowS + sampleDuration(this.cfg.cleanup.deleteS, this.rng);
+  }
+
+  saveState(): EnactorState {
+    return {
+      logical: {
+        phase: this.phase,
+        gen: this.gen,
+        slot: this.slot,
+        endpoint: this.endpoint,
+        stallDrawn: this.stallDrawn,
+        cleanupGens: this.cleanupGens.slice(),
+        cleanupSlots: this.cleanupSlots.slice(),
+      },
+      timing: { checkAtS: this.checkAtS, lockAttempts: this.lockAttempts, rng: this.rng.snapshot(), faults: this.faults.slice(), lockRetries: this.lockRetries },
+    };
+  }
+
+  loadState(st: EnactorState): void {
+    const l = st.logical;
+    const t = st.timing;
+    this.phase = l.phase;
+    this.gen = l.gen;
+    this.slot = l.slot;
+    this.endpoint = l.endpoint;
+    this.stallDrawn = l.stallDrawn;
+    this.cleanupGens = l.cleanupGens.slice();
+    this.cleanupSlots = l.cleanupSlots.slice();
+    this.checkAtS = t.checkAtS;
+    this.lockAttempts = t.lockAttempts;
+    this.rng.restore(t.rng);
+    this.faults.splice(0, this.faults.length, ...t.faults);
+    this.lockRetries = t.lockRetries;
   }
 }

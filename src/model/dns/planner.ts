@@ -14,6 +14,12 @@ import type { DnsConfig } from '../../config/schema.ts';
 import { Rng, sampleDuration } from '../prng.ts';
 import type { DnsContext } from './context.ts';
 
+export interface PlannerState {
+  gen: number;
+  rng: number;
+  lbDownUntilS: number[];
+}
+
 export class Planner {
   readonly name = 'planner';
   /** Generation of the newest plan written (the bootstrap plan is generation 1). */
@@ -122,5 +128,16 @@ export class Planner {
     this.gen = next;
     log.add(nowS, this.name, 'plan-created', -1, next, `slot ${slot}${old > 0 ? `, replacing gen ${old}` : ''}`);
     return nowS + this.cfg.planner.periodS;
+  }
+
+  /** For the protocol checker (src/check): the Planner's own state; the plans and LB health live in the store. */
+  saveState(): PlannerState {
+    return { gen: this.gen, rng: this.rng.snapshot(), lbDownUntilS: Array.from(this.lbDownUntilS) };
+  }
+
+  loadState(st: PlannerState): void {
+    this.gen = st.gen;
+    this.rng.restore(st.rng);
+    this.lbDownUntilS.set(st.lbDownUntilS);
   }
 }
