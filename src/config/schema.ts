@@ -35,6 +35,17 @@ const faultSchema = z.strictObject({
   stallS: positive(),
 });
 
+/**
+ * A schedule (written by `cascadesim check --out`): the exact simulated times at which the Planner and each
+ * Enactor take their steps, in place of the times the model would choose. It decides only when each actor acts,
+ * never what it does; an actor the schedule does not list never acts.
+ */
+const scheduleEntrySchema = z.strictObject({
+  /** 'planner' or 'enactor-N'. */
+  actor: z.string().regex(/^(planner|enactor-(0|[1-9][0-9]*))$/, { error: "must be 'planner' or 'enactor-N'" }),
+  atS: z.array(nonNegative()).min(1, { error: 'must list at least one time' }),
+});
+
 /** Operators' actions; the EC2 section adds its own kinds. */
 export const dnsRepairAction = z.strictObject({
   atS: nonNegative(),
@@ -94,6 +105,8 @@ const dnsSchema = z.strictObject({
   /** Plan slots in the shared store: plans alive at once. Must exceed keepGenerations. */
   planSlots: intIn(4, 4096).default(256),
   faults: z.array(faultSchema).default([]),
+  /** Absent unless given, so that scenarios without one (and their digests) stay as they were. */
+  schedule: z.array(scheduleEntrySchema).optional(),
 });
 
 export const scenarioSchema = z
@@ -135,6 +148,18 @@ export const scenarioSchema = z
       if (f.enactor >= s.dns.enactors) {
         ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'enactor'], message: `must be < dns.enactors (${s.dns.enactors})` });
       }
+    });
+    const scheduled = new Set<string>();
+    (s.dns.schedule ?? []).forEach((e, i) => {
+      const m = /^enactor-(\d+)$/.exec(e.actor);
+      if (m && Number(m[1]) >= s.dns.enactors) {
+        ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'actor'], message: `no such Enactor (dns.enactors is ${s.dns.enactors})` });
+      }
+      if (scheduled.has(e.actor)) ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'actor'], message: 'listed twice' });
+      scheduled.add(e.actor);
+      e.atS.forEach((t, k) => {
+        if (k > 0 && t <= e.atS[k - 1]) ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'atS', k], message: 'must be later than the time before it' });
+      });
     });
     const names = new Set<string>();
     s.dns.endpoints.forEach((e, i) => {

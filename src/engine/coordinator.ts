@@ -15,6 +15,7 @@ import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog, INVARIANTS, type Invariant } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
+import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, epochCount, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
@@ -65,9 +66,9 @@ function prepareStore(s: Scenario, workers: number): SharedStore {
   const ctx = new DnsContext(store, s.dns, new EventLog());
   new Planner(ctx, seedFor(s.seed, Stream.planner, 1)).bootstrap(0);
   store.setActorNextS(ACTOR_OPERATOR, Operators.firstS(s.actions));
-  store.setActorNextS(ACTOR_PLANNER, s.dns.planner.periodS);
+  store.setActorNextS(ACTOR_PLANNER, firstStepS(s.dns, 'planner', s.dns.planner.periodS));
   for (let i = 0; i < s.dns.enactors; i++) {
-    store.setActorNextS(ACTOR_ENACTOR0 + i, Enactor.firstPollS(i, s.dns.enactors, s.dns.enactor.pollS));
+    store.setActorNextS(ACTOR_ENACTOR0 + i, firstStepS(s.dns, `enactor-${i}`, Enactor.firstPollS(i, s.dns.enactors, s.dns.enactor.pollS)));
   }
   store.publish();
   return store;

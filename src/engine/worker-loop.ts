@@ -33,6 +33,7 @@ import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog, INVARIANTS, type SimEvent } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
+import { onSchedule } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import {
   ACTOR_ENACTOR0,
@@ -204,12 +205,12 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   // The actors: all here (task.ts, CONTROL_WORKER).
   const actors = new Map<number, { step(nowS: number): number }>();
   actors.set(ACTOR_OPERATOR, new Operators(ctx, s.actions, (a: Action) => ec2?.applyAction(a as Ec2Action)));
-  actors.set(ACTOR_PLANNER, new Planner(ctx, seedFor(s.seed, Stream.planner, 0)));
+  actors.set(ACTOR_PLANNER, onSchedule(s.dns, 'planner', new Planner(ctx, seedFor(s.seed, Stream.planner, 0))));
   const enactors: Enactor[] = [];
   for (let i = 0; i < s.dns.enactors; i++) {
     const en = new Enactor(i, ctx, seedFor(s.seed, Stream.enactor, i));
     enactors.push(en);
-    actors.set(ACTOR_ENACTOR0 + i, en);
+    actors.set(ACTOR_ENACTOR0 + i, onSchedule(s.dns, en.name, en));
   }
 
   const lbCount = store.layout.lbCount;
