@@ -6,6 +6,8 @@ export const ExitCode = {
   badInput: 2,
   /** A threshold, baseline gate or expected digest failed (k6's code for failed thresholds). */
   thresholdsFailed: 99,
+  /** `cascadesim check` and `race`: an invariant breaks (the same code as a failed gate). */
+  violation: 99,
   interrupted: 130,
 } as const;
 

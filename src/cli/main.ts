@@ -4,6 +4,7 @@
  */
 import { DEFAULT_SCENARIO, builtinScenarios } from '../config/load.ts';
 import { ExitCode, InputError } from '../errors.ts';
+import { CHECK_USAGE, cmdCheck } from './commands/check.ts';
 import { cmdCompare } from './commands/compare.ts';
 import { cmdMetrics } from './commands/metrics.ts';
 import { cmdReport } from './commands/report.ts';
@@ -22,6 +23,7 @@ usage:
   cascadesim show [SCENARIO] [--set key.path=value ...] [--json]
   cascadesim validate FILE
   cascadesim list
+  ${CHECK_USAGE}
 
 SCENARIO is a file (YAML or JSON) or a built-in name; the default is ${DEFAULT_SCENARIO}.
 --set overrides any value by dotted path (dns.faults[0].stallS=900 or dns.faults.0.stallS=900); values parse as
@@ -39,7 +41,10 @@ GATES (exit code 99 when one fails; the scenario's own thresholds: section is al
   With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to it.
 metrics: the metric names thresholds and gates take (name, unit, meaning).
 colours: on a terminal only, never with NO_COLOR set.
-exit codes: 0 done, 1 failure, 2 bad input, 99 a threshold or gate failed, 130 interrupted`;
+check: every schedule of the Planner, Enactors and clean-up within the bound, run by the model's own code;
+  prints the shortest schedule breaking each invariant; --out writes one as a scenario that run replays.
+exit codes: 0 done, 1 failure, 2 bad input, 99 a threshold or gate failed or an invariant breaks (check),
+  130 interrupted`;
 
 export async function main(argv: string[], io: Out): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -57,6 +62,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return cmdValidate(rest, io);
       case 'metrics':
         return cmdMetrics(rest, io);
+      case 'check':
+        return cmdCheck(rest, io);
       case 'list':
         for (const n of builtinScenarios()) io.out(n);
         return ExitCode.ok;
@@ -67,7 +74,7 @@ export async function main(argv: string[], io: Out): Promise<number> {
         io.out(HELP);
         return cmd === undefined ? ExitCode.badInput : ExitCode.ok;
       default:
-        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, help)`], 'bad command line');
+        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, check, help)`], 'bad command line');
     }
   } catch (err) {
     if (err instanceof InputError) {
