@@ -37,13 +37,17 @@ export interface Bounds {
   maxSteps: number;
 }
 
-/** The scenario with the checker's bounds and abstractions applied; validated like any other. */
-export function boundedScenario(base: Scenario, b: Bounds): Scenario {
+/**
+ * The scenario cut down to the bound: DNS only, the first N endpoints, a plan ring of keepGenerations + 3 slots.
+ * `untimed` (the checker) also drops faults, random stalls and load-balancer failures (see the file comment);
+ * the free-running race keeps the actors' timing, which is what it races.
+ */
+export function boundedScenario(base: Scenario, b: Bounds, opts = { untimed: true }): Scenario {
   if (b.endpoints > base.dns.endpoints.length) {
     throw new InputError([`--endpoints: the scenario has only ${base.dns.endpoints.length} endpoints (got ${b.endpoints})`], 'invalid check');
   }
   const raw = structuredClone(base) as Scenario;
-  raw.name = `${base.name}-check-${b.protocol}`;
+  raw.name = `${base.name}-${opts.untimed ? 'check' : 'race'}-${b.protocol}`;
   raw.dns.protocol = b.protocol;
   raw.dns.enactors = b.enactors;
   raw.dns.endpoints = raw.dns.endpoints.slice(0, b.endpoints);
@@ -51,8 +55,10 @@ export function boundedScenario(base: Scenario, b: Bounds): Scenario {
   raw.dns.planSlots = b.keepGenerations + 3;
   raw.dns.faults = [];
   delete raw.dns.schedule;
-  raw.dns.enactor.stallProbability = 0;
-  raw.dns.planner.lbFailuresPerH = 0;
+  if (opts.untimed) {
+    raw.dns.enactor.stallProbability = 0;
+    raw.dns.planner.lbFailuresPerH = 0;
+  }
   raw.actions = [];
   raw.clients = null;
   raw.ec2 = null;

@@ -7,6 +7,7 @@ import { ExitCode, InputError } from '../errors.ts';
 import { CHECK_USAGE, cmdCheck } from './commands/check.ts';
 import { cmdCompare } from './commands/compare.ts';
 import { cmdMetrics } from './commands/metrics.ts';
+import { RACE_USAGE, cmdRace } from './commands/race.ts';
 import { cmdReport } from './commands/report.ts';
 import { cmdRun } from './commands/run.ts';
 import { cmdShow } from './commands/show.ts';
@@ -24,6 +25,7 @@ usage:
   cascadesim validate FILE
   cascadesim list
   ${CHECK_USAGE}
+  ${RACE_USAGE}
 
 SCENARIO is a file (YAML or JSON) or a built-in name; the default is ${DEFAULT_SCENARIO}.
 --set overrides any value by dotted path (dns.faults[0].stallS=900 or dns.faults.0.stallS=900); values parse as
@@ -43,7 +45,9 @@ metrics: the metric names thresholds and gates take (name, unit, meaning).
 colours: on a terminal only, never with NO_COLOR set.
 check: every schedule of the Planner, Enactors and clean-up within the bound, run by the model's own code;
   prints the shortest schedule breaking each invariant; --out writes one as a scenario that run replays.
-exit codes: 0 done, 1 failure, 2 bad input, 99 a threshold or gate failed or an invariant breaks (check),
+race: the Planner, Enactors and client readers on their own threads, free-running on the shared store, every
+  write and read checked; not deterministic (--seed seeds only the actors' delays).
+exit codes: 0 done, 1 failure, 2 bad input, 99 a threshold or gate failed or an invariant breaks (check, race),
   130 interrupted`;
 
 export async function main(argv: string[], io: Out): Promise<number> {
@@ -64,6 +68,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return cmdMetrics(rest, io);
       case 'check':
         return cmdCheck(rest, io);
+      case 'race':
+        return await cmdRace(rest, io);
       case 'list':
         for (const n of builtinScenarios()) io.out(n);
         return ExitCode.ok;
@@ -74,7 +80,7 @@ export async function main(argv: string[], io: Out): Promise<number> {
         io.out(HELP);
         return cmd === undefined ? ExitCode.badInput : ExitCode.ok;
       default:
-        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, check, help)`], 'bad command line');
+        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, check, race, help)`], 'bad command line');
     }
   } catch (err) {
     if (err instanceof InputError) {
