@@ -54,13 +54,20 @@ export function writePlan(
   noteStoreChange(v);
 }
 
-/** Delete a plan: its slot reads as empty from now on. */
-export function deletePlan(v: StoreViews, slot: number): void {
+/**
+ * Delete a plan: its slot reads as empty from now on. With `gen`, only if the slot still holds that generation,
+ * checked under the slot's seqlock (compare-and-delete: on free-running threads, `cascadesim race`, the Planner
+ * may have reused the slot since the caller looked). Returns whether it deleted.
+ */
+export function deletePlan(v: StoreViews, slot: number, gen?: number): boolean {
   const seqI = planSeqIndex(v, slot);
   seqWriteBegin(v.i32, seqI);
-  Atomics.store(v.i32, (planBase(v.layout, slot) >> 2) + P_GEN, 0);
+  const genI = (planBase(v.layout, slot) >> 2) + P_GEN;
+  const ok = gen === undefined || v.i32[genI] === gen;
+  if (ok) Atomics.store(v.i32, genI, 0);
   seqWriteEnd(v.i32, seqI);
   noteStoreChange(v);
+  return ok;
 }
 
 /** Number of targets endpoint e has in the plan in `slot` (0 if the slot is empty). */

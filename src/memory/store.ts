@@ -223,8 +223,8 @@ export class SharedStore implements StoreViews {
     writePlan(this, slot, gen, createdAtS, targets, weights, counts);
   }
 
-  deletePlan(slot: number): void {
-    deletePlan(this, slot);
+  deletePlan(slot: number, gen?: number): boolean {
+    return deletePlan(this, slot, gen);
   }
 
   planTargetCount(slot: number, e: number): number {

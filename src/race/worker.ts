@@ -130,9 +130,9 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
     return before;
   };
   const deletePlan = store.deletePlan.bind(store);
-  store.deletePlan = (slot: number): void => {
+  store.deletePlan = (slot: number, gen?: number): boolean => {
     count();
-    deletePlan(slot);
+    return deletePlan(slot, gen);
   };
   const writePlan = store.writePlan.bind(store);
   const cum = new Float64Array(store.layout.targetsMax);

@@ -69,6 +69,13 @@ export class DnsContext {
     return m;
   }
 
+  /** The oldest generation any endpoint holds. */
+  minAppliedGen(): number {
+    let m = Infinity;
+    for (let e = 0; e < this.endpoints; e++) m = Math.min(m, this.store.readEndpoint(e, this.rec).appliedGen);
+    return m;
+  }
+
   record(e: number): EndpointRecord {
     return this.store.readEndpoint(e, this.rec);
   }

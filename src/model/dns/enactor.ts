@@ -238,9 +238,10 @@ export class Enactor {
       } else {
         const wasEmpty = users.map((u) => ctx.targetCount(u) === 0);
         const provenance = users.map((u) => ctx.provenance(u));
-        ctx.store.deletePlan(slot);
-        ctx.log.add(nowS, this.name, 'cleanup-delete', -1, gen, `deleted gen ${gen} (older than gen ${this.gen} - ${this.cfg.cleanup.keepGenerations})`);
-        users.forEach((u, i) => {
+        // Compare-and-delete: on free-running threads (cascadesim race) the Planner may have reused the slot.
+        const deleted = ctx.store.deletePlan(slot, gen);
+        if (deleted) ctx.log.add(nowS, this.name, 'cleanup-delete', -1, gen, `deleted gen ${gen} (older than gen ${this.gen} - ${this.cfg.cleanup.keepGenerations})`);
+        if (deleted) users.forEach((u, i) => {
           const chain = [
             provenance[i],
             `${this.name} checked gen ${this.gen} at ${fmtS(this.checkAtS)}, applied it to every endpoint, then cleaned up`,

@@ -88,11 +88,17 @@ export class Planner {
     const n = this.cfg.planSlots;
     let oldest = -1;
     let oldestGen = Infinity;
+    // Under fenced and locked-check an endpoint only ever moves to a newer plan, so a plan no newer than every
+    // endpoint's can never be applied again, while a newer one may be in the hands of an Enactor that has checked
+    // it and is about to write it: only the former may be overwritten. (Free-running threads, `cascadesim race`,
+    // showed an Enactor's existence check and its write racing the Planner's reuse of the slot.) Legacy reuses by
+    // age alone.
+    const reusableUpTo = this.cfg.protocol === 'legacy' ? Infinity : this.ctx.minAppliedGen();
     for (let i = 0; i < n; i++) {
       const slot = (gen + i) % n;
       const g = store.planGen(slot);
       if (g === 0) return slot;
-      if (g < oldestGen && this.ctx.endpointsUsing(slot, g).length === 0) {
+      if (g < oldestGen && g <= reusableUpTo && this.ctx.endpointsUsing(slot, g).length === 0) {
         oldestGen = g;
         oldest = slot;
       }
