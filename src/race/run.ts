@@ -25,6 +25,8 @@ export interface RaceOptions {
   maxOps: number;
   /** ...or after this many seconds, whichever comes first. */
   maxSeconds: number;
+  /** Stop at the first invariant break (CI: the time to catch a broken variant, not a fixed budget). */
+  stopOnBreak?: boolean;
   /** No progress for this long counts as stuck. */
   stuckMs?: number;
   onProgress?: (p: { ops: number; wallS: number; breaks: number }) => void;
@@ -42,6 +44,8 @@ export interface RaceResult {
   writes: number;
   steps: number;
   opsPerS: number;
+  /** Whether the run stopped at its first break (--stop-on-break) rather than at its operation budget. */
+  stoppedOnBreak: boolean;
   breaks: Record<BreakKind, number>;
   totalBreaks: number;
   examples: BreakExample[];
@@ -106,12 +110,13 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
         lastOps = c.ops;
         lastChangeMs = now;
       }
-      opts.onProgress?.({ ops: c.ops, wallS: (now - startMs) / 1000, breaks: Object.values(mon.breaks()).reduce((a, b) => a + b, 0) });
+      const breaks = Object.values(mon.breaks()).reduce((a, b) => a + b, 0);
+      opts.onProgress?.({ ops: c.ops, wallS: (now - startMs) / 1000, breaks });
       if (c.ops > 0 && now - lastChangeMs > stuckMs) {
         stuck = true;
         mon.addBreak('stuck');
       }
-      if (stuck || c.ops >= opts.maxOps || now - startMs >= opts.maxSeconds * 1000 || errors.length > 0) {
+      if (stuck || (opts.stopOnBreak && breaks > 0) || c.ops >= opts.maxOps || now - startMs >= opts.maxSeconds * 1000 || errors.length > 0) {
         clearInterval(timer);
         mon.stop();
         resolve();
@@ -135,6 +140,7 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
     wallS,
     ...c,
     opsPerS: c.ops / wallS,
+    stoppedOnBreak: opts.stopOnBreak === true && BREAKS.some((k) => breaks[k] > 0),
     breaks,
     totalBreaks: BREAKS.reduce((a, k) => a + breaks[k], 0),
     examples: outcomes.flatMap((o) => o?.examples ?? []).sort((a, b) => a.atMs - b.atMs),

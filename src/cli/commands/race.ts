@@ -12,7 +12,7 @@ import { runRace } from '../../race/run.ts';
 import { intOption, type Out, parse } from '../common.ts';
 
 export const RACE_USAGE =
-  'cascadesim race [SCENARIO] [--protocol legacy|fenced|locked-check] [--enactors N] [--endpoints N] [--keep N] [--readers N] [--speed X] [--ops N] [--seconds S] [--seed N] [--set k=v ...] [--json]';
+  'cascadesim race [SCENARIO] [--protocol legacy|fenced|locked-check] [--enactors N] [--endpoints N] [--keep N] [--readers N] [--speed X] [--ops N] [--seconds S] [--seed N] [--set k=v ...] [--stop-on-break] [--json]';
 
 function count(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n.toLocaleString('en-US');
@@ -31,6 +31,7 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
     seed: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    'stop-on-break': { type: 'boolean' },
   });
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`race takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -61,7 +62,7 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
     );
     io.err('cascadesim race: NOT deterministic: thread timing decides the interleaving, so another run gives other counts');
   }
-  const r = await runRace(s, { readers, speed, maxOps: ops, maxSeconds: seconds });
+  const r = await runRace(s, { readers, speed, maxOps: ops, maxSeconds: seconds, stopOnBreak: values['stop-on-break'] === true });
   if (json) {
     io.out(JSON.stringify(r));
   } else {
@@ -73,6 +74,7 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
       io.out('first breaks (real time since start):');
       for (const x of r.examples.slice(0, 12)) io.out(`  ${(x.atMs / 1000).toFixed(3)}s  ${x.thread.padEnd(10)} ${x.kind}: ${x.detail}`);
     }
+    if (r.stoppedOnBreak) io.out('stopped at the first break (--stop-on-break)');
     if (r.hung.length > 0) io.out(`threads that never returned (terminated): ${r.hung.join(', ')}`);
   }
   return r.totalBreaks > 0 ? ExitCode.violation : ExitCode.ok;
