@@ -14,7 +14,7 @@ import {
   E_SEQ,
   endpointBase,
 } from './layout.ts';
-import { seqReadBegin, seqReadValid, seqWriteBegin, seqWriteEnd } from './seqlock.ts';
+import { cas, seqReadBegin, seqReadValid, seqWriteBegin, seqWriteEnd } from './seqlock.ts';
 import { noteStoreChange, type StoreViews } from './views.ts';
 
 /** A view of one endpoint record. */
@@ -86,7 +86,7 @@ export function writeEndpoint(v: StoreViews, e: number, w: EndpointWrite): numbe
   const prev = i32[b + E_APPLIED_GEN];
   if (w.fenced) {
     // The CAS on the generation: only a strictly newer plan replaces the current one.
-    if (prev >= w.gen || Atomics.compareExchange(i32, b + E_APPLIED_GEN, prev, w.gen) !== prev) {
+    if (prev >= w.gen || cas(i32, b + E_APPLIED_GEN, prev, w.gen) !== prev) {
       seqWriteEnd(i32, b + E_SEQ);
       noteStoreChange(v);
       return -1;

@@ -5,13 +5,15 @@
  * taken backs off in simulated time.
  */
 
+import { cas } from './seqlock.ts';
+
 export function tryLock(i32: Int32Array, idx: number, enactor: number): boolean {
-  return Atomics.compareExchange(i32, idx, 0, enactor + 1) === 0;
+  return cas(i32, idx, 0, enactor + 1) === 0;
 }
 
 /** Release by the holder; any other caller is a bug in the model and throws. */
 export function unlock(i32: Int32Array, idx: number, enactor: number, what: string): void {
-  const prev = Atomics.compareExchange(i32, idx, enactor + 1, 0);
+  const prev = cas(i32, idx, enactor + 1, 0);
   if (prev !== enactor + 1) throw new Error(`${what}: unlock by enactor ${enactor}, holder was ${prev - 1}`);
 }
 

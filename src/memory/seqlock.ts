@@ -11,7 +11,7 @@
 export function seqWriteBegin(i32: Int32Array, seqI: number): void {
   for (;;) {
     const s = Atomics.load(i32, seqI);
-    if ((s & 1) === 0 && Atomics.compareExchange(i32, seqI, s, s + 1) === s) return;
+    if ((s & 1) === 0 && cas(i32, seqI, s, s + 1) === s) return;
   }
 }
 
@@ -28,5 +28,32 @@ export function seqReadBegin(i32: Int32Array, seqI: number): number {
 
 /** True when the copy made since seqReadBegin returned `s` is consistent. */
 export function seqReadValid(i32: Int32Array, seqI: number, s: number): boolean {
-  return Atomics.load(i32, seqI) === s;
+  return !readRecheck || Atomics.load(i32, seqI) === s;
+}
+
+/**
+ * Deliberately broken variants of the store's synchronisation, for `cascadesim race --broken` to show that its
+ * monitors catch them (test-only; a run never sets one). They switch the real code path, not a copy of it:
+ * - no-recheck: seqlock readers skip their second version read (seqReadValid accepts whatever was copied, even
+ *   mid-write);
+ * - plain-cas: every compare-and-swap of the store (cas() below: a seqlock writer taking the word, the Route 53
+ *   lock, the fenced generation) becomes a plain load, compare and store, which two threads can pass at once.
+ * The switch is per thread (module state): a race thread sets it once, for the whole race.
+ */
+export const BROKEN_VARIANTS = ['no-recheck', 'plain-cas'] as const;
+export type BrokenVariant = (typeof BROKEN_VARIANTS)[number];
+let readRecheck = true;
+let atomicCas = true;
+
+export function breakStoreForTest(v: BrokenVariant | null): void {
+  readRecheck = v !== 'no-recheck';
+  atomicCas = v !== 'plain-cas';
+}
+
+/** Atomics.compareExchange (unless the plain-cas variant is on): returns the value found. */
+export function cas(i32: Int32Array, i: number, expected: number, replacement: number): number {
+  if (atomicCas) return Atomics.compareExchange(i32, i, expected, replacement);
+  const v = i32[i];
+  if (v === expected) i32[i] = replacement;
+  return v;
 }

@@ -118,6 +118,24 @@ export class RaceMonitor {
 
   // ---- counters ----------------------------------------------------------------------------------------
 
+  /**
+   * Per thread: until when (absolute ms) it is excused from making progress: now while it works, its wake-up
+   * time while it sleeps. A thread past its excuse by more than the watchdog's limit is stuck.
+   */
+  setBusyUntil(thread: number, absMs: number): void {
+    this.f64[((this.o.threadsI32 + thread * LINE_I32) >> 1) + 4] = absMs;
+  }
+
+  /** The thread that has been overdue the longest, and by how many ms (0 when none is overdue). */
+  mostOverdue(nowAbsMs: number): { thread: number; overdueMs: number } {
+    let worst = { thread: -1, overdueMs: 0 };
+    for (let t = 0; t < this.dims.threads; t++) {
+      const until = this.f64[((this.o.threadsI32 + t * LINE_I32) >> 1) + 4];
+      if (until > 0 && nowAbsMs - until > worst.overdueMs) worst = { thread: t, overdueMs: nowAbsMs - until };
+    }
+    return worst;
+  }
+
   /** Per thread: store operations, of which reads and writes; control-plane steps. Written by its owner. */
   setCounts(thread: number, ops: number, reads: number, writes: number, steps: number): void {
     const f = (this.o.threadsI32 + thread * LINE_I32) >> 1;

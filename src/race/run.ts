@@ -8,7 +8,7 @@
  */
 import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
-import { SharedStore } from '../memory/layout.ts';
+import { SharedStore, type BrokenVariant } from '../memory/layout.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { EventLog } from '../model/dns/events.ts';
 import { Planner } from '../model/dns/planner.ts';
@@ -25,6 +25,8 @@ export interface RaceOptions {
   maxOps: number;
   /** ...or after this many seconds, whichever comes first. */
   maxSeconds: number;
+  /** A deliberately broken store for every thread (test-only), or null. */
+  broken?: BrokenVariant | null;
   /** Stop at the first invariant break (CI: the time to catch a broken variant, not a fixed budget). */
   stopOnBreak?: boolean;
   /** No progress for this long counts as stuck. */
@@ -34,6 +36,7 @@ export interface RaceOptions {
 
 export interface RaceResult {
   protocol: string;
+  broken: BrokenVariant | null;
   deterministic: false;
   threads: { planner: number; enactors: number; readers: number };
   seed: number;
@@ -89,7 +92,7 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
   const errors: string[] = [];
   const running = roles.map((r, thread) =>
     pool
-      .run({ ...r, thread, storeSab: store.sab, dims, monitorSab: mon.sab, monitorDims, scenario: s, speed: opts.speed })
+      .run({ ...r, thread, storeSab: store.sab, dims, monitorSab: mon.sab, monitorDims, scenario: s, speed: opts.speed, broken: opts.broken ?? null })
       .then((o) => {
         outcomes[thread] = o;
       })
@@ -102,6 +105,8 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
   let lastOps = -1;
   let lastChangeMs = performance.now();
   let stuck = false;
+  let stuckThread = '';
+  const names = roles.map((r) => (r.role === 'planner' ? 'planner' : `${r.role}-${r.index}`));
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const now = performance.now();
@@ -112,9 +117,12 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
       }
       const breaks = Object.values(mon.breaks()).reduce((a, b) => a + b, 0);
       opts.onProgress?.({ ops: c.ops, wallS: (now - startMs) / 1000, breaks });
-      if (c.ops > 0 && now - lastChangeMs > stuckMs) {
+      // Stuck: nobody progresses, or one thread is overdue (say, spinning on a seqlock version left odd).
+      const overdue = mon.mostOverdue(performance.timeOrigin + now);
+      if ((c.ops > 0 && now - lastChangeMs > stuckMs) || overdue.overdueMs > stuckMs) {
         stuck = true;
         mon.addBreak('stuck');
+        stuckThread = overdue.thread >= 0 ? names[overdue.thread] : 'every thread';
       }
       if (stuck || (opts.stopOnBreak && breaks > 0) || c.ops >= opts.maxOps || now - startMs >= opts.maxSeconds * 1000 || errors.length > 0) {
         clearInterval(timer);
@@ -128,11 +136,18 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
   const settled = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
   await pool.destroy();
   if (errors.length > 0) throw new Error(`race thread failed: ${errors[0]}`);
+  // A thread that does not come back after the stop is spinning in the store: stuck, if not seen already.
+  if (!settled && !stuck) mon.addBreak('stuck');
   const c = mon.counts();
   const breaks = mon.breaks();
-  const names = roles.map((r) => (r.role === 'planner' ? 'planner' : `${r.role}-${r.index}`));
+  const examples = outcomes.flatMap((o) => o?.examples ?? []);
+  if (stuck || !settled) {
+    const who = stuckThread || names.filter((_, i) => outcomes[i] === null).join(', ');
+    examples.push({ kind: 'stuck', thread: who, atMs: wallS * 1000, detail: `${who} made no progress for ${stuckMs} ms (spinning in the store?)` });
+  }
   return {
     protocol: s.dns.protocol,
+    broken: opts.broken ?? null,
     deterministic: false,
     threads: { planner: 1, enactors, readers: opts.readers },
     seed: s.seed,
@@ -143,7 +158,7 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
     stoppedOnBreak: opts.stopOnBreak === true && BREAKS.some((k) => breaks[k] > 0),
     breaks,
     totalBreaks: BREAKS.reduce((a, k) => a + breaks[k], 0),
-    examples: outcomes.flatMap((o) => o?.examples ?? []).sort((a, b) => a.atMs - b.atMs),
+    examples: examples.sort((a, b) => a.atMs - b.atMs),
     hung: settled ? [] : names.filter((_, i) => outcomes[i] === null),
   };
 }

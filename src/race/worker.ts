@@ -9,7 +9,7 @@
  * seed decides only the actors' own delays (apply times, backoff, random stalls).
  */
 import type { Scenario } from '../config/schema.ts';
-import { SharedStore, newAnswer, type StoreDims } from '../memory/layout.ts';
+import { breakStoreForTest, SharedStore, newAnswer, type BrokenVariant, type StoreDims } from '../memory/layout.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog } from '../model/dns/events.ts';
@@ -32,6 +32,8 @@ export interface RaceTask {
   scenario: Scenario;
   /** Simulated seconds per real second. */
   speed: number;
+  /** A deliberately broken store (test-only: the monitors must catch it), or null. */
+  broken: BrokenVariant | null;
 }
 
 export interface BreakExample {
@@ -88,6 +90,15 @@ class ThreadState implements Reporter {
 
   publish(): void {
     this.mon.setCounts(this.thread, this.ops, this.reads, this.writes, this.steps);
+  }
+
+  /** Working from now on: the watchdog expects to hear from this thread again soon. */
+  working(): void {
+    this.mon.setBusyUntil(this.thread, absNowMs());
+  }
+
+  sleepingUntil(absMs: number): void {
+    this.mon.setBusyUntil(this.thread, absMs);
   }
 }
 
@@ -153,6 +164,8 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
 
 export function runRaceThread(task: RaceTask): RaceOutcome {
   const s = task.scenario;
+  // Each thread runs one task for the whole race, so the variant stays this thread's until it ends.
+  breakStoreForTest(task.broken);
   const store = new SharedStore(task.storeSab, task.dims);
   store.assertSignature();
   const mon = new RaceMonitor(task.monitorSab, task.monitorDims);
@@ -160,6 +173,7 @@ export function runRaceThread(task: RaceTask): RaceOutcome {
   const st = new ThreadState(name, mon, task.thread);
   instrumentStore(store, mon, st, s.dns.protocol === 'fenced');
   st.startAbsMs = mon.arrive();
+  st.working();
   try {
     if (task.role === 'reader') readLoop(store, mon, st, s);
     else actLoop(task, store, mon, st, st.startAbsMs);
@@ -167,6 +181,7 @@ export function runRaceThread(task: RaceTask): RaceOutcome {
     st.report('store-error', `${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
   st.publish();
+  st.sleepingUntil(Infinity);
   return { thread: task.thread, name, examples: st.examples };
 }
 
@@ -187,9 +202,12 @@ function actLoop(task: RaceTask, store: SharedStore, mon: RaceMonitor, st: Threa
   while (!mon.stopped()) {
     const nowS = ((absNowMs() - startAbsMs) * task.speed) / 1000;
     if (nowS < nextS) {
-      mon.sleepMs((nextS - nowS) * msPerSimS);
+      const ms = (nextS - nowS) * msPerSimS;
+      st.sleepingUntil(absNowMs() + ms);
+      mon.sleepMs(ms);
       continue;
     }
+    st.working();
     nextS = actor.step(nowS);
     st.steps++;
     for (const ev of log.events) {
@@ -206,6 +224,7 @@ function readLoop(store: SharedStore, mon: RaceMonitor, st: ThreadState, s: Scen
   const lastGen = new Int32Array(endpoints);
   let e = 0;
   while (!mon.stopped()) {
+    st.working();
     for (let i = 0; i < 1024; i++) {
       const a = store.resolve(e, answer);
       st.ops++;

@@ -7,6 +7,7 @@ import { loadScenario } from '../../config/load.ts';
 import { PROTOCOLS, type Protocol } from '../../config/schema.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { boundedScenario } from '../../check/world.ts';
+import { BROKEN_VARIANTS, type BrokenVariant } from '../../memory/layout.ts';
 import { BREAKS } from '../../race/monitor.ts';
 import { runRace } from '../../race/run.ts';
 import { intOption, type Out, parse } from '../common.ts';
@@ -32,6 +33,8 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
     set: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     'stop-on-break': { type: 'boolean' },
+    // Hidden, test-only: run a deliberately broken store, which the monitors must catch.
+    broken: { type: 'string' },
   });
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`race takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -44,6 +47,8 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
   const speed = intOption(values.speed as string | undefined, 'speed', 1, 1_000_000, problems) ?? 1000;
   const ops = intOption(values.ops as string | undefined, 'ops', 1, 1e12, problems) ?? 10_000_000;
   const seconds = intOption(values.seconds as string | undefined, 'seconds', 1, 86_400, problems) ?? 60;
+  const broken = values.broken as string | undefined;
+  if (broken !== undefined && !(BROKEN_VARIANTS as readonly string[]).includes(broken)) problems.push(`--broken: must be one of ${BROKEN_VARIANTS.join(', ')} (got ${broken})`);
   const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
   let base;
   try {
@@ -60,9 +65,10 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
     io.err(
       `cascadesim race: protocol ${s.dns.protocol}; the Planner, ${enactors} Enactors and ${readers} client readers on their own threads, no lock-step; ${speed} simulated seconds per real second; seed ${s.seed} (it seeds only the actors' delays)`,
     );
+    if (broken) io.err(`cascadesim race: DELIBERATELY BROKEN store (${broken}): the monitors should catch it`);
     io.err('cascadesim race: NOT deterministic: thread timing decides the interleaving, so another run gives other counts');
   }
-  const r = await runRace(s, { readers, speed, maxOps: ops, maxSeconds: seconds, stopOnBreak: values['stop-on-break'] === true });
+  const r = await runRace(s, { readers, speed, maxOps: ops, maxSeconds: seconds, stopOnBreak: values['stop-on-break'] === true, broken: (broken as BrokenVariant | undefined) ?? null });
   if (json) {
     io.out(JSON.stringify(r));
   } else {
