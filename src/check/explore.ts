@@ -24,6 +24,8 @@ export interface Exploration {
   /** Whether every reachable state was expanded (false: the step bound cut some schedules off). */
   complete: boolean;
   wallS: number;
+  /** CPU time of this thread (user + system): on a shared machine, a steadier figure than wall time. */
+  cpuS: number;
   counterexamples: Counterexample[];
 }
 
@@ -34,6 +36,7 @@ export function stepTimeS(j: number): number {
 
 export function explore(world: World, maxSteps: number): Exploration {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const visited = new Set<string>();
   // Per state id: its parent and the actor whose step reached it, to rebuild schedules.
   const parent: number[] = [-1];
@@ -82,5 +85,6 @@ export function explore(world: World, maxSteps: number): Exploration {
     const c = found.get(inv);
     return c ? [c] : [];
   });
-  return { states: visited.size, transitions, depth, complete, wallS: (performance.now() - t0) / 1000, counterexamples };
+  const cpu = process.cpuUsage(cpu0);
+  return { states: visited.size, transitions, depth, complete, wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, counterexamples };
 }

@@ -82,7 +82,9 @@ export function cmdCheck(argv: string[], io: Out): number {
         depth: r.depth,
         complete: r.complete,
         wallS: r.wallS,
+        cpuS: r.cpuS,
         statesPerS,
+        statesPerCpuS: r.cpuS > 0 ? r.states / r.cpuS : 0,
         holds,
         counterexamples: results.map(({ c, trace }) => ({
           invariant: c.invariant,
@@ -99,7 +101,7 @@ export function cmdCheck(argv: string[], io: Out): number {
   } else {
     io.out(`cascadesim check: protocol ${protocol}; bound: ${bound}`);
     io.out(
-      `explored ${r.states.toLocaleString('en-US')} states (${r.transitions.toLocaleString('en-US')} steps, deepest shortest schedule ${r.depth}) in ${r.wallS.toFixed(2)} s: ${Math.round(statesPerS).toLocaleString('en-US')} states/s; ${r.complete ? 'the whole bounded space' : `cut off at ${maxSteps} steps (raise --max-steps to go further)`}`,
+      `explored ${r.states.toLocaleString('en-US')} states (${r.transitions.toLocaleString('en-US')} steps, deepest shortest schedule ${r.depth}) in ${r.wallS.toFixed(2)} s: ${Math.round(statesPerS).toLocaleString('en-US')} states/s (${r.cpuS.toFixed(2)} s of CPU: ${Math.round(r.cpuS > 0 ? r.states / r.cpuS : 0).toLocaleString('en-US')} states per CPU-second); ${r.complete ? 'the whole bounded space' : `cut off at ${maxSteps} steps (raise --max-steps to go further)`}`,
     );
     io.out('abstractions: steps in every order (durations, faults and random stalls only move steps in time); no load-balancer failures, operators, clients or EC2');
     for (const { c, trace } of results) {
