@@ -18,7 +18,7 @@
 import { validateScenario } from '../config/load.ts';
 import type { Protocol, Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
-import { SharedStore } from '../memory/layout.ts';
+import { SharedStore } from '../memory/store.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor, type EnactorState } from '../model/dns/enactor.ts';
 import { EventLog, type SimEvent } from '../model/dns/events.ts';

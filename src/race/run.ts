@@ -8,7 +8,8 @@
  */
 import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
-import { SharedStore, type BrokenVariant } from '../memory/layout.ts';
+import type { BrokenVariant } from '../memory/seqlock.ts';
+import { SharedStore } from '../memory/store.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { EventLog } from '../model/dns/events.ts';
 import { Planner } from '../model/dns/planner.ts';

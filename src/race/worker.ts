@@ -9,7 +9,11 @@
  * seed decides only the actors' own delays (apply times, backoff, random stalls).
  */
 import type { Scenario } from '../config/schema.ts';
-import { breakStoreForTest, SharedStore, newAnswer, type BrokenVariant, type StoreDims } from '../memory/layout.ts';
+import type { EndpointWrite } from '../memory/endpoints.ts';
+import type { StoreDims } from '../memory/layout.ts';
+import { newAnswer } from '../memory/resolve.ts';
+import { breakStoreForTest, type BrokenVariant } from '../memory/seqlock.ts';
+import { SharedStore } from '../memory/store.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog } from '../model/dns/events.ts';
@@ -130,9 +134,10 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
     unlock(e, enactor);
   };
   const writeEndpoint = store.writeEndpoint.bind(store);
-  store.writeEndpoint = (e, gen, slot, writer, checkedGen, checkAtS, nowS, fenced): number => {
+  store.writeEndpoint = (e: number, w: EndpointWrite): number => {
     count();
-    const before = writeEndpoint(e, gen, slot, writer, checkedGen, checkAtS, nowS, fenced);
+    const before = writeEndpoint(e, w);
+    const gen = w.gen;
     if (before !== -1) {
       if (chained && !mon.chainWrite(e, before, gen, CHAIN_WAIT_MS)) {
         st?.report('lost-update', `endpoint ${e}: a write replaced gen ${before} with gen ${gen}, but gen ${before} had already been replaced by another write`);
@@ -147,7 +152,7 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
   };
   const writePlan = store.writePlan.bind(store);
   const cum = new Float64Array(store.layout.targetsMax);
-  store.writePlan = (slot, gen, createdAtS, targets, weights, counts): void => {
+  store.writePlan = (slot: number, gen: number, createdAtS: number, targets: Int32Array[], weights: Float64Array[], counts: number[]): void => {
     count();
     // Register what the plan holds before anyone can read it: the same cumulative sums writePlan stores.
     for (let e = 0; e < counts.length; e++) {

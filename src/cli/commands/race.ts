@@ -7,7 +7,7 @@ import { loadScenario } from '../../config/load.ts';
 import { PROTOCOLS, type Protocol } from '../../config/schema.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { boundedScenario } from '../../check/world.ts';
-import { BROKEN_VARIANTS, type BrokenVariant } from '../../memory/layout.ts';
+import { BROKEN_VARIANTS, type BrokenVariant } from '../../memory/seqlock.ts';
 import { BREAKS } from '../../race/monitor.ts';
 import { runRace } from '../../race/run.ts';
 import { intOption, type Out, parse } from '../common.ts';
