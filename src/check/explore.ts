@@ -8,7 +8,7 @@
  * idle Enactor finding no newer plan, a lock attempt on a busy endpoint) lead to a known state and end there.
  */
 import { INVARIANTS, type Invariant } from '../model/dns/events.ts';
-import { World, type WorldState } from './world.ts';
+import type { World, WorldState } from './world.ts';
 
 export interface Counterexample {
   invariant: Invariant;

@@ -3,7 +3,7 @@
  * model's own code (src/check). Prints the shortest schedule breaking each invariant, or that none breaks within
  * the bound; exit 99 when one breaks, 0 when none does.
  */
-import { PROTOCOLS, type Protocol } from '../../config/schema.ts';
+import { PROTOCOLS, type Protocol, type Scenario } from '../../config/schema.ts';
 import { loadScenario } from '../../config/load.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { INVARIANTS, type Invariant } from '../../model/dns/events.ts';
@@ -41,7 +41,7 @@ export function cmdCheck(argv: string[], io: Out): number {
   if (invariantArg !== undefined && !(INVARIANTS as readonly string[]).includes(invariantArg)) problems.push(`--invariant: must be one of ${INVARIANTS.join(', ')} (got ${invariantArg})`);
   const outFile = values.out as string | undefined;
   if (outFile !== undefined) checkWritable(outFile, '--out', problems);
-  let base;
+  let base: Scenario | undefined;
   try {
     base = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [] }).scenario;
   } catch (err) {

@@ -4,7 +4,7 @@
  * an invariant breaks, 0 when none does.
  */
 import { loadScenario } from '../../config/load.ts';
-import { PROTOCOLS, type Protocol } from '../../config/schema.ts';
+import { PROTOCOLS, type Protocol, type Scenario } from '../../config/schema.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { boundedScenario } from '../../check/world.ts';
 import { BROKEN_VARIANTS, type BrokenVariant } from '../../memory/seqlock.ts';
@@ -50,7 +50,7 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
   const broken = values.broken as string | undefined;
   if (broken !== undefined && !(BROKEN_VARIANTS as readonly string[]).includes(broken)) problems.push(`--broken: must be one of ${BROKEN_VARIANTS.join(', ')} (got ${broken})`);
   const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
-  let base;
+  let base: Scenario | undefined;
   try {
     base = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [], seed }).scenario;
   } catch (err) {
