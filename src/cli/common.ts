@@ -100,6 +100,7 @@ export function jsonSummary(r: RunResult): Record<string, unknown> {
       stuckIntervals: r.dns.stuckIntervals,
       violations: r.dns.violations.map((v) => ({ invariant: v.invariant, atS: v.atS, endpoint: v.endpoint, detail: v.detail, chain: v.chain })),
       emptyIntervals: r.dns.emptyIntervals,
+      triggers: r.dns.triggers ?? [],
     },
     clients: r.clients,
     ec2: r.ec2,

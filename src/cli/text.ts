@@ -1,6 +1,7 @@
 /** The readable output of `run`: the event timeline that matters and a summary. */
 import type { RunResult } from '../engine/result.ts';
 import { notableEvents } from '../report/notable.ts';
+import { noOutageExplanation } from '../report/explain.ts';
 import { replayCommand } from '../report/replay.ts';
 
 export function clock(s: number): string {
@@ -15,7 +16,7 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
   const { events, suppressed } = notableEvents(r, limit);
   const lines = events.map((ev) => {
     const where = ev.endpoint >= 0 ? ` [${names[ev.endpoint]}]` : '';
-    const tag = ev.kind === 'violation' ? `VIOLATION ${ev.invariant}` : ev.kind;
+    const tag = ev.kind === 'violation' ? `VIOLATION ${ev.invariant}` : ev.kind.startsWith('adversarial') ? `ADVERSARIAL TRIGGER ${ev.kind.slice('adversarial-'.length)}` : ev.kind;
     return `  ${clock(ev.atS)}  ${ev.actor.padEnd(10)} ${tag}${where}: ${ev.detail}`;
   });
   if (suppressed > 0) lines.push(`  ... ${suppressed} more notable events (see --out / --json)`);
@@ -30,6 +31,14 @@ export function summaryLines(r: RunResult): string[] {
   out.push(`plans: ${d.plansGenerated} generated, ${d.plansApplied} applied, ${d.plansDeleted} deleted; Enactors stuck: ${d.stuck ? 'yes' : 'no'}`);
   for (const iv of d.stuckIntervals) out.push(`  stuck on ${iv.endpoint}: ${iv.fromS.toFixed(1)}s -> ${iv.toS === null ? 'end of run' : `${iv.toS.toFixed(1)}s`}`);
   if (d.emptyIntervals.length === 0) out.push('empty endpoints: none');
+  const why = noOutageExplanation(r);
+  if (why) {
+    out.push('why no outage:');
+    for (const l of why) out.push(`  ${l}`);
+  }
+  for (const t of d.triggers ?? []) {
+    if (t.kind === 'adversarial') out.push(`trigger: ${t.enactor}, ${t.schedule}; checked gen ${t.gen} at ${t.checkAtS.toFixed(3)}s, ${t.resumedAtS === null ? 'still stalled at the end' : `resumed at ${t.resumedAtS.toFixed(3)}s`}`);
+  }
   for (const iv of d.emptyIntervals) {
     const len = (iv.toS ?? r.reachedS) - iv.fromS;
     out.push(`empty: ${iv.endpoint} from ${iv.fromS.toFixed(1)}s to ${iv.toS === null ? 'end of run' : `${iv.toS.toFixed(1)}s`} (${(len / 60).toFixed(1)} min)`);

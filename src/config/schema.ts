@@ -27,12 +27,23 @@ const endpointSchema = z.strictObject({
   baseLatencyMs: positive().default(4),
 });
 
+export const FAULT_KINDS = ['stall', 'adversarial'] as const;
+
+/**
+ * A scheduled Enactor fault. Both kinds stall the Enactor right after its first plan check at or after `atS`:
+ * - stall: for `stallS` seconds, a delay as a measurement or a guess would give it;
+ * - adversarial: until the worst moment for the protocol, chosen at run time from the model's own state (the
+ *   vulnerable window, see src/model/dns/trigger.ts): a schedule picked to expose the race, like a model checker's
+ *   counterexample, not a measured delay.
+ */
 const faultSchema = z.strictObject({
+  kind: z.enum(FAULT_KINDS, { error: `must be one of ${FAULT_KINDS.join(', ')}` }).default('stall'),
   /** Index of the Enactor that stalls. */
   enactor: intIn(0, MAX_ENACTORS - 1),
   /** The stall starts right after the Enactor's first plan check at or after this time. */
   atS: nonNegative(),
-  stallS: positive(),
+  /** kind stall only: the stall's length. */
+  stallS: positive().optional(),
 });
 
 /**
@@ -148,6 +159,12 @@ export const scenarioSchema = z
       if (f.enactor >= s.dns.enactors) {
         ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'enactor'], message: `must be < dns.enactors (${s.dns.enactors})` });
       }
+      if (f.kind === 'stall' && f.stallS === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'stallS'], message: 'required for kind stall (or use kind: adversarial)' });
+      }
+      if (f.kind === 'adversarial' && f.stallS !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'stallS'], message: 'not allowed for kind adversarial: the trigger picks the wake-up itself (use kind: stall for a fixed length)' });
+      }
     });
     const scheduled = new Set<string>();
     (s.dns.schedule ?? []).forEach((e, i) => {
@@ -183,3 +200,4 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type Action = Scenario['actions'][number];
 export type DnsConfig = Scenario['dns'];
+export type Fault = DnsConfig['faults'][number];

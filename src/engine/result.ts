@@ -7,6 +7,7 @@ import os from 'node:os';
 import { Encoder } from '@msgpack/msgpack';
 import type { Scenario } from '../config/schema.ts';
 import { compareEvents, type Invariant, type SimEvent } from '../model/dns/events.ts';
+import { triggerReports, type TriggerReport } from '../model/dns/trigger.ts';
 import type { WorkerOutcome } from './task.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
@@ -43,6 +44,8 @@ export interface DnsSummary {
   violations: Violation[];
   emptyIntervals: Interval[];
   lockRetries: Record<string, number>;
+  /** The scheduled faults and what they did: a fixed stall, or the adversarial trigger (a chosen schedule). */
+  triggers: TriggerReport[];
 }
 
 export interface RunResult {
@@ -160,6 +163,7 @@ export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOu
       .map((e) => ({ invariant: e.invariant as Invariant, atS: e.atS, endpoint: names[e.endpoint], detail: e.detail, chain: e.chain ?? [] })),
     emptyIntervals: intervals(events, names, 'endpoint-empty', (e) => e.kind === 'endpoint-restored'),
     lockRetries: Object.fromEntries(Object.entries(lockRetries).sort(([a], [b]) => a.localeCompare(b))),
+    triggers: triggerReports(events, s.dns.faults),
   };
 }
 

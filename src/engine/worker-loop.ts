@@ -184,7 +184,7 @@ interface DriverParts {
 function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: DriverParts): WorkerOutcome {
   const { scenario: s, worker: w, workers: W } = task;
   const log = new EventLog();
-  const ctx = new DnsContext(store, s.dns, log);
+  const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0);
   const epochs = epochCount(s);
   const epochsPerWindow = Math.round(s.sim.windowS / s.sim.epochS);
   const { shard, answerLog, offeredShared, env } = p;

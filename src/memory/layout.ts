@@ -9,7 +9,8 @@
  *   control   barrier count + generation | abort flag + worker | store version | signature | stop request |
  *             open epoch | chunk claim (BigInt64: epoch << 32 | chunk) | chunks done | answer-log length |
  *             finished                                                                      (1 line each)
- *   actors    next event time (Float64) of each control-plane actor, one line each (written by its owner only)
+ *   actors    next event time (Float64) of each control-plane actor, one line each (written by its owner only),
+ *             then a few Float64 words the actor publishes about itself (an Enactor: the sweep it is in)
  *   progress  per worker: simulated time reached, attempts so far, and the live figures thresholds watch
  *             (violations by invariant, endpoint-empty events), one line each, read by the coordinator
  *   endpoints one record per endpoint, 2 lines: seq (seqlock version), applied generation, plan slot,
@@ -145,6 +146,12 @@ export function computeLayout(d: StoreDims): Layout {
 /** Float64 index of an actor's next-event time. */
 export function actorNextIndex(L: Layout, actor: number): number {
   return (L.actorsOffset >> 3) + actor * F64_PER_LINE;
+}
+
+/** Float64 index of word k (1 .. F64_PER_LINE - 1) of an actor's line, after its next-event time. */
+export function actorWordIndex(L: Layout, actor: number, k: number): number {
+  if (!(k >= 1 && k < F64_PER_LINE)) throw new Error(`actor word ${k} out of range`);
+  return (L.actorsOffset >> 3) + actor * F64_PER_LINE + k;
 }
 
 /** Float64 index of a worker's progress pair (simulated time, attempts). */

@@ -8,6 +8,7 @@
 import { type EndpointRecord, type EndpointWrite, endpointLockIndex, endpointVersion, readEndpoint, writeEndpoint } from './endpoints.ts';
 import {
   actorNextIndex,
+  actorWordIndex,
   C_ABORT,
   C_ABORT_WORKER,
   C_BARRIER_COUNT,
@@ -159,6 +160,19 @@ export class SharedStore implements StoreViews {
   /** Only the actor's owner writes; the turn counter's Atomics.add that follows publishes it. */
   setActorNextS(actor: number, tS: number): void {
     this.f64[actorNextIndex(this.layout, actor)] = tS;
+  }
+
+  /**
+   * Word k of the actor's line: state the actor publishes for the others' turns (an Enactor: the generation it is
+   * sweeping and the endpoint it is at, read by the adversarial trigger). Only the owner writes, inside its turn;
+   * the turn counter publishes it like the next event time.
+   */
+  actorWord(actor: number, k: number): number {
+    return this.f64[actorWordIndex(this.layout, actor, k)];
+  }
+
+  setActorWord(actor: number, k: number, v: number): void {
+    this.f64[actorWordIndex(this.layout, actor, k)] = v;
   }
 
   // ---- progress ------------------------------------------------------------------------------------------

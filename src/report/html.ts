@@ -16,6 +16,7 @@ import { fmtCount, fmtDelta, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } 
 import { type Cell, clientPhaseCells, controlPhaseCells, incidentCells, recoveryCells } from './cells.ts';
 import { CLIENT_JS } from './html-client.ts';
 import { MAX_DRAWN_VIOLATIONS, markersOf } from './markers.ts';
+import { noOutageExplanation } from './explain.ts';
 import { replayCommand } from './replay.ts';
 import { CLIENT_ERROR_SHARE, clientErrorEpisode, ec2SummaryFields, fieldKind, phaseRows, recoveryRows } from './summary.ts';
 
@@ -114,6 +115,18 @@ function factsHtml(r: RunResult): string {
     if (numAt(ec2, 'propagationDegradedFromS') !== null) facts.push([prop === null ? 'not by the end' : factWhen(r, prop), 'network propagation back to normal']);
   }
   return `<div class="facts">${facts.map(([v, l]) => `<div class="fact"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>`;
+}
+
+/** The trigger's kind, and why a run without an outage had none. */
+function explanationHtml(r: RunResult): string {
+  const parts: string[] = [];
+  for (const t of r.dns.triggers ?? []) {
+    if (t.kind !== 'adversarial') continue;
+    parts.push(`<p class="note k-trigger">Trigger: ${esc(t.enactor)}, ${esc(t.schedule)}. It checked gen ${esc(t.gen)} at ${esc(when(r, t.checkAtS))} and ${t.resumedAtS === null ? 'was still stalled at the end' : `resumed at ${esc(when(r, t.resumedAtS))}: ${esc(t.why ?? '')}`}.</p>`);
+  }
+  const why = noOutageExplanation(r);
+  if (why) parts.push(`<h2>Why there was no outage</h2>\n<ul>${why.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
+  return parts.join('\n');
 }
 
 function phaseTablesHtml(r: RunResult): string {
@@ -284,6 +297,7 @@ export function reportHtml(r: RunResult): string {
 <p class="sub">seed ${esc(r.seed)} &middot; protocol ${esc(r.dns.protocol)} &middot; ${esc(fmtDuration(r.reachedS))} simulated${r.clients ? ` &middot; ${esc(fmtCount(r.clients.count))} clients` : ''}</p>
 ${r.partial ? `<p class="partial">Partial result: the run was interrupted at ${esc(when(r, r.reachedS))} of ${esc(fmtDuration(r.scenario.durationS))}.</p>` : ''}
 ${factsHtml(r)}
+${explanationHtml(r)}
 <h2>Time series</h2>
 <p class="note">Shaded: the phases (${esc(r.phases.map((p) => p.name).join(', '))}; see the tables below). Dashed lines: the trigger, the race, violations, endpoints restored and operators' actions. Each point is one ${esc(r.scenario.sim.windowS)} s metrics window, drawn at its middle.</p>
 ${chartDivs(d)}

@@ -1,5 +1,6 @@
 /**
- * What the charts mark: the trigger (the scheduled Enactor stall, at the time it really began), the race (the
+ * What the charts mark: the trigger (the scheduled Enactor stall, at the time it really began; an adversarial
+ * trigger also where it chose to resume, labelled as a chosen schedule, not a measured delay), the race (the
  * first endpoint that resolved to nothing, and the first invariant violation), every violation, the endpoints
  * coming back, and the operators' actions. All come from the event log, so a marker sits where the thing
  * happened in the run, not where the scenario asked for it.
@@ -41,8 +42,16 @@ export function markersOf(r: RunResult): { markers: Marker[]; violationsNotDrawn
   for (const ev of r.events) {
     switch (ev.kind) {
       case 'fault-stall':
+        markers.push({ atS: ev.atS, kind: 'trigger', label: `trigger: ${ev.actor} stalls (fixed length)`, detail: ev.detail });
+        break;
       case 'random-stall':
-        markers.push({ atS: ev.atS, kind: 'trigger', label: `${ev.kind === 'fault-stall' ? 'trigger' : 'stall'}: ${ev.actor}`, detail: ev.detail });
+        markers.push({ atS: ev.atS, kind: 'trigger', label: `stall: ${ev.actor}`, detail: ev.detail });
+        break;
+      case 'adversarial-stall':
+        markers.push({ atS: ev.atS, kind: 'trigger', label: `adversarial trigger: ${ev.actor} stalls (chosen schedule)`, detail: ev.detail });
+        break;
+      case 'adversarial-wake':
+        markers.push({ atS: ev.atS, kind: 'trigger', label: `adversarial trigger: ${ev.actor} writes (chosen moment)`, detail: ev.detail });
         break;
       case 'endpoint-empty':
         markers.push({ atS: ev.atS, kind: 'race', label: firstEmpty ? `race: ${endpoint(ev.endpoint)} empty` : `${endpoint(ev.endpoint)} empty`, detail: ev.detail });

@@ -8,6 +8,8 @@ import type { SimEvent } from '../model/dns/events.ts';
 /** Routine events (every plan, every apply) are counted, not listed. */
 const NOTABLE = new Set<SimEvent['kind']>([
   'fault-stall',
+  'adversarial-stall',
+  'adversarial-wake',
   'random-stall',
   'violation',
   'endpoint-empty',
@@ -29,7 +31,8 @@ export function notableEvents(r: RunResult, limit = Infinity): { events: SimEven
     const ev = events[i];
     let show = NOTABLE.has(ev.kind);
     // The check that preceded a stall, and the first refused update of a stuck endpoint, tell the story.
-    if (ev.kind === 'check' && events[i + 1]?.kind === 'fault-stall') show = true;
+    const nextKind = events[i + 1]?.kind;
+    if (ev.kind === 'check' && (nextKind === 'fault-stall' || nextKind === 'adversarial-stall')) show = true;
     if (ev.kind === 'apply-failed' && ev.detail.startsWith('inconsistent')) {
       show = ev.atS - lastStuckReport > 600;
       if (show) lastStuckReport = ev.atS;

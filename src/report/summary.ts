@@ -162,11 +162,12 @@ const EC2_EPISODES: [string, string, string][] = [
 
 export function recoveryRows(r: RunResult): RecoveryRow[] {
   const rows: RecoveryRow[] = [];
-  const trigger = r.events.find((e) => e.kind === 'fault-stall');
+  const trigger = r.events.find((e) => e.kind === 'fault-stall' || e.kind === 'adversarial-stall');
   const race = r.events.find((e) => e.kind === 'endpoint-empty') ?? r.events.find((e) => e.kind === 'violation');
   const repair = r.events.find((e) => e.kind === 'dns-repair');
-  if (trigger && race) rows.push({ what: `trigger to race (${trigger.actor} stall)`, fromS: trigger.atS, toS: race.atS, note: '' });
-  else if (trigger) rows.push({ what: `trigger (${trigger.actor} stall)`, fromS: trigger.atS, toS: null, instant: true, note: 'no race followed: no endpoint resolved to nothing, no invariant broke' });
+  const how = trigger?.kind === 'adversarial-stall' ? 'stall, adversarial: a chosen schedule' : 'stall, fixed length';
+  if (trigger && race) rows.push({ what: `trigger to race (${trigger.actor} ${how})`, fromS: trigger.atS, toS: race.atS, note: '' });
+  else if (trigger) rows.push({ what: `trigger (${trigger.actor} ${how})`, fromS: trigger.atS, toS: null, instant: true, note: 'no race followed: no endpoint resolved to nothing, no invariant broke' });
   for (const iv of r.dns.emptyIntervals) rows.push({ what: `${iv.endpoint} resolved to nothing`, fromS: iv.fromS, toS: iv.toS, note: '' });
   for (const iv of r.dns.stuckIntervals) rows.push({ what: `Enactors stuck on ${iv.endpoint}`, fromS: iv.fromS, toS: iv.toS, note: '' });
   const ep = clientErrorEpisode(r);

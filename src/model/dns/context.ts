@@ -12,6 +12,10 @@ import type { EndpointRecord } from '../../memory/endpoints.ts';
 import type { SharedStore } from '../../memory/store.ts';
 import { fmtS, type EventLog } from './events.ts';
 
+/** Words of an Enactor's actor line (see SharedStore.actorWord). */
+const SWEEP_GEN = 1;
+const SWEEP_ENDPOINT = 2;
+
 export function newRecord(): EndpointRecord {
   return {
     seq: 0,
@@ -39,13 +43,44 @@ export class DnsContext {
   private readonly rec = newRecord();
   private readonly answer: Answer;
 
-  constructor(store: SharedStore, cfg: DnsConfig, log: EventLog) {
+  /** Actor id of Enactor 0 in the shared store (the engine's numbering); -1: this context runs no Enactor. */
+  private readonly enactorActor0: number;
+
+  constructor(store: SharedStore, cfg: DnsConfig, log: EventLog, enactorActor0 = -1) {
     this.store = store;
     this.cfg = cfg;
     this.log = log;
     this.endpoints = cfg.endpoints.length;
     this.names = cfg.endpoints.map((e) => e.name);
     this.answer = newAnswer(store.layout.targetsMax);
+    this.enactorActor0 = enactorActor0;
+  }
+
+  private enactorActor(i: number): number {
+    if (this.enactorActor0 < 0) throw new Error("DnsContext: constructed without the Enactors' actor ids");
+    return this.enactorActor0 + i;
+  }
+
+  /** When Enactor i's next step is due, as every worker sees it in the shared store. */
+  enactorNextS(i: number): number {
+    return this.store.actorNextS(this.enactorActor(i));
+  }
+
+  /**
+   * What Enactor i publishes about its sweep, for the adversarial trigger to read in other turns: the generation
+   * it checked (0: idle) and the next endpoint it will write (= endpoints: done writing, cleaning up).
+   */
+  publishSweep(i: number, gen: number, endpoint: number): void {
+    // A context with no actor ids (the checker's, the free-running race's) has no trigger to read the sweep.
+    if (this.enactorActor0 < 0) return;
+    const a = this.enactorActor(i);
+    this.store.setActorWord(a, SWEEP_GEN, gen);
+    this.store.setActorWord(a, SWEEP_ENDPOINT, endpoint);
+  }
+
+  sweepOf(i: number): { gen: number; endpoint: number } {
+    const a = this.enactorActor(i);
+    return { gen: this.store.actorWord(a, SWEEP_GEN), endpoint: this.store.actorWord(a, SWEEP_ENDPOINT) };
   }
 
   /** The newest plan in the store: [generation, slot], or [0, -1] when there is none. */

@@ -1,7 +1,7 @@
 /**
  * A DNS Enactor: a state machine in simulated time that applies the newest plan to every endpoint, then cleans up.
  *
- *   idle --poll: newer plan? (the one-time check)--> [fault stall] --> lock(e) --granted--> apply(e) --commit-->
+ *   idle --poll: newer plan? (the one-time check)--> [fault: stall] --> lock(e) --granted--> apply(e) --commit-->
  *     ^                                               |  backoff <--busy--'                                 |
  *     |                                               '--------------- next endpoint <----------------------'
  *     '---- poll later <---- cleanup: delete plans older than applied - keepGenerations, one per deleteS <--'
@@ -19,12 +19,14 @@
  * Leaves out: Route 53 propagation delay, per-record change batches, the Enactor crashing, and lock leases
  * expiring (a lock is held exactly for the apply time).
  */
-import type { DnsConfig, Protocol } from '../../config/schema.ts';
+import type { DnsConfig, Fault, Protocol } from '../../config/schema.ts';
 import { Rng, sampleDuration } from '../prng.ts';
 import type { DnsContext } from './context.ts';
 import { fmtS } from './events.ts';
+import { ADVERSARIAL_LABEL, AdversarialTrigger } from './trigger.ts';
 
-type Phase = 'idle' | 'lock' | 'apply' | 'cleanup';
+/** 'stalled': held by an adversarial fault until its trigger wakes it (a fixed stall is just a later time). */
+type Phase = 'idle' | 'stalled' | 'lock' | 'apply' | 'cleanup';
 
 /**
  * Everything an Enactor carries between steps, for the protocol checker (src/check) to rewind and replay it.
@@ -33,12 +35,7 @@ type Phase = 'idle' | 'lock' | 'apply' | 'cleanup';
  */
 export interface EnactorState {
   logical: { phase: Phase; gen: number; slot: number; endpoint: number; stallDrawn: boolean; cleanupGens: number[]; cleanupSlots: number[] };
-  timing: { checkAtS: number; lockAttempts: number; rng: number; faults: EnactorFault[]; lockRetries: number };
-}
-
-export interface EnactorFault {
-  atS: number;
-  stallS: number;
+  timing: { checkAtS: number; lockAttempts: number; rng: number; faults: Fault[]; lockRetries: number };
 }
 
 export class Enactor {
@@ -56,7 +53,8 @@ export class Enactor {
   private stallDrawn = false;
   private cleanupSlots: number[] = [];
   private cleanupGens: number[] = [];
-  private readonly faults: EnactorFault[];
+  private readonly faults: Fault[];
+  private trigger: AdversarialTrigger | null = null;
   /** Counters for the summary. */
   lockRetries = 0;
 
@@ -81,6 +79,8 @@ export class Enactor {
     switch (this.phase) {
       case 'idle':
         return this.poll(nowS);
+      case 'stalled':
+        return this.stalled(nowS);
       case 'lock':
         return this.tryLock(nowS);
       case 'apply':
@@ -94,6 +94,7 @@ export class Enactor {
     this.phase = 'idle';
     this.gen = 0;
     this.slot = -1;
+    this.ctx.publishSweep(this.index, 0, 0);
     return nowS + this.cfg.enactor.pollS;
   }
 
@@ -109,14 +110,38 @@ export class Enactor {
     this.lockAttempts = 0;
     this.stallDrawn = false;
     this.phase = 'lock';
+    this.ctx.publishSweep(this.index, newest, 0);
     this.ctx.log.add(nowS, this.name, 'check', -1, newest, `gen ${newest} is newer than applied gen ${previous}`);
     const fault = this.faults[0];
     if (fault && fault.atS <= nowS) {
       this.faults.shift();
-      this.ctx.log.add(nowS, this.name, 'fault-stall', -1, newest, `stalls ${fault.stallS}s after checking gen ${newest}`);
-      return nowS + fault.stallS;
+      if (fault.kind === 'adversarial') {
+        this.trigger = new AdversarialTrigger(this.ctx, this.index, newest, slot);
+        this.phase = 'stalled';
+        this.ctx.log.add(nowS, this.name, 'adversarial-stall', -1, newest, `${ADVERSARIAL_LABEL}: stalls after checking gen ${newest}, until the vulnerable window opens`);
+        return this.stalled(nowS);
+      }
+      const stallS = fault.stallS as number;
+      this.ctx.log.add(nowS, this.name, 'fault-stall', -1, newest, `stalls ${stallS}s after checking gen ${newest} (a fixed stall set in the scenario)`);
+      return nowS + stallS;
     }
     return nowS;
+  }
+
+  /** Held by the adversarial trigger: it looks at the store and says when to resume the sweep. */
+  private stalled(nowS: number): number {
+    const t = (this.trigger as AdversarialTrigger).step(nowS);
+    if (!t.wake) return t.nextS;
+    this.trigger = null;
+    this.phase = 'lock';
+    this.ctx.log.add(nowS, this.name, 'adversarial-wake', -1, this.gen, `adversarial trigger: resumes after ${(nowS - this.checkAtS).toFixed(3)}s stalled: ${t.why}`);
+    if (t.writeNow && this.ctx.store.tryLockEndpoint(this.endpoint, this.index)) {
+      // The stall was this endpoint's update being retried: the write lands now (the trigger saw the lock free).
+      this.stallDrawn = true;
+      this.phase = 'apply';
+      return this.commit(nowS);
+    }
+    return this.tryLock(nowS);
   }
 
   private tryLock(nowS: number): number {
@@ -143,6 +168,7 @@ export class Enactor {
   private nextEndpoint(nowS: number): number {
     this.ctx.store.unlockEndpoint(this.endpoint, this.index);
     this.endpoint++;
+    this.ctx.publishSweep(this.index, this.gen, this.endpoint);
     this.lockAttempts = 0;
     this.stallDrawn = false;
     this.phase = 'lock';
@@ -260,6 +286,9 @@ export class Enactor {
   }
 
   saveState(): EnactorState {
+    // The checker explores every schedule itself; an adversarial trigger is one chosen schedule, and its state
+    // (what it has watched so far) is not part of what the checker rewinds.
+    if (this.trigger !== null) throw new Error(`${this.name}: an Enactor held by an adversarial trigger cannot be saved for the checker`);
     return {
       logical: {
         phase: this.phase,

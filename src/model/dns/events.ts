@@ -10,6 +10,8 @@ export type EventKind =
   | 'lb-up'
   | 'check'
   | 'fault-stall'
+  | 'adversarial-stall'
+  | 'adversarial-wake'
   | 'random-stall'
   | 'apply'
   | 'apply-refused'
