@@ -63,7 +63,7 @@ export interface RunResult {
   clients: ClientsPart['summary'];
   windows: { clients: ClientsPart['windows']; ec2: Ec2Window[] };
   ec2: Ec2Summary | null;
-  /** Emergent transitions beside AWS's times, for scenarios with a clock origin (ec2.clockOrigin). */
+  /** Transitions beside AWS's times, each with its kind (scheduled, calibrated, predicted), for scenarios with a clock origin (ec2.clockOrigin). */
   timeline: TimelineEntry[] | null;
   perf: {
     wallS: number;
@@ -188,6 +188,13 @@ export function digestOf(r: Omit<RunResult, 'digest' | 'perf' | 'workers'>): str
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** When the endpoint DynamoDB's callers use (the clients', else the first) first resolved to nothing. */
+function raceAtS(s: Scenario, events: SimEvent[]): number | null {
+  const name = s.clients?.endpoint ?? s.dns.endpoints[0].name;
+  const e = s.dns.endpoints.findIndex((x) => x.name === name);
+  return events.find((ev) => ev.kind === 'endpoint-empty' && ev.endpoint === e)?.atS ?? null;
+}
+
 export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOutcome[], wallS: number): RunResult {
   const events = outcomes.flatMap((o) => o.events).sort(compareEvents);
   const epochsDone = Math.min(...outcomes.filter((o) => !o.idle).map((o) => o.epochsDone));
@@ -209,7 +216,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
     clients: clients.summary,
     windows: { clients: clients.windows, ec2: ec2Outcome.ec2Windows },
     ec2: ec2Outcome.ec2Summary,
-    timeline: ec2Outcome.ec2Summary && origin ? buildTimeline(ec2Outcome.ec2Summary, origin) : null,
+    timeline: ec2Outcome.ec2Summary && origin ? buildTimeline(ec2Outcome.ec2Summary, origin, { raceAtS: raceAtS(s, events) }) : null,
   };
   const attempts = outcomes.reduce((a, o) => a + o.attempts, 0);
   const busy = outcomes.reduce((a, o) => a + o.busyS + o.waitS, 0);

@@ -53,6 +53,10 @@ export interface TimelineRow {
   simulatedClock: string | null;
   awsClock: string | null;
   offsetShare: number | null;
+  /** scheduled, calibrated or predicted ('?' in results written before rows had a kind). */
+  kind: string;
+  basis: string | null;
+  orderNote: string | null;
 }
 
 /** The incident timeline (simulated vs AWS's published times), where the result has one. */
@@ -66,6 +70,9 @@ export function incidentTimeline(r: RunResult): TimelineRow[] {
     simulatedClock: typeof e.simulatedClock === 'string' ? e.simulatedClock : null,
     awsClock: typeof e.awsClock === 'string' ? e.awsClock : null,
     offsetShare: numAt(e, 'offsetShare'),
+    kind: typeof e.kind === 'string' ? e.kind : '?',
+    basis: typeof e.basis === 'string' ? e.basis : null,
+    orderNote: typeof e.orderNote === 'string' ? e.orderNote : null,
   }));
 }
 

@@ -63,14 +63,24 @@ export function recoveryCells(r: RunResult, x: RecoveryRow, when: (s: number | n
   ];
 }
 
-export function incidentCells(e: TimelineRow, clockOf: (s: number | null, given: string | null) => string): Cell[] {
+/** The incident table's columns, shared by the terminal and HTML renderers. */
+export const INCIDENT_HEAD = ['event', 'kind', 'simulated', 'AWS', 'difference', 'offset', 'note'];
+
+/** What the kinds mean, printed under the table. */
+export const INCIDENT_KINDS =
+  'scheduled: set by the trigger or an operator action at AWS\'s time; calibrated: an unpublished parameter was set to land it; predicted: no parameter was chosen for it (only these test the model)';
+
+export function incidentCells(e: TimelineRow, clockOf: (s: number | null, given: string | null) => string, withBasis = true): Cell[] {
+  const note = [e.orderNote, withBasis ? e.basis : null].filter((x): x is string => x !== null).join('. ');
   return [
     { text: e.event },
+    { text: e.kind },
     e.simulatedAtS === null ? { text: 'never', bad: true } : { text: clockOf(e.simulatedAtS, e.simulatedClock) },
     { text: clockOf(e.awsAtS, e.awsClock) },
     {
       text: e.simulatedAtS !== null && e.awsAtS !== null ? `${e.simulatedAtS >= e.awsAtS ? '+' : '-'}${fmtDuration(Math.abs(e.simulatedAtS - e.awsAtS))}` : '-',
     },
     { text: e.offsetShare === null ? '-' : fmtPct(e.offsetShare), bad: e.offsetShare !== null && e.offsetShare > TIMELINE_OFFSET_LIMIT },
+    { text: note },
   ];
 }

@@ -13,7 +13,7 @@ import { chartAssets } from './assets.ts';
 import { comparePageData, type PageData, pageData } from './charts.ts';
 import { type CompareRow, compareRows, formatCompareDelta, formatCompareValue, scenarioDiff } from './compare.ts';
 import { fmtCount, fmtDelta, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } from './format.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, incidentCells, recoveryCells } from './cells.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells } from './cells.ts';
 import { CLIENT_JS } from './html-client.ts';
 import { MAX_DRAWN_VIOLATIONS, markersOf } from './markers.ts';
 import { noOutageExplanation } from './explain.ts';
@@ -165,10 +165,10 @@ function incidentHtml(r: RunResult): string {
   const t = incidentTimeline(r);
   if (t.length === 0) return '';
   return `<h2>Incident timeline: simulated vs AWS</h2>
-<p class="note">offset: |simulated - AWS| over AWS's time since the trigger (the race, 23:48 PDT).</p>
+<p class="note">offset: |simulated - AWS| over AWS's time since the trigger (the race, 23:48 PDT). Kinds: ${esc(INCIDENT_KINDS)}.</p>
 ${table(
-  ['event', 'simulated', 'AWS', 'difference', 'offset'],
-  t.map((e) => styled(incidentCells(e, (s, given) => given ?? when(r, s)))),
+  INCIDENT_HEAD,
+  t.map((e) => styled(incidentCells(e, (s, given) => given ?? when(r, s)), true)),
 )}`;
 }
 

@@ -5,7 +5,7 @@
 import type { RunResult } from '../engine/result.ts';
 import { ERROR_CLASSES } from '../metrics/client-counters.ts';
 import { clockAtOrigin, clockOrigin, incidentTimeline } from './access.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, incidentCells, recoveryCells } from './cells.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells } from './cells.ts';
 import { fmtElapsed } from './format.ts';
 import { phaseRows, recoveryRows } from './summary.ts';
 import { type Colors, NO_COLORS, renderTable } from './table.ts';
@@ -71,10 +71,11 @@ export function incidentTimelineLines(r: RunResult, c: Colors = NO_COLORS): stri
   return [
     c.bold('incident timeline: simulated vs AWS') + c.dim('  (offset: |simulated - AWS| over AWS time since the trigger)'),
     ...renderTable(
-      ['event', 'simulated', 'AWS', 'difference', 'offset'],
-      t.map((e) => incidentCells(e, clockOf).map((x, i) => (x.bad ? (i === 1 ? c.yellow(x.text) : c.red(x.text)) : x.text))),
-      { colors: c, align: ['l', 'r', 'r', 'r', 'r'] },
+      INCIDENT_HEAD,
+      t.map((e) => incidentCells(e, clockOf, false).map((x, i) => (x.bad ? (i === 2 ? c.yellow(x.text) : c.red(x.text)) : x.text))),
+      { colors: c, align: ['l', 'l', 'r', 'r', 'r', 'r', 'l'] },
     ),
+    c.dim(`  ${INCIDENT_KINDS}`),
   ];
 }
 

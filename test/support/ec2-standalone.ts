@@ -49,7 +49,7 @@ interface ScenarioLike {
   durationS?: number;
   seed?: number;
   sim?: { epochS?: number; windowS?: number };
-  dns?: { faults?: { atS: number; stallS: number }[] };
+  dns?: { faults?: { kind?: string; atS: number; stallS?: number }[]; planner?: { periodS?: number }; cleanup?: { keepGenerations?: number } };
   actions?: { atS: number; do: string }[];
   clients?: { negativeTtlS?: number; ttlS?: number } | null;
   ec2?: unknown;
@@ -67,7 +67,10 @@ export function loadEc2Scenario(path: string): {
   const actions = (raw.actions ?? []).filter((a) => kinds.includes(a.do)).map((a) => ec2ActionSchema.parse(a));
   const fault = raw.dns?.faults?.[0];
   const repair = (raw.actions ?? []).find((a) => a.do === 'dns-repair');
-  const outage = fault ? { fromS: fault.atS + fault.stallS, toS: repair ? repair.atS : Infinity } : null;
+  // A fixed stall ends when it says; the adversarial trigger lands the stale write when the race window opens,
+  // about keepGenerations + 1 plan periods after the check (the engine's runs find the exact time).
+  const windowS = ((raw.dns?.cleanup?.keepGenerations ?? 10) + 1) * (raw.dns?.planner?.periodS ?? 5) + 1;
+  const outage = fault ? { fromS: fault.atS + (fault.stallS ?? windowS), toS: repair ? repair.atS : Infinity } : null;
   return { raw, cfg, actions, outage };
 }
 
