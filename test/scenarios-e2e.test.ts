@@ -1,6 +1,6 @@
 /**
  * Every built-in scenario validates and round-trips through `show`; the EC2 loop scenarios, run through the real
- * engine (the outage comes from the emergent DNS race, not from a scripted window), each show their loop.
+ * engine (the outage comes from the DNS race that the adversarial trigger sets off, not from a scripted window), each show their loop.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -28,7 +28,7 @@ usage:
   ${RACE_USAGE}
 
 SCENARIO is a file (YAML or JSON) or a built-in name; the default is ${DEFAULT_SCENARIO}.
---set overrides any value by dotted path (dns.faults[0].stallS=900 or dns.faults.0.stallS=900); values parse as
+--set overrides any value by dotted path (dns.faults[0].atS=900 or dns.faults.0.atS=900); values parse as
 JSON where they can (--set clients=null), as strings otherwise.
 run: --out writes the result file (RESULT), --html a self-contained HTML report; Ctrl-C stops at the next epoch
   and still writes both, marked partial (a second Ctrl-C quits at once).

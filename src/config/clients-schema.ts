@@ -1,5 +1,5 @@
 /**
- * The `clients` section: the resolver-client population (issue 3). `clients: null` (the default) runs no clients.
+ * The `clients` section: the resolver-client population. `clients: null` (the default) runs no clients.
  */
 import { z } from 'zod';
 import { intIn, nonNegative, positive, probability } from './common.ts';

@@ -1,5 +1,5 @@
 /**
- * The `ec2` section (issue 4): droplets and their leases, the DWFM lease re-establishment queue, launches, the
+ * The `ec2` section: droplets and their leases, the DWFM lease re-establishment queue, launches, the
  * Network Manager propagation queue, NLB health checks and AZ failover; and the EC2 operators' actions.
  *
  * AWS published none of these figures (fleet sizes, periods, service times, deadlines, capacities). Every default
@@ -181,7 +181,7 @@ export const relaxAction = z.strictObject({
 export const failoverOffAction = z.strictObject({ atS: nonNegative(), do: z.literal('failover-off') });
 export const failoverOnAction = z.strictObject({ atS: nonNegative(), do: z.literal('failover-on') });
 
-/** For the lead's action union in schema.ts. */
+/** The EC2 action kinds, for the scenario's action union in schema.ts. */
 export const ec2ActionSchemas = [throttleAction, restartAction, relaxAction, failoverOffAction, failoverOnAction] as const;
 export const ec2ActionSchema = z.discriminatedUnion('do', [...ec2ActionSchemas], {
   error: 'unknown EC2 action (do: throttle | restart | relax | failover-off | failover-on)',

@@ -3,7 +3,7 @@
  * latency percentiles and amplification, the violations and empty-endpoint time in the phase, and the EC2
  * backlog peaks; then the recovery times. The terminal tables, the HTML report and `compare` all render this.
  *
- * Phase latency percentiles come from helper-1's merged per-phase histograms (clients.phases), never from
+ * Phase latency percentiles come from the clients' merged per-phase histograms (clients.phases), never from
  * averaging window percentiles. EC2 peaks are maxima over the EC2 windows that start inside the phase, the
  * same attribution rule the client phases use.
  */

@@ -16,6 +16,11 @@
  * - locked-check: like legacy, but the check is repeated under the endpoint's lock just before the write; shows
  *   that closing the check-to-write gap is enough to stop the regression (clean-up still goes by age).
  *
+ * Faults (dns.faults): after its first check at or after `atS` the Enactor stalls, either for a fixed `stallS`
+ * (kind stall) or until the adversarial trigger (trigger.ts) picks the worst moment for its write to the first
+ * endpoint, which then lands at once: the stall stands for that update being retried (kind adversarial). Every
+ * Enactor publishes its sweep (generation, next endpoint) in the shared store for the trigger to read.
+ *
  * Leaves out: Route 53 propagation delay, per-record change batches, the Enactor crashing, and lock leases
  * expiring (a lock is held exactly for the apply time).
  */

@@ -1,6 +1,6 @@
 /**
- * The operators: scenario actions carried out at their scheduled simulated times. These, and the faults, are the
- * only scheduled things in a run; everything else emerges.
+ * The operators: scenario actions carried out at their scheduled simulated times. These, and the faults (a fixed
+ * stall, or the adversarial trigger's chosen moment), are the only scheduled things in a run.
  *
  * dns-repair: write the newest existing plan into every endpoint by hand and break any Enactor's lock, which
  * clears the inconsistent state so that the Enactors' next updates go through again. Other actions (EC2's
