@@ -133,7 +133,8 @@ describe('report exports', () => {
     assert.match(s.stdout, /lease backlog/);
     assert.match(s.stdout, /recovery\s+\d+:\d\d:\d\d \(\d\d:\d\d\)/);
     assert.match(s.stdout, /incident timeline: simulated vs AWS/);
-    assert.match(s.stdout, /dynamodb-errors-end\s+\d\d:\d\d\s+02:40/);
+    assert.match(s.stdout, /dynamodb-errors-end\s+calibrated\s+\d\d:\d\d\s+02:40/);
+    assert.match(s.stdout, /ec2-fully-recovered\s+predicted\s+/);
   });
 });
 
