@@ -5,12 +5,14 @@
  * seeds whose regional endpoint (the clients' endpoint) resolved to nothing and stayed so until the repair or the
  * end of the run (the outage, not a regression that the next sweep repaired), and those with any violation.
  *
- *   node scripts/outage-seeds.mjs [--from 1] [--to 100] [--protocols legacy,fenced] [--scenarios a,b] [--jobs 2] [--full]
+ *   node scripts/outage-seeds.mjs [--from 1] [--to 100] [--protocols legacy,fenced] [--scenarios a,b] [--jobs 2]
+ *                                 [--after 900 | --full]
  *
- * By default each run keeps the scenario as shipped but drops the clients (clients=null) and ends 900 s after the
- * trigger's atS: the DNS control plane never reads the clients' or EC2's state (they only read the plan store), so
- * whether and when the endpoint empties is the same as in the full run, at a fraction of the cost. --full runs the
- * whole duration (with clients=null).
+ * By default each run keeps the scenario as shipped but drops the clients (clients=null) and ends `--after`
+ * seconds after the trigger's atS: the DNS control plane never reads the clients' or EC2's state (they only read
+ * the plan store), so whether and when the endpoint empties is the same as in the full run, at a fraction of the
+ * cost; an emptied endpoint still empty at the end has outlived every sweep since (one every plan period). --full
+ * runs the whole duration (with clients=null).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -41,6 +43,7 @@ const to = Number(arg('to', '100'));
 const protocols = arg('protocols', 'legacy,fenced').split(',');
 const jobs = Math.max(1, Number(arg('jobs', '2')));
 const full = process.argv.includes('--full');
+const afterS = Number(arg('after', '900'));
 const listed = (await cli(['list'])).split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((n) => /^[a-z0-9-]+$/.test(n));
 const scenarios = arg('scenarios', '') ? arg('scenarios', '').split(',') : listed;
 
@@ -52,7 +55,7 @@ for (const name of scenarios) {
   const atS = Math.min(...s.dns.faults.map((f) => f.atS));
   const kinds = [...new Set(s.dns.faults.map((f) => f.kind))].join('+');
   const sets = ['--set', 'clients=null'];
-  if (!full) sets.push('--set', `durationS=${Math.min(s.durationS, atS + 900)}`);
+  if (!full) sets.push('--set', `durationS=${Math.min(s.durationS, atS + afterS)}`);
   for (const protocol of protocols) {
     const seeds = [];
     for (let seed = from; seed <= to; seed++) seeds.push(seed);
@@ -88,7 +91,7 @@ for (const name of scenarios) {
     console.log(`${name.padEnd(26)} ${kinds.padEnd(12)} ${protocol.padEnd(13)} outage ${String(r.outage).padStart(3)}/${n}  empty ${String(r.empty).padStart(3)}/${n}  any violation ${String(r.violating).padStart(3)}/${n}${miss}`);
   }
 }
-console.log(`seeds ${from}-${to}, ${full ? 'full duration' : 'until 900 s after the trigger'}, clients=null, ${rows.reduce((a, r) => a + r.n, 0)} runs through ${path.relative(ROOT, CLI)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`seeds ${from}-${to}, ${full ? 'full duration' : `until ${afterS} s after the trigger`}, clients=null, ${rows.reduce((a, r) => a + r.n, 0)} runs through ${path.relative(ROOT, CLI)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 const failed = rows.filter((r) => (r.protocol === 'legacy' ? r.outage < Math.ceil(0.98 * r.n) : r.empty > 0 || r.violating > 0));
 if (failed.length > 0) {
   console.log(`below target (legacy: outage in >= 98% of seeds; fixed protocols: no empty endpoint, no violation): ${failed.map((r) => `${r.name}/${r.protocol}`).join(', ')}`);

@@ -81,7 +81,7 @@ export interface RunResult {
 
 /**
  * The phases: before the trigger (the first fault), the outage (until the first DNS repair), then, with EC2, the
- * recovery until every EC2 stage is back to normal (an emergent time, from the EC2 summary), and after.
+ * recovery until every EC2 stage is back to normal (from the EC2 summary), and after.
  */
 export function phasesOf(s: Scenario, reachedS: number, ec2: Ec2Summary | null = null): Phase[] {
   const triggerS = s.dns.faults.length > 0 ? Math.min(...s.dns.faults.map((f) => f.atS)) : null;
