@@ -35,7 +35,7 @@ export {
 export { builtinScenarios } from './config/load.ts';
 
 export interface LoadOptions {
-  /** Overrides by dotted path, as `--set` takes them: 'clients.count=2000', 'dns.faults[0].stallS=300'. */
+  /** Overrides by dotted path, as `--set` takes them: 'clients.count=2000', 'dns.faults[0].atS=300'. */
   set?: string[];
   seed?: number;
 }
