@@ -6,7 +6,13 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 
 await esbuild.build({
-  entryPoints: { cli: 'src/cli.ts', index: 'src/api.ts', 'sim-worker': 'workers/sim-worker.ts', 'race-worker': 'workers/race-worker.ts' },
+  entryPoints: {
+    cli: 'src/cli.ts',
+    index: 'src/api.ts',
+    'sim-worker': 'workers/sim-worker.ts',
+    'race-worker': 'workers/race-worker.ts',
+    'sweep-worker': 'workers/sweep-worker.ts',
+  },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -11,6 +11,7 @@ import { RACE_USAGE, cmdRace } from './commands/race.ts';
 import { cmdReport } from './commands/report.ts';
 import { cmdRun } from './commands/run.ts';
 import { cmdShow } from './commands/show.ts';
+import { cmdSweep } from './commands/sweep.ts';
 import { cmdValidate } from './commands/validate.ts';
 import type { Out } from './common.ts';
 
@@ -26,6 +27,9 @@ usage:
   cascadesim list
   ${CHECK_USAGE}
   ${RACE_USAGE}
+  cascadesim sweep SPEC [--seeds N] [--seed N] [--vary PATH=V1,V2,...] [--set ...] [--jobs N] [--out FILE] [--resume]
+                   [--shard I/N | --shard-count N] [--csv F] [--csv-runs F] [--points F] [--html F] [--json] [--dry-run]
+  cascadesim sweep --list | sweep merge FILES... [--out F] | sweep report FILE
 
 SCENARIO is a file (YAML or JSON) or a built-in name; the default is ${DEFAULT_SCENARIO}.
 --set overrides any value by dotted path (dns.faults[0].atS=900 or dns.faults.0.atS=900); values parse as
@@ -34,6 +38,10 @@ run: --out writes the result file (RESULT), --html a self-contained HTML report;
   and still writes both, marked partial (a second Ctrl-C quits at once).
 report: with no option, prints the summary tables; --csv (one row per metrics window) and --hlog (HdrHistogram
   interval log of the latency windows) take - for stdout; --json prints the per-window series as JSON.
+sweep: runs a scenario over a grid of parameters and seeds in parallel (one run per thread, --jobs threads);
+  SPEC is a sweep file or a built-in sweep (sweep --list); --base SCENARIO --vary ... needs no file. --out appends
+  each finished run (JSON Lines) and --resume continues an interrupted sweep; --shard I/N runs every N-th run from
+  the I-th (--shard-count N takes I from JOB_COMPLETION_INDEX), and sweep merge combines the shards.
 compare: two results side by side with differences; --html puts both runs on the same charts.
 GATES (exit code 99 when one fails; the scenario's own thresholds: section is always judged):
   --threshold 'METRIC<VALUE'   e.g. 'dns.violations==0', 'clients.outage.latencyMs.p99<=250ms' (repeatable)
@@ -70,6 +78,8 @@ export async function main(argv: string[], io: Out): Promise<number> {
         return cmdCheck(rest, io);
       case 'race':
         return await cmdRace(rest, io);
+      case 'sweep':
+        return await cmdSweep(rest, io);
       case 'list':
         for (const n of builtinScenarios()) io.out(n);
         return ExitCode.ok;
@@ -80,7 +90,7 @@ export async function main(argv: string[], io: Out): Promise<number> {
         io.out(HELP);
         return cmd === undefined ? ExitCode.badInput : ExitCode.ok;
       default:
-        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, check, race, help)`], 'bad command line');
+        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, sweep, check, race, help)`], 'bad command line');
     }
   } catch (err) {
     if (err instanceof InputError) {

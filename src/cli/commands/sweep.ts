@@ -1,0 +1,277 @@
+/**
+ * `cascadesim sweep`: capacity-planning sweeps (src/sweep/). Subcommands:
+ *   sweep SPEC|--base SCENARIO [--vary PATH=V1,V2] [--seeds N] ...   run a sweep (or --dry-run: list its runs)
+ *   sweep --list                                                     built-in sweeps
+ *   sweep merge FILES... [--out F]                                   shards -> the unsharded result
+ *   sweep report FILE                                                summary of a result file
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pc from 'picocolors';
+import { ExitCode, InputError } from '../../errors.ts';
+import { executeSweep, mergeSweepFiles, type Shard } from '../../sweep/execute.ts';
+import { canonicalText, readSweepFile, type RunRecord, type SweepHeader } from '../../sweep/file.ts';
+import { sweepHtml } from '../../sweep/html.ts';
+import { planSweep, pointLabel, runSpec, shardRuns, type SweepPlan } from '../../sweep/plan.ts';
+import { sweepProgress } from '../../sweep/progress.ts';
+import { pointsCsv, pointsJsonl, runsCsv, summaryTable } from '../../sweep/report.ts';
+import { builtinSweeps, parseVaryOption, readSweepSpec, validateSpec } from '../../sweep/spec.ts';
+import { summarize, type SweepSummary } from '../../sweep/summary.ts';
+import { checkWritable, intOption, type Out, outColors, parse, type Values, writeOutput } from '../common.ts';
+import { useColor } from '../progress.ts';
+
+const OUTPUT_OPTIONS = {
+  out: { type: 'string' },
+  csv: { type: 'string' },
+  'csv-runs': { type: 'string' },
+  points: { type: 'string' },
+  html: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+/** Output files: each must be writable, and none may be another output or an input of the sweep. */
+function checkOutputs(values: Values, inputs: string[], problems: string[]): void {
+  const seen = new Map<string, string>();
+  for (const p of inputs) seen.set(path.resolve(p), 'an input');
+  for (const opt of ['out', 'csv', 'csv-runs', 'points', 'html']) {
+    const f = values[opt] as string | undefined;
+    if (f === undefined) continue;
+    checkWritable(f, `--${opt}`, problems);
+    const prev = seen.get(path.resolve(f));
+    if (prev) problems.push(`--${opt} ${f}: is also ${prev}`);
+    seen.set(path.resolve(f), `--${opt}`);
+  }
+}
+
+/** Write the summary files and print the summary (terminal table or --json). */
+function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunRecord>, values: Values, io: Out, written: string[]): void {
+  const csvFile = values.csv as string | undefined;
+  const runsFile = values['csv-runs'] as string | undefined;
+  const pointsFile = values.points as string | undefined;
+  const htmlFile = values.html as string | undefined;
+  const partial = summary.complete ? '' : ' (partial)';
+  if (csvFile) written.push(`per-point CSV written to ${writeOutput(csvFile, pointsCsv(summary), 'the CSV')}${partial}`);
+  if (runsFile) written.push(`per-run CSV written to ${writeOutput(runsFile, runsCsv(header, records), 'the CSV')}${partial}`);
+  if (pointsFile) written.push(`per-point JSON Lines written to ${writeOutput(pointsFile, pointsJsonl(summary), 'the points')}${partial}`);
+  if (htmlFile) {
+    const abs = writeOutput(htmlFile, sweepHtml(summary, header.spec.report), 'the HTML report');
+    written.push(`HTML report written to ${abs}${partial}; open ${pathToFileURL(abs).href}`);
+  }
+  if (values.json === true) {
+    io.out(JSON.stringify(summary));
+    for (const w of written) io.err(`cascadesim: ${w}`);
+  } else if (values.quiet !== true) {
+    for (const l of summaryTable(summary, outColors(io))) io.out(l);
+    if (summary.perf) io.out(`\n${summary.perf.runsThisInvocation} runs in ${(summary.perf.wallS as number).toFixed(1)} s (${(summary.perf.runsPerS as number).toFixed(1)} runs/s, ${summary.perf.jobs} jobs)`);
+    if (written.length > 0) io.out('');
+    for (const w of written) io.out(w);
+  }
+}
+
+function parseShard(values: Values, problems: string[]): Shard | null {
+  const text = values.shard as string | undefined;
+  const countText = values['shard-count'] as string | undefined;
+  if (text !== undefined && countText !== undefined) {
+    problems.push('--shard and --shard-count: give one (--shard-count reads the index from JOB_COMPLETION_INDEX)');
+    return null;
+  }
+  if (text !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(text);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || count < 1 || count > 100_000 || index >= count) {
+      problems.push(`--shard ${text}: expected I/N with 0 <= I < N (e.g. 0/3)`);
+      return null;
+    }
+    return { index, count };
+  }
+  if (countText !== undefined) {
+    const count = intOption(countText, 'shard-count', 1, 100_000, problems);
+    const env = process.env.JOB_COMPLETION_INDEX;
+    if (count === undefined) return null;
+    if (env === undefined || !/^\d+$/.test(env)) {
+      problems.push(`--shard-count: JOB_COMPLETION_INDEX must be set to the shard index (Kubernetes Indexed Job), got ${env === undefined ? 'nothing' : `'${env}'`}`);
+      return null;
+    }
+    const index = Number(env);
+    if (index >= count) {
+      problems.push(`--shard-count ${count}: JOB_COMPLETION_INDEX=${env} must be below it`);
+      return null;
+    }
+    return { index, count };
+  }
+  return null;
+}
+
+/** The spec: a file or built-in name, or --base, with the command line's --vary, --seeds, --seed, --set, --metric. */
+function buildPlan(positional: string | undefined, values: Values): { plan: SweepPlan; inputs: string[] } {
+  const problems: string[] = [];
+  let raw: Record<string, unknown>;
+  let dir: string | null = null;
+  const inputs: string[] = [];
+  if (positional !== undefined) {
+    const r = readSweepSpec(positional);
+    raw = r.raw;
+    dir = path.dirname(r.file);
+    inputs.push(r.file);
+    if (values.base !== undefined) raw.base = values.base;
+  } else {
+    raw = { name: 'command-line', base: (values.base as string | undefined) ?? 'dns-race' };
+  }
+  const vary = { ...((raw.vary as Record<string, unknown> | undefined) ?? {}) };
+  for (const v of (values.vary as string[] | undefined) ?? []) {
+    const kv = parseVaryOption(v, problems);
+    if (kv) vary[kv[0]] = kv[1];
+  }
+  raw.vary = vary;
+  const seeds = intOption(values.seeds as string | undefined, 'seeds', 1, 1_000_000, problems);
+  if (seeds !== undefined) raw.seeds = seeds;
+  const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
+  if (seed !== undefined) raw.seed = seed;
+  const sets = (values.set as string[] | undefined) ?? [];
+  if (sets.length > 0) raw.set = [...((raw.set as string[] | undefined) ?? []), ...sets];
+  const metrics = (values.metric as string[] | undefined) ?? [];
+  if (metrics.length > 0) raw.metrics = [...((raw.metrics as string[] | undefined) ?? []), ...metrics.filter((m) => !((raw.metrics as string[] | undefined) ?? []).includes(m))];
+  const outcomes = (values.outcome as string[] | undefined) ?? [];
+  if (outcomes.length > 0) {
+    const o = { ...((raw.outcomes as Record<string, string> | undefined) ?? {}) };
+    for (const t of outcomes) {
+      const eq = t.indexOf('=');
+      if (eq <= 0) problems.push(`--outcome ${t}: expected LABEL=METRIC OP NUMBER`);
+      else o[t.slice(0, eq)] = t.slice(eq + 1);
+    }
+    raw.outcomes = o;
+  }
+  if (problems.length > 0) throw new InputError(problems, 'bad command line');
+  const spec = validateSpec(raw, dir, positional ? `sweep ${path.basename(positional)}` : 'sweep');
+  const plan = planSweep(spec);
+  inputs.push(spec.baseFile);
+  return { plan, inputs };
+}
+
+function dryRun(plan: SweepPlan, shard: Shard | null, io: Out): number {
+  const runs = shardRuns(plan.runs, shard);
+  io.out(`sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `; shard ${shard.index}/${shard.count}: ${runs.length} of them` : ''} (id ${plan.id.slice(0, 12)})`);
+  for (const p of plan.points) io.out(`  point ${p.index}: ${pointLabel(p.params) || '(base)'}`);
+  for (const r of runs) {
+    const s = runSpec(plan, r);
+    const draws = Object.entries(s.draws).map(([k, v]) => ` ${k}=${v}`).join('');
+    io.out(`run ${r} point ${s.point} replicate ${s.replicate} seed ${s.seed}${draws}`);
+  }
+  return ExitCode.ok;
+}
+
+async function runSweepCommand(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...OUTPUT_OPTIONS,
+    base: { type: 'string' },
+    vary: { type: 'string', multiple: true },
+    seeds: { type: 'string' },
+    seed: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    metric: { type: 'string', multiple: true },
+    outcome: { type: 'string', multiple: true },
+    jobs: { type: 'string' },
+    resume: { type: 'boolean' },
+    shard: { type: 'string' },
+    'shard-count': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    list: { type: 'boolean' },
+  });
+  if (values.list === true) {
+    for (const n of builtinSweeps()) {
+      const { raw } = readSweepSpec(n);
+      io.out(`${n.padEnd(18)} ${String(raw.question ?? raw.description ?? '')}`);
+    }
+    return ExitCode.ok;
+  }
+  const problems: string[] = [];
+  if (positionals.length > 1) problems.push(`sweep takes one spec, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length === 0 && values.base === undefined && values.vary === undefined) problems.push('sweep needs a spec (a file or a built-in name: sweep --list) or --base/--vary');
+  const jobs = intOption(values.jobs as string | undefined, 'jobs', 1, 256, problems) ?? Math.max(1, os.availableParallelism());
+  const shard = parseShard(values, problems);
+  if (values.resume === true && values.out === undefined) problems.push('--resume needs --out (the file to resume)');
+  if (problems.length > 0) throw new InputError(problems, 'bad command line');
+  const { plan, inputs } = buildPlan(positionals[0], values);
+  if (values['dry-run'] === true) return dryRun(plan, shard, io);
+  checkOutputs(values, inputs, problems);
+  if (problems.length > 0) throw new InputError(problems, 'bad command line');
+
+  const quiet = values.quiet === true || values.json === true;
+  const errStream = io.errStream ?? process.stderr;
+  const errColors = pc.createColors(useColor(errStream));
+  const mine = shardRuns(plan.runs, shard).length;
+  if (!quiet) io.err(`cascadesim: sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `, shard ${shard.index}/${shard.count} (${mine} runs)` : ''}, ${jobs} jobs`);
+  const progress = sweepProgress(quiet ? 'none' : errStream.isTTY ? 'bar' : 'lines', mine, errStream, errColors);
+  const ac = new AbortController();
+  const onSigint = () => {
+    progress.stop();
+    if (!quiet) io.err(errColors.yellow('cascadesim: interrupted; keeping the finished runs (continue with --resume; Ctrl-C again to quit at once)'));
+    process.off('SIGINT', onSigint);
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let outcome;
+  let resumedBase = 0;
+  try {
+    outcome = await executeSweep(plan, {
+      jobs,
+      shard,
+      out: (values.out as string | undefined) ?? null,
+      resume: values.resume === true,
+      signal: ac.signal,
+      onProgress: (doneNow, todo, wallS) => {
+        resumedBase = mine - todo;
+        progress.update(resumedBase + doneNow, wallS);
+      },
+    });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+  const written: string[] = [];
+  if (values.out) written.push(`sweep result written to ${path.resolve(values.out as string)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`);
+  if (outcome.resumed > 0 && !quiet) io.err(`cascadesim: resumed: ${outcome.resumed} runs were already done`);
+  emit(outcome.summary, outcome.header, outcome.records.values(), values, io, written);
+  return outcome.interrupted ? ExitCode.interrupted : ExitCode.ok;
+}
+
+function mergeCommand(argv: string[], io: Out): number {
+  const { values, positionals } = parse(argv, OUTPUT_OPTIONS);
+  const problems: string[] = [];
+  if (positionals.length === 0) problems.push('sweep merge needs the shard files');
+  checkOutputs(values, positionals, problems);
+  if (problems.length > 0) throw new InputError(problems, 'bad command line');
+  const { header, records } = mergeSweepFiles(positionals);
+  const summary = summarize(header, records.values());
+  const written: string[] = [];
+  if (values.out) {
+    writeOutput(values.out as string, canonicalText(header, records.values()), 'the merged sweep');
+    written.push(`merged sweep written to ${path.resolve(values.out as string)}${summary.complete ? '' : ` (partial: ${records.size} of ${header.runs} runs)`}`);
+  }
+  emit(summary, header, records.values(), values, io, written);
+  if (!summary.complete) io.err(`cascadesim: merge: ${header.runs - records.size} of ${header.runs} runs are missing (a shard not finished or not given)`);
+  return summary.complete ? ExitCode.ok : ExitCode.failure;
+}
+
+function reportCommand(argv: string[], io: Out): number {
+  const { values, positionals } = parse(argv, { ...OUTPUT_OPTIONS, out: { type: 'string' } });
+  const problems: string[] = [];
+  if (positionals.length !== 1) problems.push(`sweep report takes one result file, got ${positionals.length}`);
+  if (values.out !== undefined) problems.push('sweep report: --out is not an option here (the result file is its input)');
+  checkOutputs(values, positionals, problems);
+  if (problems.length > 0) throw new InputError(problems, 'bad command line');
+  const f = readSweepFile(positionals[0]);
+  const expected = f.header.shard ? shardRuns(f.header.runs, f.header.shard).length : f.header.runs;
+  const summary = summarize(f.header, f.records.values(), expected);
+  emit(summary, f.header, f.records.values(), values, io, []);
+  return ExitCode.ok;
+}
+
+export async function cmdSweep(argv: string[], io: Out): Promise<number> {
+  if (argv[0] === 'merge') return mergeCommand(argv.slice(1), io);
+  if (argv[0] === 'report') return reportCommand(argv.slice(1), io);
+  return runSweepCommand(argv, io);
+}
