@@ -65,6 +65,9 @@ const DEFS: [MetricDef, Getter][] = [
       return r.ec2?.leasesRecoveredAtS == null || t === null ? null : r.ec2.leasesRecoveredAtS - t;
     },
   ],
+  ...(['ddbErrorsEndS', 'leasesRecoveredAtS', 'nlbErrorsFromS', 'propagationDegradedFromS', 'nlbErrorsEndS', 'propagationNormalAtS'] as const).map(
+    (k): [MetricDef, Getter] => [{ name: `ec2.${k}`, unit: 's', meaning: k }, (r) => (r.ec2 ? r.ec2[k] : null)],
+  ),
 ];
 
 const BY_NAME = new Map(DEFS.map(([d, g]) => [d.name, g]));

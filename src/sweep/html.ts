@@ -11,7 +11,7 @@
  */
 import { esc } from '../report/html.ts';
 import { sig3 } from '../report/format.ts';
-import { fmtParam, fmtShare, fmtSpread } from './report.ts';
+import { fmtParam, fmtShare, fmtSpread, pointColumns } from './report.ts';
 import type { PointSummary, SweepSummary } from './summary.ts';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -127,7 +127,10 @@ export function heatmap(points: PointSummary[], x: string, y: string, ser: Serie
   const cell = (xi: number, yi: number) => points.find((p) => JSON.stringify(p.params[x] ?? null) === JSON.stringify(xs[xi]) && JSON.stringify(p.params[y] ?? null) === JSON.stringify(ys[yi]));
   const vals = points.map((p) => ser.at(p).v).filter((v): v is number => v !== null && Number.isFinite(v));
   const [lo, hi] = ser.kind === 'share' ? [0, 1] : [Math.min(...vals), Math.max(...vals)];
-  const cw = Math.max(36, Math.min(70, 560 / xs.length));
+  const cw = Math.max(16, Math.min(70, 720 / xs.length));
+  // Narrow cells: no value printed inside (the tooltip has it), and every k-th x label only.
+  const showValues = cw >= 34;
+  const labelEvery = Math.ceil(34 / cw);
   const ch = 26;
   const ml = 90;
   const mt = 8;
@@ -151,7 +154,7 @@ export function heatmap(points: PointSummary[], x: string, y: string, ser: Serie
       const tip = p ? `${x}=${fmtParam(xs[xi])} ${y}=${fmtParam(ys[yi])}: ${ser.tip(p)}` : '';
       parts.push(
         `<rect x="${ml + xi * cw}" y="${top(yi)}" width="${cw}" height="${ch}" fill="${v === null ? '#eee' : heatColor(t)}" stroke="#fff"><title>${esc(tip)}</title></rect>` +
-          `<text x="${ml + xi * cw + cw / 2}" y="${top(yi) + ch / 2 + 4}" text-anchor="middle" style="fill:${t > 0.55 ? '#fff' : '#222'}">${esc(label)}</text>`,
+          (showValues ? `<text x="${ml + xi * cw + cw / 2}" y="${top(yi) + ch / 2 + 4}" text-anchor="middle" style="fill:${t > 0.55 ? '#fff' : '#222'}">${esc(label)}</text>` : ''),
       );
     }
   }
@@ -171,7 +174,7 @@ export function heatmap(points: PointSummary[], x: string, y: string, ser: Serie
     }
     if (segs.length > 0) parts.push(`<path class="region" d="${segs.join('')}" fill="none" stroke="#d50000" stroke-width="3"/>`);
   }
-  for (let xi = 0; xi < xs.length; xi++) parts.push(`<text x="${ml + xi * cw + cw / 2}" y="${mt + ch * ys.length + 14}" text-anchor="middle">${esc(fmtParam(xs[xi]))}</text>`);
+  for (let xi = 0; xi < xs.length; xi += labelEvery) parts.push(`<text x="${ml + xi * cw + cw / 2}" y="${mt + ch * ys.length + 14}" text-anchor="middle">${esc(fmtParam(xs[xi]))}</text>`);
   parts.push(`<text x="${ml + (cw * xs.length) / 2}" y="${h - 8}" text-anchor="middle">${esc(x)}</text>`);
   parts.push(`<text x="4" y="${mt + 10}">${esc(y)}</text>`);
   return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${parts.join('')}</svg></figure>`;
@@ -213,8 +216,9 @@ export function tornado(s: SweepSummary, metric: string): string {
 
 function table(s: SweepSummary): string {
   const outcomes = Object.keys(s.outcomes);
-  const head = [...s.params, 'runs', ...outcomes.map((o) => `P(${o}) [95% CI]`), ...s.metrics.map((m) => `${m} median [p5-p95]`)];
-  const rows = s.points.map((p) => [...s.params.map((k) => fmtParam(p.params[k])), String(p.runs), ...outcomes.map((o) => fmtShare(p.outcomes[o])), ...s.metrics.map((m) => fmtSpread(p.metrics[m]))]);
+  const cols = pointColumns(s);
+  const head = [...cols.head, 'runs', ...outcomes.map((o) => `P(${o}) [95% CI]`), ...s.metrics.map((m) => `${m} median [p5-p95]`)];
+  const rows = s.points.map((p) => [...cols.cells(p.params, p.point), String(p.runs), ...outcomes.map((o) => fmtShare(p.outcomes[o])), ...s.metrics.map((m) => fmtSpread(p.metrics[m]))]);
   return `<table class="t"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
@@ -248,7 +252,7 @@ export function sweepHtml(s: SweepSummary, report: { region: string | null; x: s
 <h1>sweep ${esc(s.sweep)}</h1>
 <p class="sub">${esc(s.question || s.description)}</p>
 ${partial}
-<p class="note">Base scenario ${esc(s.base)}; ${s.points.length} points x ${s.seedsPerPoint} seeds (sweep seed ${s.seed}); ${s.runs.done} runs. Seeds and drawn values are shared by every point (replicate r has the same seed everywhere). Outcomes: ${Object.entries(s.outcomes).map(([k, v]) => `${esc(k)} = ${esc(v)}`).join('; ') || 'none'}.</p>
+<p class="note">Base scenario ${esc(s.base)}; ${s.points.length} points x ${s.seedsPerPoint} seeds (sweep seed ${s.seed}); ${s.runs.done} runs. Seeds and drawn values are shared by every point (replicate r has the same seed everywhere). Outcomes: ${Object.entries(s.outcomes).map(([k, v]) => `${esc(k)} = ${esc(v)}`).join('; ') || 'none'}.${s.given ? ` Metrics and the other outcomes are over the runs where ${esc(s.given)} only.` : ''}</p>
 <h2>Charts</h2>
 <div class="charts">${charts.join('\n')}</div>
 <h2>Per point</h2>

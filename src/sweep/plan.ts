@@ -152,6 +152,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     id: digestJson({
       base,
       seed: spec.seed,
+      seedFrom: spec.seedFrom,
       seeds: spec.seeds,
       design: spec.design,
       axes: spec.axes,
@@ -180,7 +181,7 @@ export function runSpec(plan: SweepPlan, run: number): RunSpec {
   const seeds = plan.spec.seeds;
   const point = Math.floor(run / seeds);
   const replicate = run % seeds;
-  const seed = seedFor(plan.spec.seed, SEED_STREAM, replicate);
+  const seed = plan.spec.seedFrom === 'scenario' ? (plan.base.seed + replicate) % 2 ** 32 : seedFor(plan.spec.seed, SEED_STREAM, replicate);
   const rng = new Rng(seedFor(plan.spec.seed, DRAW_STREAM, replicate));
   const draws: Record<string, number> = {};
   const sets = [...plan.points[point].sets];

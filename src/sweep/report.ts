@@ -34,12 +34,26 @@ export function fmtSpread(s: Spread): string {
   return `${fmtNum(s.median)} [${fmtNum(s.p5)}-${fmtNum(s.p95)}]`;
 }
 
+/** The parameter a one-at-a-time point moves, and to what ('baseline' for the first point). */
+export function moved(s: SweepSummary, params: Record<string, unknown>): [string, string] {
+  const k = s.params.find((p) => params[p] !== null && params[p] !== 1);
+  return k === undefined ? ['baseline', ''] : [k, `x${fmtParam(params[k])}`];
+}
+
+/** The columns that say which point a row is: every parameter (grid), or the one moved (one-at-a-time). */
+export function pointColumns(s: SweepSummary): { head: string[]; cells: (params: Record<string, unknown>, index: number) => string[] } {
+  if (s.design === 'one-at-a-time') return { head: ['parameter', 'at'], cells: (p) => moved(s, p) };
+  if (s.params.length === 0) return { head: ['point'], cells: (_p, i) => [String(i)] };
+  return { head: s.params, cells: (p) => s.params.map((k) => fmtParam(p[k])) };
+}
+
 export function summaryTable(s: SweepSummary, c: Colors = NO_COLORS): string[] {
   const outcomes = Object.keys(s.outcomes);
   const thresholds = s.points[0] ? Object.keys(s.points[0].thresholds) : [];
-  const head = [...(s.params.length > 0 ? s.params : ['point']), 'runs', ...outcomes.map((o) => `P(${o}) [95% CI, %]`), ...thresholds.map((t) => `held: ${t}`), ...s.metrics.map((m) => `${m} median [p5-p95]`)];
+  const cols = pointColumns(s);
+  const head = [...cols.head, 'runs', ...outcomes.map((o) => `P(${o}) [95% CI, %]`), ...thresholds.map((t) => `held: ${t}`), ...s.metrics.map((m) => `${m} median [p5-p95]`)];
   const rows = s.points.map((p) => [
-    ...(s.params.length > 0 ? s.params.map((k) => fmtParam(p.params[k])) : [String(p.point)]),
+    ...cols.cells(p.params, p.point),
     String(p.runs),
     ...outcomes.map((o) => fmtShare(p.outcomes[o])),
     ...thresholds.map((t) => fmtShare(p.thresholds[t])),
@@ -48,8 +62,9 @@ export function summaryTable(s: SweepSummary, c: Colors = NO_COLORS): string[] {
   const lines = [c.bold(`sweep ${s.sweep}`) + (s.question ? `: ${s.question}` : '')];
   lines.push(`${s.runs.done} of ${s.runs.inFile} runs${s.shard ? ` (shard ${s.shard.index}/${s.shard.count} of ${s.runs.total})` : ''}, ${s.points.length} points x ${s.seedsPerPoint} seeds, sweep seed ${s.seed}, base ${s.base}${s.complete ? '' : c.yellow(' (partial)')}`);
   for (const o of outcomes) lines.push(`  ${o}: ${s.outcomes[o]}`);
+  if (s.given) lines.push(`  metrics and the other outcomes: over the runs where ${s.given} only`);
   lines.push('');
-  lines.push(...renderTable(head, rows, { colors: c, align: head.map((_, i) => (i < Math.max(1, s.params.length) ? 'l' : 'r')) }));
+  lines.push(...renderTable(head, rows, { colors: c, align: head.map((_, i) => (i < cols.head.length ? 'l' : 'r')) }));
   // Where the drawn values made an outcome happen (e.g. the stall lengths that emptied the endpoint).
   for (const d of s.draws) {
     for (const o of outcomes) {
@@ -59,7 +74,7 @@ export function summaryTable(s: SweepSummary, c: Colors = NO_COLORS): string[] {
       lines.push(c.bold(`${d} in the runs where ${o}:`));
       for (const p of hits) {
         const sp = p.drawnWhen[o][d];
-        const label = s.params.map((k) => `${k}=${fmtParam(p.params[k])}`).join(' ') || `point ${p.point}`;
+        const label = cols.cells(p.params, p.point).join(' ');
         lines.push(`  ${label}: ${sp.n} runs, ${fmtNum(sp.min)} to ${fmtNum(sp.max)} (median ${fmtNum(sp.median)})`);
       }
     }

@@ -58,6 +58,11 @@ export const specSchema = z.strictObject({
   set: z.array(z.string()).default([]),
   /** The sweep's seed: every run's scenario seed and draws derive from it and the run's replicate index. */
   seed: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }).max(0xffffffff, { error: 'must be <= 4294967295' }).default(1),
+  /**
+   * sweep: replicate r's scenario seed derives from the sweep's seed and r. scenario: it is the base scenario's seed
+   * plus r (replicate 0 is the scenario as shipped: for sensitivity around a calibrated run).
+   */
+  seedFrom: z.enum(['sweep', 'scenario'], { error: 'must be sweep or scenario' }).default('sweep'),
   /** Runs per point. */
   seeds: positiveInt(MAX_SEEDS).default(1),
   /** grid: every combination of the axes. one-at-a-time: the base, then each axis value with the others at the base. */
@@ -67,6 +72,11 @@ export const specSchema = z.strictObject({
   metrics: z.array(z.string()).default([]),
   /** Yes/no outcomes per run, by label: share with a 95% Wilson interval per point. */
   outcomes: z.record(z.string(), z.string().regex(CONDITION, { error: 'must read METRIC OP NUMBER (OP: < <= > >= == !=) or METRIC exists|missing' })).default({}),
+  /**
+   * An outcome label: metrics, the other outcomes and thresholds are summarised over the runs where it held only
+   * (e.g. given: outage, for questions about what an outage does); its own share is over every run.
+   */
+  given: z.string().nullable().default(null),
   /** Thresholds as in a scenario (metric -> conditions): pass/fail per run, share that held per point. */
   thresholds: z.record(z.string(), z.array(z.unknown())).default({}),
   report: z
@@ -202,6 +212,9 @@ export function validateSpec(raw: unknown, specDir: string | null, where = 'swee
   }
   if (rest.report.region !== null && !Object.hasOwn(rest.outcomes, rest.report.region)) {
     problems.push(`report.region: '${rest.report.region}' is not one of the outcomes (${Object.keys(rest.outcomes).join(', ') || 'none'})`);
+  }
+  if (rest.given !== null && !Object.hasOwn(rest.outcomes, rest.given)) {
+    problems.push(`given: '${rest.given}' is not one of the outcomes (${Object.keys(rest.outcomes).join(', ') || 'none'})`);
   }
   if (names.size !== axes.length) problems.push('vary: a parameter is listed twice');
   if (problems.length > 0) throw new InputError(problems, `invalid ${where}`);

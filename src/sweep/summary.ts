@@ -11,6 +11,8 @@ export interface PointSummary {
   point: number;
   params: Record<string, unknown>;
   runs: number;
+  /** Runs where the spec's `given` outcome held (all runs without one): the runs the metrics summarise. */
+  given: number;
   metrics: Record<string, Spread>;
   outcomes: Record<string, Share>;
   thresholds: Record<string, Share>;
@@ -31,6 +33,7 @@ export interface SweepSummary {
   draws: string[];
   metrics: string[];
   outcomes: Record<string, string>;
+  given: string | null;
   runs: { total: number; inFile: number; done: number };
   shard: { index: number; count: number } | null;
   complete: boolean;
@@ -52,7 +55,9 @@ export function summarize(header: SweepHeader, records: Iterable<RunRecord>, exp
   const draws = spec.axes.filter((a) => a.kind === 'draw').map((a) => a.name);
   const thresholdKeys = Object.entries(spec.thresholds).flatMap(([m, cs]) => cs.map((c) => `${m} ${typeof c === 'string' ? c : String((c as { condition?: unknown }).condition)}`));
   const points: PointSummary[] = header.points.map((p) => {
-    const rs = byPoint.get(p.index) ?? [];
+    const all = byPoint.get(p.index) ?? [];
+    const given = spec.given;
+    const rs = given === null ? all : all.filter((r) => r.outcomes[given]);
     const drawnWhen: PointSummary['drawnWhen'] = {};
     if (draws.length > 0) {
       for (const o of outcomeLabels) {
@@ -63,9 +68,10 @@ export function summarize(header: SweepHeader, records: Iterable<RunRecord>, exp
     return {
       point: p.index,
       params: p.params,
-      runs: rs.length,
+      runs: all.length,
+      given: rs.length,
       metrics: Object.fromEntries(metrics.map((m) => [m, spreadOf(rs.map((r) => r.metrics[m] ?? null))])),
-      outcomes: Object.fromEntries(outcomeLabels.map((o) => [o, shareOf(rs.map((r) => r.outcomes[o] === true))])),
+      outcomes: Object.fromEntries(outcomeLabels.map((o) => [o, shareOf((o === given ? all : rs).map((r) => r.outcomes[o] === true))])),
       thresholds: Object.fromEntries(thresholdKeys.map((k, i) => [k, shareOf(rs.map((r) => r.thresholds[i]?.ok === true))])),
       drawnWhen,
     };
@@ -83,6 +89,7 @@ export function summarize(header: SweepHeader, records: Iterable<RunRecord>, exp
     draws,
     metrics,
     outcomes: spec.outcomes,
+    given: spec.given,
     runs: { total: header.runs, inFile: expected, done: sorted.length },
     shard: header.shard ?? null,
     complete: sorted.length === expected,

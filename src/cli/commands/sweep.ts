@@ -154,7 +154,10 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
 function dryRun(plan: SweepPlan, shard: Shard | null, io: Out): number {
   const runs = shardRuns(plan.runs, shard);
   io.out(`sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `; shard ${shard.index}/${shard.count}: ${runs.length} of them` : ''} (id ${plan.id.slice(0, 12)})`);
-  for (const p of plan.points) io.out(`  point ${p.index}: ${pointLabel(p.params) || '(base)'}`);
+  for (const p of plan.points) {
+    const params = plan.spec.design === 'one-at-a-time' ? Object.fromEntries(Object.entries(p.params).filter(([, v]) => v !== null && v !== 1)) : p.params;
+    io.out(`  point ${p.index}: ${pointLabel(params) || '(baseline)'}`);
+  }
   for (const r of runs) {
     const s = runSpec(plan, r);
     const draws = Object.entries(s.draws).map(([k, v]) => ` ${k}=${v}`).join('');
