@@ -12,6 +12,8 @@ import { applySets, loadScenario, parseKeyPath, validateScenario } from '../conf
 import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { Rng, sampleDuration, seedFor } from '../model/prng.ts';
+import { listMetrics } from './catalogue-shim.ts';
+import { parseOutcomes } from './outcomes.ts';
 import { type Axis, axisTargets, MAX_RUNS, type SweepSpec } from './spec.ts';
 
 /** Streams of the sweep's own draws (distinct from the model's streams by construction: other seeds). */
@@ -136,6 +138,15 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     throw err;
   }
   const problems: string[] = [];
+  const known = new Set(listMetrics().map((m) => m.name));
+  const unknown = (m: string) => {
+    if (known.has(m)) return;
+    const near = [...known].filter((k) => k.split('.')[0] === m.split('.')[0]).slice(0, 8);
+    problems.push(`${m}: unknown metric (cascadesim metrics lists them${near.length ? `; near: ${near.join(', ')}` : ''})`);
+  };
+  spec.metrics.forEach(unknown);
+  for (const o of parseOutcomes(spec.outcomes)) unknown(o.metric);
+  for (const m of Object.keys(spec.thresholds)) unknown(m);
   const gridAxes = spec.axes.filter((a) => a.kind !== 'draw');
   const drawAxes = spec.axes.filter((a) => a.kind === 'draw');
   const points = spec.design === 'grid' ? gridPoints(gridAxes, base, problems) : oneAtATimePoints(gridAxes, base, problems);

@@ -125,6 +125,14 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
     const kv = parseVaryOption(v, problems);
     if (kv) vary[kv[0]] = kv[1];
   }
+  // --only keeps some of the file's varied parameters (the rest stay at the base's value): a smaller sweep.
+  const only = (values.only as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean);
+  if (only) {
+    for (const k of only) if (!Object.hasOwn(vary, k)) problems.push(`--only ${k}: not a varied parameter (${Object.keys(vary).join(', ') || 'none'})`);
+    for (const k of Object.keys(vary)) if (!only.includes(k)) delete vary[k];
+    const report = raw.report as Record<string, unknown> | undefined;
+    if (report) for (const k of ['x', 'y']) if (typeof report[k] === 'string' && !only.includes(report[k] as string)) report[k] = null;
+  }
   raw.vary = vary;
   const seeds = intOption(values.seeds as string | undefined, 'seeds', 1, 1_000_000, problems);
   if (seeds !== undefined) raw.seeds = seeds;
@@ -171,6 +179,7 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
     ...OUTPUT_OPTIONS,
     base: { type: 'string' },
     vary: { type: 'string', multiple: true },
+    only: { type: 'string' },
     seeds: { type: 'string' },
     seed: { type: 'string' },
     set: { type: 'string', multiple: true },
@@ -236,7 +245,7 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
   }
   const written: string[] = [];
   if (values.out) written.push(`sweep result written to ${path.resolve(values.out as string)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`);
-  if (outcome.resumed > 0 && !quiet) io.err(`cascadesim: resumed: ${outcome.resumed} runs were already done`);
+  if (outcome.resumed > 0 && values.quiet !== true) io.err(`cascadesim: resumed: ${outcome.resumed} runs were already done`);
   emit(outcome.summary, outcome.header, outcome.records.values(), values, io, written);
   return outcome.interrupted ? ExitCode.interrupted : ExitCode.ok;
 }
