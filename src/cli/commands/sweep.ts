@@ -64,7 +64,7 @@ function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunR
     for (const w of written) io.err(`cascadesim: ${w}`);
   } else if (values.quiet !== true) {
     for (const l of summaryTable(summary, outColors(io))) io.out(l);
-    if (summary.perf) io.out(`\n${summary.perf.runsThisInvocation} runs in ${(summary.perf.wallS as number).toFixed(1)} s (${(summary.perf.runsPerS as number).toFixed(1)} runs/s, ${summary.perf.jobs} jobs)`);
+    if (summary.perf) io.out(`\n${summary.perf.runsThisInvocation} runs in ${(summary.perf.wallS as number).toFixed(1)} s (${(summary.perf.runsPerS as number).toPrecision(3)} runs/s, ${summary.perf.jobs} jobs)`);
     if (written.length > 0) io.out('');
     for (const w of written) io.out(w);
   }
@@ -123,7 +123,12 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
   const vary = { ...((raw.vary as Record<string, unknown> | undefined) ?? {}) };
   for (const v of (values.vary as string[] | undefined) ?? []) {
     const kv = parseVaryOption(v, problems);
-    if (kv) vary[kv[0]] = kv[1];
+    if (!kv) continue;
+    // New values for a labelled parameter keep the file's paths (outageMin=10,120 still sets the repair time).
+    const prev = vary[kv[0]] as Record<string, unknown> | undefined;
+    const paths = prev && typeof prev === 'object' && !Array.isArray(prev) ? prev.paths : undefined;
+    if (paths !== undefined) vary[kv[0]] = Array.isArray(kv[1]) ? { values: kv[1], paths } : { ...(kv[1] as object), paths };
+    else vary[kv[0]] = kv[1];
   }
   // --only keeps some of the file's varied parameters (the rest stay at the base's value): a smaller sweep.
   const only = (values.only as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean);
