@@ -148,6 +148,7 @@ describe('sweep through the CLI', () => {
       [['sweep', 'no-such-sweep'], /no such file, and no built-in sweep/],
       [['sweep', 'race-odds', '--out', path.join(ROOT, 'sweeps', 'race-odds.yaml')], /is also an input/],
       [['sweep', 'merge', path.join(ROOT, 'package.json')], /not a cascadesim sweep result/],
+      [['sweep', 'race-odds', '--seeds', '1', '--out', '/dev/null'], /--out \/dev\/null: not a regular file/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(args, { env: { JOB_COMPLETION_INDEX: '' } });

@@ -40,8 +40,10 @@ function sameShard(a: Shard | undefined, b: Shard | null): boolean {
 
 /** Runs already done, from the output file when resuming; refuses a file of another sweep or shard. */
 function loadDone(file: string, header: SweepHeader, resume: boolean): Map<number, RunRecord> {
-  if (!existsSync(file) || statSync(file).size === 0) return new Map();
+  if (!existsSync(file)) return new Map();
+  // Never rename over a device or a pipe (--out /dev/null would replace the device node).
   if (!statSync(file).isFile()) throw new InputError([`--out ${file}: not a regular file (the sweep appends to it and rewrites it when done)`], 'cannot write');
+  if (statSync(file).size === 0) return new Map();
   if (!resume) return new Map();
   const f = readSweepFile(file);
   if (f.header.id !== header.id) throw new InputError([`--resume: ${file} holds another sweep (${f.header.name}, id ${f.header.id.slice(0, 12)}; this one is ${header.id.slice(0, 12)})`], 'cannot resume');
