@@ -63,6 +63,8 @@ export async function executeSweep(plan: SweepPlan, opts: ExecuteOptions): Promi
   if (opts.out) writeCanonical(opts.out, header, records.values());
   const appender = opts.out ? new RunAppender(opts.out) : null;
   const startMs = performance.now();
+  // Process-wide CPU time (every thread): runs per CPU-second do not depend on how busy the machine is.
+  const cpu0 = process.cpuUsage();
   let doneNow = 0;
   let aborted = false;
   try {
@@ -95,11 +97,15 @@ export async function executeSweep(plan: SweepPlan, opts: ExecuteOptions): Promi
     if (opts.out) writeCanonical(opts.out, header, records.values());
   }
   const wallS = (performance.now() - startMs) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const summary = summarize(header, records.values(), mine.length);
   summary.perf = {
     wallS,
     runsThisInvocation: doneNow,
     runsPerS: doneNow / Math.max(wallS, 1e-9),
+    cpuS,
+    cpuMsPerRun: doneNow > 0 ? (cpuS * 1000) / doneNow : null,
     resumedRuns: resumed,
     jobs: Math.max(1, Math.min(opts.jobs, Math.max(1, todo.length))),
     node: process.version,
