@@ -87,10 +87,10 @@ describe('built-in sweeps at a reduced size', () => {
   it('sensitivity: half the DWFM hosts bring the leases back later, more hosts not later (tornado chart)', async () => {
     const html = path.join(dir, 'sensitivity.html');
     const s = await sweep(['sensitivity', '--only', 'ec2.dwfm.hosts', '--set', 'ec2.droplets=50000', '--set', 'clients.count=200', '--set', 'durationS=16000', '--html', html]);
-    const base = at(s, { 'ec2.dwfm.hosts': 1 }).metrics['ec2.leasesRecoveredAtS'].median as number;
-    const half = at(s, { 'ec2.dwfm.hosts': 0.5 }).metrics['ec2.leasesRecoveredAtS'].median as number;
-    const more = at(s, { 'ec2.dwfm.hosts': 1.5 }).metrics['ec2.leasesRecoveredAtS'].median as number;
+    const base = at(s, { 'ec2.dwfm.hosts': 1 }).metrics['timeline.leases-recovered'].median as number;
+    const half = at(s, { 'ec2.dwfm.hosts': 0.5 }).metrics['timeline.leases-recovered'].median as number;
+    const more = at(s, { 'ec2.dwfm.hosts': 1.5 }).metrics['timeline.leases-recovered'].median as number;
     assert.ok(half > base && more <= base, `${half} / ${base} / ${more}`);
-    assert.match(readFileSync(html, 'utf8'), /change of ec2\.leasesRecoveredAtS from the baseline/);
+    assert.match(readFileSync(html, 'utf8'), /change of timeline\.leases-recovered from the baseline/);
   });
 });

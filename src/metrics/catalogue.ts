@@ -15,6 +15,7 @@ import type { RunResult } from '../engine/result.ts';
 import { PHASE_NAMES } from '../engine/phases.ts';
 import { InputError } from '../errors.ts';
 import { INVARIANTS } from '../model/dns/events.ts';
+import { AWS_EVENTS } from '../model/ec2/timeline.ts';
 import { didYouMean } from '../suggest.ts';
 import type { ClientTotals } from './client-windows.ts';
 import { ERROR_CLASSES } from './client-counters.ts';
@@ -281,7 +282,41 @@ const EC2_ENTRIES: Entry[] = [
   },
 ];
 
-const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES];
+/** The first DNS repair at or after the trigger (the operators' fix), as phasesOf finds it. */
+function repairS(r: RunResult): number | null {
+  const t = triggerS(r) ?? 0;
+  const reps = r.scenario.actions.filter((a) => a.do === 'dns-repair' && a.atS >= t).map((a) => a.atS);
+  return reps.length > 0 ? Math.min(...reps) : null;
+}
+
+/** Client errors above this share of requests in a window count as not yet recovered. */
+const CLIENT_RECOVERED_ERROR_RATE = 0.01;
+
+const RECOVERY_ENTRIES: Entry[] = [
+  {
+    name: 'clients.recoveredAfterRepairS',
+    unit: 's',
+    meaning: `from the DNS repair to the end of the last metrics window with over ${CLIENT_RECOVERED_ERROR_RATE * 100}% failed requests (0: none after the repair; null: no repair or no clients)`,
+    get: (r) => {
+      const rep = repairS(r);
+      if (rep === null || !r.clients) return null;
+      let last = rep;
+      for (const w of r.windows.clients) if (w.toS > rep && w.errorRate > CLIENT_RECOVERED_ERROR_RATE) last = w.toS;
+      return last - rep;
+    },
+  },
+  // One per row of the incident timeline (scenarios with ec2.clockOrigin): where the row lands, for sensitivity.
+  ...AWS_EVENTS.map(
+    ({ event }): Entry => ({
+      name: `timeline.${event}`,
+      unit: 's',
+      meaning: `simulated time of the timeline row '${event}' (null: the run has no clock origin, or it never happened)`,
+      get: (r) => finite(r.timeline?.find((t) => t.event === event)?.simulatedAtS),
+    }),
+  ),
+];
+
+const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES, ...RECOVERY_ENTRIES];
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
 const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES];
 /** 'clients.{phase}.errorRate' -> ['clients.', '.errorRate'] */

@@ -12,7 +12,8 @@ import { applySets, loadScenario, parseKeyPath, validateScenario } from '../conf
 import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { Rng, sampleDuration, seedFor } from '../model/prng.ts';
-import { listMetrics } from './catalogue-shim.ts';
+import { thresholdProblems, type ThresholdsSection } from '../gates/thresholds.ts';
+import { metricProblem } from '../metrics/catalogue.ts';
 import { parseOutcomes } from './outcomes.ts';
 import { type Axis, axisTargets, MAX_RUNS, type SweepSpec } from './spec.ts';
 
@@ -138,15 +139,16 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     throw err;
   }
   const problems: string[] = [];
-  const known = new Set(listMetrics().map((m) => m.name));
-  const unknown = (m: string) => {
-    if (known.has(m)) return;
-    const near = [...known].filter((k) => k.split('.')[0] === m.split('.')[0]).slice(0, 8);
-    problems.push(`${m}: unknown metric (cascadesim metrics lists them${near.length ? `; near: ${near.join(', ')}` : ''})`);
-  };
-  spec.metrics.forEach(unknown);
-  for (const o of parseOutcomes(spec.outcomes)) unknown(o.metric);
-  for (const m of Object.keys(spec.thresholds)) unknown(m);
+  // Metric names come from the catalogue; an unknown one is bad input now, not a failed run later.
+  spec.metrics.forEach((m, i) => {
+    const p = metricProblem(m);
+    if (p) problems.push(`metrics[${i}]: ${m}: ${p}`);
+  });
+  for (const o of parseOutcomes(spec.outcomes)) {
+    const p = metricProblem(o.metric);
+    if (p) problems.push(`outcomes.${o.label}: ${o.metric}: ${p}`);
+  }
+  if (Object.keys(spec.thresholds).length > 0) problems.push(...thresholdProblems(spec.thresholds as ThresholdsSection, 'thresholds'));
   const gridAxes = spec.axes.filter((a) => a.kind !== 'draw');
   const drawAxes = spec.axes.filter((a) => a.kind === 'draw');
   const points = spec.design === 'grid' ? gridPoints(gridAxes, base, problems) : oneAtATimePoints(gridAxes, base, problems);

@@ -33,7 +33,7 @@ export class SweepRunFailure extends Error {
 export async function runSweepRuns(plan: SweepPlan, todo: readonly number[], metrics: string[], opts: SweepRunOptions): Promise<{ aborted: boolean }> {
   if (todo.length === 0) return { aborted: false };
   const jobs = Math.max(1, Math.min(opts.jobs, todo.length));
-  const data: SweepWorkerData = { base: plan.base, metrics, thresholds: plan.spec.thresholds };
+  const data: SweepWorkerData = { base: plan.base, metrics, thresholds: plan.spec.thresholds as SweepWorkerData['thresholds'] };
   const pool = new Piscina<SweepTask, SweepTaskResult>({
     filename: workerFile(),
     minThreads: jobs,

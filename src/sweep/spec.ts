@@ -78,7 +78,7 @@ export const specSchema = z.strictObject({
    */
   given: z.string().nullable().default(null),
   /** Thresholds as in a scenario (metric -> conditions): pass/fail per run, share that held per point. */
-  thresholds: z.record(z.string(), z.array(z.unknown())).default({}),
+  thresholds: z.record(z.string(), z.union([z.string(), z.array(z.unknown())])).default({}),
   report: z
     .strictObject({
       /** Outcome whose "no" marks the metastable region on the heatmaps (e.g. recovered: no = stuck). */

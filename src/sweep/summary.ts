@@ -53,7 +53,8 @@ export function summarize(header: SweepHeader, records: Iterable<RunRecord>, exp
   const metrics = spec.metrics;
   const outcomeLabels = Object.keys(spec.outcomes);
   const draws = spec.axes.filter((a) => a.kind === 'draw').map((a) => a.name);
-  const thresholdKeys = Object.entries(spec.thresholds).flatMap(([m, cs]) => cs.map((c) => `${m} ${typeof c === 'string' ? c : String((c as { condition?: unknown }).condition)}`));
+  // Each run judges the spec's thresholds in the same order (the catalogue's compileThresholds).
+  const thresholdKeys = (sorted.find((r) => r.thresholds.length > 0)?.thresholds ?? []).map((t) => `${t.metric} ${t.condition}`);
   const points: PointSummary[] = header.points.map((p) => {
     const all = byPoint.get(p.index) ?? [];
     const given = spec.given;

@@ -1,13 +1,14 @@
 /** One run of a sweep, as a pool thread executes it: the base scenario plus the run's overrides, simulated here. */
+import { simulate } from '../api.ts';
 import type { Scenario } from '../config/schema.ts';
-import { runSimulation } from '../engine/coordinator.ts';
-import { evaluateThresholds, metricValues } from './catalogue-shim.ts';
+import { type CompiledThreshold, compileThresholds, evaluateThresholds, type ThresholdsSection } from '../gates/thresholds.ts';
+import { metricValues } from '../metrics/catalogue.ts';
 import { runScenario } from './plan.ts';
 
 export interface SweepWorkerData {
   base: Scenario;
   metrics: string[];
-  thresholds: Record<string, unknown[]>;
+  thresholds: ThresholdsSection;
 }
 
 export interface SweepTask {
@@ -23,9 +24,18 @@ export interface SweepTaskResult {
   thresholds: { metric: string; condition: string; ok: boolean }[];
 }
 
+/** Thresholds compiled once per thread (the plan checked them before anything ran). */
+const compiled = new WeakMap<SweepWorkerData, CompiledThreshold[]>();
+
 export async function runSweepTask(data: SweepWorkerData, task: SweepTask): Promise<SweepTaskResult> {
   const s = runScenario(data.base, task.sets);
-  const r = await runSimulation(s, { workers: 1, inProcess: true });
-  const thresholds = Object.keys(data.thresholds).length > 0 ? evaluateThresholds(r, data.thresholds).map(({ metric, condition, ok }) => ({ metric, condition, ok })) : [];
+  // The public API, on this thread: one engine worker, no pool of its own.
+  const r = await simulate(s, { inProcess: true });
+  let th = compiled.get(data);
+  if (!th) {
+    th = Object.keys(data.thresholds).length > 0 ? compileThresholds(data.thresholds) : [];
+    compiled.set(data, th);
+  }
+  const thresholds = th.length > 0 ? evaluateThresholds(r, th).map(({ metric, condition, ok }) => ({ metric, condition, ok })) : [];
   return { run: task.run, digest: r.digest, partial: r.partial, metrics: metricValues(r, data.metrics), thresholds };
 }
