@@ -17,6 +17,8 @@ import { CLI, ROOT, runCli } from './helpers.ts';
 
 // The shipped sweep at a reduced size, appended to every command (later options add to the sweep's own).
 const REDUCED = ' --seeds 4 --set durationS=800';
+// The workflow's expression for the shard index, as GitHub substitutes it.
+const MATRIX_SHARD = ['$', '{{ matrix.shard }}'].join('');
 
 function sh(cmd: string, env: Record<string, string>, cwd: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -86,10 +88,12 @@ describe('deploy/', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'cascadesim-gha-'));
     const cli = (cmd: string) => cmd.replaceAll('node dist/cli.js', `"${process.execPath}" "${CLI}"`);
     const runs = await Promise.all(
-      shards.map((i) => sh(cli(runStep.replaceAll('${{ matrix.shard }}', String(i))) + REDUCED, { SWEEP: 'race-odds', SEEDS: '' }, work)),
+      shards.map((i) => sh(cli(runStep.replaceAll(MATRIX_SHARD, String(i))) + REDUCED, { SWEEP: 'race-odds', SEEDS: '' }, work)),
     );
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    const mergeStep = (wf.jobs.merge.steps.find((s) => s.run?.includes('sweep merge'))?.run as string).replace(/\|.*$/, '');
+    const mergeRun = wf.jobs.merge.steps.find((s) => s.run?.includes('sweep merge'))?.run;
+    assert.ok(mergeRun, 'the merge job runs sweep merge');
+    const mergeStep = mergeRun.replace(/\|.*$/, '');
     const m = await sh(cli(mergeStep), {}, work);
     assert.equal(m.code, 0, m.stderr);
     const ref = path.join(work, 'unsharded.jsonl');

@@ -74,7 +74,7 @@ export function recordLine(r: RunRecord): string {
 
 export function canonicalText(header: SweepHeader, records: Iterable<RunRecord>): string {
   const sorted = [...records].sort((a, b) => a.run - b.run);
-  return [JSON.stringify(header), ...sorted.map(recordLine)].join('\n') + '\n';
+  return `${[JSON.stringify(header), ...sorted.map(recordLine)].join('\n')}\n`;
 }
 
 export interface SweepFile {
@@ -147,7 +147,7 @@ export class RunAppender {
   }
 
   append(r: RunRecord): void {
-    const bytes = Buffer.from(recordLine(r) + '\n', 'utf8');
+    const bytes = Buffer.from(`${recordLine(r)}\n`, 'utf8');
     const n = writeSync(this.fd, bytes);
     // A short write would leave a torn line in the middle of the file; say so rather than continue.
     if (n !== bytes.length) throw new Error(`${this.file}: short write (${n} of ${bytes.length} bytes)`);

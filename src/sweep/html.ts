@@ -139,7 +139,7 @@ export function heatmap(points: PointSummary[], x: string, y: string, ser: Serie
   const parts: string[] = [];
   const isStuck = (xi: number, yi: number) => {
     const p = xi >= 0 && yi >= 0 && xi < xs.length && yi < ys.length ? cell(xi, yi) : undefined;
-    return p !== undefined && stuck !== null && stuck(p);
+    return p && stuck?.(p);
   };
   // y grows upwards: the last value of y is the top row.
   const top = (yi: number) => mt + (ys.length - 1 - yi) * ch;

@@ -90,7 +90,7 @@ function csvCell(v: unknown): string {
 }
 
 function csv(head: string[], rows: unknown[][]): string {
-  return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${[head, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 export function pointsCsv(s: SweepSummary): string {
@@ -136,5 +136,5 @@ export function runsCsv(header: SweepHeader, records: Iterable<RunRecord>): stri
 
 /** Per-point summary as JSON Lines: one object per point. */
 export function pointsJsonl(s: SweepSummary): string {
-  return s.points.map((p) => JSON.stringify(p)).join('\n') + '\n';
+  return `${s.points.map((p) => JSON.stringify(p)).join('\n')}\n`;
 }

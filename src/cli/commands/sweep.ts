@@ -230,7 +230,7 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
     ac.abort();
   };
   process.on('SIGINT', onSigint);
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof executeSweep>>;
   let resumedBase = 0;
   try {
     outcome = await executeSweep(plan, {
