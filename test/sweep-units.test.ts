@@ -112,7 +112,7 @@ describe('sweep plans', () => {
     validateSpec(
       {
         base: 'dns-race',
-        set: ['clients=null'],
+        set: ['clients=null', 'dns.faults[0].kind=stall', 'dns.faults[0].stallS=60'],
         seeds: 5,
         vary: { 'dns.protocol': ['legacy', 'fenced'], 'dns.cleanup.keepGenerations': { from: 5, to: 15, step: 5 }, 'dns.faults[0].stallS': { dist: 'uniform', minS: 30, maxS: 90 } },
         ...extra,
