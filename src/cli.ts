@@ -1,11 +1,24 @@
 /** Entry point of the `cascadesim` command. */
+import { writeSync } from 'node:fs';
 import { main } from './cli/main.ts';
 
-// A reader that goes away (`cascadesim report r --csv - | head -1`) is not an error of ours: stop quietly.
-for (const stream of [process.stdout, process.stderr]) {
+// Failing to write stdout or stderr is the end of the command, never a stack trace. A reader that goes away
+// (`cascadesim report r --csv - | head -1`) is not an error of ours: stop quietly. Anything else (`> /dev/full`, a
+// full disk behind a redirection) is an I/O failure: one line on stderr when stderr still works, exit code 1.
+for (const [name, stream] of [
+  ['stdout', process.stdout],
+  ['stderr', process.stderr],
+] as const) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+    if (name === 'stdout') {
+      try {
+        writeSync(2, `cascadesim: cannot write to stdout (${err.code ?? err.message})\n`);
+      } catch {
+        // stderr is gone too: the exit code is all that is left.
+      }
+    }
+    process.exit(1);
   });
 }
 

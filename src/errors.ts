@@ -21,3 +21,11 @@ export class InputError extends Error {
     this.name = 'InputError';
   }
 }
+
+/** An output could not be written (a full disk, /dev/full, a closed pipe): an I/O failure, exit code 1, one line. */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}

@@ -1,18 +1,17 @@
 /**
- * What every subcommand shares: the output sink, option parsing, output-file checks and writes, the summary
+ * What every subcommand shares: the output sink, option parsing, output checks and writes, the summary
  * printed by `run` and `report`, and the `--json` summary of a run.
  */
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
 import type { RunResult } from '../engine/result.ts';
-import { InputError } from '../errors.ts';
+import { ExitCode, InputError } from '../errors.ts';
 import { incidentTimeline } from '../report/access.ts';
 import { phaseRows, recoveryRows } from '../report/summary.ts';
 import type { Colors } from '../report/table.ts';
 import { summaryTableLines } from '../report/terminal.ts';
-import { writeFileAtomic } from '../result/file.ts';
+import { checkDistinct, type OutputTarget, planOutput, shownPath, writePath } from '../io/output.ts';
 import { useColor } from './progress.ts';
 import { summaryLines, timelineLines } from './text.ts';
 
@@ -29,35 +28,43 @@ export function outColors(io: Out): Colors {
 }
 
 /**
- * Fail before a long run, not after it: the directory of an output file must exist and be writable, and the
- * path must not be a directory.
+ * Check the outputs a command was given before doing any work: each must be usable (io/output.ts), and none may
+ * name an input or another output. Undefined options are skipped; '-' (stdout) is the caller's business.
  */
-export function checkWritable(file: string, option: string, problems: string[]): void {
-  const dir = path.dirname(path.resolve(file));
-  try {
-    if (!statSync(dir).isDirectory()) {
-      problems.push(`${option} ${file}: ${dir} is not a directory`);
-      return;
-    }
-    accessSync(dir, fsConstants.W_OK);
-  } catch (err) {
-    problems.push(`${option} ${file}: cannot write in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    return;
-  }
-  try {
-    if (statSync(file).isDirectory()) problems.push(`${option} ${file}: is a directory`);
-  } catch {
-    // Does not exist yet: fine.
-  }
+export function planOutputs(
+  specs: [option: string, file: string | undefined][],
+  inputs: { what: string; file: string }[],
+  problems: string[],
+): (OutputTarget | null)[] {
+  const targets = specs.map(([option, file]) => (file === undefined || file === '-' ? null : planOutput(option, file, problems)));
+  checkDistinct(targets, inputs, problems);
+  return targets;
 }
 
+/** Does a planned output write to this process's stdout (which may already carry a summary or data)? */
+export function toStdout(t: OutputTarget | null): boolean {
+  return t !== null && t.kind === 'fd' && t.fd === 1;
+}
+
+/** "open file:///..." for a written HTML file; nothing for a device or a pipe. */
+export function openHint(t: OutputTarget): string {
+  return t.kind === 'file' ? `; open ${pathToFileURL(shownPath(t)).href}` : '';
+}
+
+/** Check one output before the work (options outside planOutputs, such as --junit). */
+export function checkWritable(file: string, option: string, problems: string[]): void {
+  planOutput(option, file, problems);
+}
+
+/** Write one output (io/output.ts: atomic for a file, a stream for a device); an OutputError (exit 1) if it fails. */
 export function writeOutput(file: string, text: string, what: string): string {
-  try {
-    writeFileAtomic(file, text);
-  } catch (err) {
-    throw new InputError([`${file}: cannot write ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`], 'cannot write');
-  }
-  return path.resolve(file);
+  return shownPath(writePath(file, text, what));
+}
+
+/** One line per output that could not be written; the exit code of an I/O failure. */
+export function printFailures(failed: string[], io: Out): number {
+  for (const f of failed) io.err(`cascadesim: ${f}`);
+  return ExitCode.failure;
 }
 
 export type Values = Record<string, string | boolean | string[] | undefined>;

@@ -3,7 +3,8 @@
  * Exit codes: 0 done, 1 failure, 2 bad input, 99 a gate failed, 130 interrupted (a partial result is still written).
  */
 import { DEFAULT_SCENARIO, builtinScenarios } from '../config/load.ts';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode, InputError, OutputError } from '../errors.ts';
+import { clip } from '../io/input.ts';
 import { CHECK_USAGE, cmdCheck } from './commands/check.ts';
 import { cmdCompare } from './commands/compare.ts';
 import { cmdMetrics } from './commands/metrics.ts';
@@ -34,8 +35,9 @@ usage:
 SCENARIO is a file (YAML or JSON) or a built-in name; the default is ${DEFAULT_SCENARIO}.
 --set overrides any value by dotted path (dns.faults[0].atS=900 or dns.faults.0.atS=900); values parse as
 JSON where they can (--set clients=null), as strings otherwise.
-run: --out writes the result file (RESULT), --html a self-contained HTML report; Ctrl-C stops at the next epoch
-  and still writes both, marked partial (a second Ctrl-C quits at once).
+run: --out writes the result file (RESULT), --html a self-contained HTML report; Ctrl-C or SIGTERM stops at the
+  next epoch and still writes both, marked partial (a second signal quits at once). An output may be a device or
+  a pipe (/dev/null, /dev/stdout with --quiet); it must not be an input.
 report: with no option, prints the summary tables; --csv (one row per metrics window) and --hlog (HdrHistogram
   interval log of the latency windows) take - for stdout; --json prints the per-window series as JSON.
 sweep: runs a scenario over a grid of parameters and seeds in parallel (one run per thread, --jobs threads);
@@ -55,8 +57,13 @@ check: every schedule of the Planner, Enactors and clean-up within the bound, ru
   prints the shortest schedule breaking each invariant; --out writes one as a scenario that run replays.
 race: the Planner, Enactors and client readers on their own threads, free-running on the shared store, every
   write and read checked; not deterministic (--seed seeds only the actors' delays).
-exit codes: 0 done, 1 failure, 2 bad input, 99 a threshold or gate failed or an invariant breaks (check, race),
-  130 interrupted`;
+exit codes: 0 done, 1 failure (an output that could not be written included), 2 bad input, 99 a threshold or gate
+  failed or an invariant breaks (check, race), 130 interrupted (SIGINT or SIGTERM: the run stops at the next epoch
+  and writes a partial result)`;
+
+/** Problems listed for one error, and the characters of each line: enough to act on, never a flood. */
+const MAX_PROBLEMS_SHOWN = 30;
+const MAX_LINE = 300;
 
 export async function main(argv: string[], io: Out): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -81,6 +88,7 @@ export async function main(argv: string[], io: Out): Promise<number> {
       case 'sweep':
         return await cmdSweep(rest, io);
       case 'list':
+        if (rest.length > 0) throw new InputError([`list takes no arguments, got ${rest.join(' ')}`], 'bad command line');
         for (const n of builtinScenarios()) io.out(n);
         return ExitCode.ok;
       case undefined:
@@ -94,16 +102,23 @@ export async function main(argv: string[], io: Out): Promise<number> {
     }
   } catch (err) {
     if (err instanceof InputError) {
-      // One problem, one line: scripts and people both read the reason without scrolling.
-      if (err.problems.length === 1) io.err(`cascadesim: ${err.heading}: ${err.problems[0]}`);
+      // One problem, one line: scripts and people both read the reason without scrolling. Each line is cut short
+      // (a problem may quote the input), and a flood of problems is cut to the first few.
+      const shown = err.problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => clip(p, MAX_LINE));
+      if (shown.length === 1) io.err(`cascadesim: ${err.heading}: ${shown[0]}`);
       else {
         io.err(`cascadesim: ${err.heading}:`);
-        for (const p of err.problems) io.err(`  ${p}`);
+        for (const p of shown) io.err(`  ${p}`);
+        if (err.problems.length > shown.length) io.err(`  ... and ${err.problems.length - shown.length} more problems`);
       }
       return ExitCode.badInput;
     }
+    if (err instanceof OutputError) {
+      io.err(`cascadesim: ${clip(err.message, MAX_LINE)}`);
+      return ExitCode.failure;
+    }
     const msg = err instanceof Error ? err.message : String(err);
-    io.err(`cascadesim: error: ${msg}`);
+    io.err(`cascadesim: error: ${clip(msg, MAX_LINE)}`);
     if (process.env.CASCADESIM_DEBUG && err instanceof Error && err.stack) io.err(err.stack);
     return ExitCode.failure;
   }

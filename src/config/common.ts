@@ -2,6 +2,12 @@
 import { z } from 'zod';
 
 export const positive = () => z.number({ error: 'must be a number' }).positive({ error: 'must be > 0' });
+/**
+ * A period or step in seconds with a floor: every such time sets how many events a run schedules, so a tiny one
+ * (1e-9) would make a run that never advances. The floors sit far below any modelled figure.
+ */
+export const periodS = (minS: number) =>
+  z.number({ error: 'must be a number' }).min(minS, { error: `must be >= ${minS} (a shorter period would schedule too many events)` });
 export const nonNegative = () => z.number({ error: 'must be a number' }).nonnegative({ error: 'must be >= 0' });
 export const probability = () =>
   z.number({ error: 'must be a number' }).min(0, { error: 'must be >= 0' }).max(1, { error: 'must be <= 1' });

@@ -7,11 +7,11 @@
  * rates in PerS.
  */
 import { z } from 'zod';
-import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';
+import { durationDist, intIn, nonNegative, periodS, positive, probability } from './common.ts';
 
 const leaseSchema = z.strictObject({
   /** A DWFM host checks in with (and renews the lease of) each of its droplets every renewS. */
-  renewS: positive().default(120),
+  renewS: periodS(1).default(120),
   /**
    * Lease lifetime without a successful renewal, drawn once per droplet. A spread rather than one constant: AWS says
    * leases "slowly timed out" during the DNS outage (droplet classes and lease ages differ).
@@ -51,7 +51,7 @@ const dwfmSchema = z.strictObject({
 
 const launchesSchema = z.strictObject({
   /** New launch requests per second (Poisson). */
-  ratePerS: nonNegative().default(30),
+  ratePerS: nonNegative().max(100_000, { error: 'must be <= 100000 (launches are simulated one by one)' }).default(30),
   /** A failed or throttled request is retried by its caller after this mean time (exponential). */
   retryS: positive().default(120),
   /** Callers give up on a request after this mean time (exponential). */
@@ -94,7 +94,7 @@ const nlbSchema = z.strictObject({
   targetSkew: positive().default(3),
   /** Legacy: a new target goes into service before its network state has propagated (the 2025-10-20 defect). */
   admitBeforePropagation: z.boolean().default(true),
-  checkIntervalS: positive().default(10),
+  checkIntervalS: periodS(0.1).default(10),
   /** Consecutive failed checks that take a target out of service; one success brings it back. */
   unhealthyThreshold: intIn(1, 20).default(2),
   /** Probability that a check of a not-yet-propagated target fails (partly propagated state: results alternate). */

@@ -2,13 +2,14 @@
  * Finding, reading, overriding and validating scenarios. Every problem is reported with its path
  * (`dns.planner.periodS: must be > 0`), all at once, as an InputError (exit code 2).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { thresholdIssues } from '../gates/thresholds.ts';
+import { clip, MAX_SCENARIO_BYTES, readTextCapped } from '../io/input.ts';
 import { scenarioSchema, type Scenario } from './schema.ts';
 import { thresholdsSchema } from './thresholds-schema.ts';
 
@@ -31,30 +32,58 @@ export function builtinScenarios(): string[] {
     .sort();
 }
 
+/** What a built-in scenario's name may look like: a plain name, never a path (`../package` is not one). */
+const BUILTIN_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
 /** A path to an existing file, or the name of a built-in scenario. */
 export function resolveScenario(arg: string | undefined): string {
   const name = arg ?? DEFAULT_SCENARIO;
-  if (existsSync(name) && !name.endsWith('/')) return name;
-  for (const ext of ['.yaml', '.yml', '.json']) {
-    const p = path.join(packageRoot(), 'scenarios', name + ext);
-    if (existsSync(p)) return p;
+  if (existsSync(name)) return name;
+  if (BUILTIN_NAME.test(name) && builtinScenarios().includes(name)) {
+    for (const ext of ['.yaml', '.yml', '.json']) {
+      const p = path.join(packageRoot(), 'scenarios', name + ext);
+      if (existsSync(p)) return p;
+    }
   }
   throw new InputError([`${name}: no such file, and no built-in scenario of that name (built-in: ${builtinScenarios().join(', ')})`], 'unknown scenario');
 }
+
+/** Aliases one YAML document may expand: the shipped scenarios use none; a "billion laughs" document uses millions. */
+const MAX_YAML_ALIASES = 100;
 
 export function parseScenarioText(text: string, file: string): unknown {
   if (file.endsWith('.json')) {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new InputError([`${file}: ${(err as Error).message}`], 'invalid JSON');
+      throw new InputError([`${file}: ${clip((err as Error).message)}`], 'invalid JSON');
     }
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]}`), 'invalid YAML');
+  try {
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      throw new InputError(doc.errors.map((e) => `${file}: ${clip(e.message.split('\n')[0])}`), 'invalid YAML');
+    }
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // The yaml package throws for alias bombs ("Excessive alias count") and a nesting too deep for the stack.
+    throw new InputError([`${file}: ${clip((err as Error).message.split('\n')[0])}`], 'invalid YAML');
   }
-  return doc.toJS() as unknown;
+}
+
+/**
+ * Read a scenario file (capped, a byte-order mark dropped) into the mapping it holds. An empty file (or
+ * /dev/null) is refused rather than run as a scenario of all defaults that nobody wrote.
+ */
+export function readScenarioFile(file: string): Record<string, unknown> {
+  const text = readTextCapped(file, MAX_SCENARIO_BYTES, 'cannot read scenario');
+  const heading = `invalid scenario ${path.basename(file)}`;
+  const parsed = text.trim() === '' ? null : parseScenarioText(text, file);
+  if (parsed === null || parsed === undefined) throw new InputError([`${file}: empty, no scenario in it (write {} for a scenario of all defaults)`], heading);
+  // Overrides apply to a mapping only: a file holding a bare string must not turn into the default scenario.
+  if (!isMapping(parsed)) throw new InputError([`${file}: (scenario): must be a mapping of keys to values`], heading);
+  return parsed;
 }
 
 type Seg = string | number;
@@ -97,6 +126,24 @@ function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Can `seg` be set in `node`? A list takes an index up to its length (the length itself appends), never a name
+ * (`dns.faults.x` would be an array property that validation never sees) nor an index far past its end (a hole
+ * of a hundred million items). A mapping takes a name, not an index.
+ */
+function segProblem(node: object, seg: Seg, before: Seg[]): string | null {
+  const where = formatPath(before);
+  if (Array.isArray(node)) {
+    if (typeof seg !== 'number') return `${where} is a list: index it with a number, e.g. ${where}[0]`;
+    if (seg > node.length) {
+      return `index ${seg} is out of range: ${where} has ${node.length} item${node.length === 1 ? '' : 's'} ([${node.length}] appends one)`;
+    }
+    return null;
+  }
+  if (typeof seg === 'number') return `${where} is not a list (no index [${seg}])`;
+  return null;
+}
+
 /** Apply `key.path=value` overrides to a raw scenario object. Problems are collected, not thrown. */
 export function applySets(raw: Record<string, unknown>, sets: string[], problems: string[]): Record<string, unknown> {
   const root = raw;
@@ -113,22 +160,21 @@ export function applySets(raw: Record<string, unknown>, sets: string[], problems
     }
     const value = parseSetValue(set.slice(eq + 1));
     let node = root as Record<Seg, unknown>;
-    let ok = true;
-    for (let i = 0; i < segs.length - 1; i++) {
+    let problem: string | null = null;
+    for (let i = 0; i < segs.length && problem === null; i++) {
+      problem = segProblem(node, segs[i], segs.slice(0, i));
+      if (problem !== null || i === segs.length - 1) break;
       const seg = segs[i];
       let child = Object.hasOwn(node, seg) ? node[seg] : undefined;
       if (child === undefined || child === null) {
         child = typeof segs[i + 1] === 'number' ? [] : {};
         node[seg] = child;
       }
-      if (typeof child !== 'object') {
-        problems.push(`--set ${set}: ${formatPath(segs.slice(0, i + 1))} is not an object or a list`);
-        ok = false;
-        break;
-      }
+      if (typeof child !== 'object') problem = `${formatPath(segs.slice(0, i + 1))} is not an object or a list`;
       node = child as Record<Seg, unknown>;
     }
-    if (ok) node[segs[segs.length - 1]] = value;
+    if (problem !== null) problems.push(`--set ${clip(set, 120)}: ${problem}`);
+    else node[segs[segs.length - 1]] = value;
   }
   return root;
 }
@@ -165,16 +211,8 @@ export interface LoadOptions {
 /** Read a scenario by name or path, apply overrides, validate. */
 export function loadScenario(arg: string | undefined, opts: LoadOptions = {}): { scenario: Scenario; file: string } {
   const file = resolveScenario(arg);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError([`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`], 'cannot read scenario');
-  }
+  const parsed = readScenarioFile(file);
   const problems: string[] = [];
-  const parsed = parseScenarioText(text, file) ?? {};
-  // Overrides apply to a mapping only: a file holding a bare string must not turn into the default scenario.
-  if (!isMapping(parsed)) throw new InputError([`${file}: (scenario): must be a mapping of keys to values`], `invalid scenario ${path.basename(file)}`);
   const raw = applySets(parsed, opts.sets ?? [], problems);
   if (opts.seed !== undefined) raw.seed = opts.seed;
   let scenario: Scenario | null = null;

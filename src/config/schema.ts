@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { clientsSchema } from './clients-schema.ts';
-import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';
+import { durationDist, intIn, nonNegative, periodS, positive, probability } from './common.ts';
 import { ec2ActionSchemas, ec2Schema } from './ec2-schema.ts';
 import { thresholdsSchema } from './thresholds-schema.ts';
 
@@ -16,6 +16,16 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export const MAX_ENACTORS = 64;
 export const MAX_ENDPOINTS = 32;
 export const MAX_LBS_PER_ENDPOINT = 64;
+/** Floor of the Planner's period and the Enactors' poll interval (100 times finer than any shipped scenario). */
+export const MIN_CONTROL_PERIOD_S = 0.01;
+/**
+ * Budgets that keep a run finite whatever the numbers: scheduled Planner and Enactor events (each costs a turn
+ * across the workers: about 14 us measured with 2 workers, so the budget is a few minutes at worst; the 15-hour
+ * incident schedules 0.2M) and client requests per epoch (an epoch is the unit Ctrl-C waits for) and per run.
+ */
+export const MAX_CONTROL_EVENTS = 10_000_000;
+export const MAX_REQUESTS_PER_EPOCH = 1e9;
+export const MAX_REQUESTS = 1e12;
 
 const endpointSchema = z.strictObject({
   name: z.string().min(1, { error: 'must not be empty' }),
@@ -83,7 +93,7 @@ const dnsSchema = z.strictObject({
   planner: z
     .strictObject({
       /** A new plan generation every periodS. */
-      periodS: positive().default(5),
+      periodS: periodS(MIN_CONTROL_PERIOD_S).default(5),
       /** Load-balancer failures per load balancer per hour (health model behind the plans). */
       lbFailuresPerH: nonNegative().default(0.2),
       lbRepairS: durationDist.default({ dist: 'exponential', meanS: 300 }),
@@ -94,12 +104,12 @@ const dnsSchema = z.strictObject({
   enactor: z
     .strictObject({
       /** How often an idle Enactor looks for a newer plan. */
-      pollS: positive().default(1),
+      pollS: periodS(MIN_CONTROL_PERIOD_S).default(1),
       /** Time to apply one endpoint's part of a plan (one Route 53 transaction). */
       applyS: durationDist.default({ dist: 'lognormal', medianS: 0.25, sigma: 0.4 }),
       /** Backoff while another Enactor holds the endpoint's lock: full jitter in [0, min(capS, baseS*2^n)). */
-      lockBackoffBaseS: positive().default(0.1),
-      lockBackoffCapS: positive().default(2),
+      lockBackoffBaseS: periodS(0.001).default(0.1),
+      lockBackoffCapS: periodS(0.001).default(2),
       /** Rare long delays per endpoint update ("unusually high delays needing to retry"). */
       stallProbability: probability().default(0),
       stallS: durationDist.default({ dist: 'exponential', meanS: 60 }),
@@ -131,9 +141,9 @@ export const scenarioSchema = z
     sim: z
       .strictObject({
         /** Lock-step epoch of simulated time. Clients see the plan store as it was at the start of their epoch. */
-        epochS: positive().default(1),
+        epochS: periodS(0.001).default(1),
         /** Metrics window; a whole number of epochs. */
-        windowS: positive().default(10),
+        windowS: periodS(0.001).default(10),
       })
       .prefault({}),
     dns: dnsSchema.prefault({}),
@@ -151,6 +161,25 @@ export const scenarioSchema = z
     }
     if (s.durationS / s.sim.epochS > 50_000_000) {
       ctx.addIssue({ code: 'custom', path: ['sim', 'epochS'], message: 'too small for durationS (over 5e7 epochs)' });
+    }
+    const controlEvents = s.durationS * (1 / s.dns.planner.periodS + s.dns.enactors / s.dns.enactor.pollS);
+    // Below a floor, that floor's message says it all.
+    const aboveFloors = s.dns.planner.periodS >= MIN_CONTROL_PERIOD_S && s.dns.enactor.pollS >= MIN_CONTROL_PERIOD_S;
+    if (aboveFloors && controlEvents > MAX_CONTROL_EVENTS) {
+      const byPlanner = 1 / s.dns.planner.periodS >= s.dns.enactors / s.dns.enactor.pollS;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', byPlanner ? 'planner' : 'enactor', byPlanner ? 'periodS' : 'pollS'],
+        message: `too small for durationS: ${controlEvents.toExponential(1)} Planner and Enactor events (at most ${MAX_CONTROL_EVENTS.toExponential(0)})`,
+      });
+    }
+    if (s.clients) {
+      const peak = s.clients.count * s.clients.ratePerS * Math.max(1, ...s.clients.profile.map((p) => p.factor));
+      if (peak * s.sim.epochS > MAX_REQUESTS_PER_EPOCH) {
+        ctx.addIssue({ code: 'custom', path: ['clients', 'ratePerS'], message: `too large: ${(peak * s.sim.epochS).toExponential(1)} requests per epoch at the peak (at most ${MAX_REQUESTS_PER_EPOCH.toExponential(0)}; count * ratePerS * profile factor * sim.epochS)` });
+      } else if (peak * s.durationS > MAX_REQUESTS) {
+        ctx.addIssue({ code: 'custom', path: ['clients', 'ratePerS'], message: `too large for durationS: up to ${(peak * s.durationS).toExponential(1)} requests (at most ${MAX_REQUESTS.toExponential(0)})` });
+      }
     }
     if (s.dns.planSlots <= s.dns.cleanup.keepGenerations + 2) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'planSlots'], message: 'must exceed dns.cleanup.keepGenerations + 2' });

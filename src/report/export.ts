@@ -61,12 +61,18 @@ export function hdrLog(r: RunResult): string {
   // The writer's own outputStartTime() emits a blank line after the comment; strict readers stop at it.
   writer.outputComment(`[StartTime: ${(startMs / 1000).toFixed(3)} (seconds since epoch), ${new Date(startMs).toUTCString()}]`);
   writer.outputLegend();
-  for (const w of wins) {
+  for (const [i, w] of wins.entries()) {
     for (const [tag, b64] of [
       [null, w.hdr.intended],
       ['attempt', w.hdr.attempt],
     ] as const) {
-      const h = hdr.decodeFromCompressedBase64(b64, 64, false);
+      let h: hdr.Histogram;
+      try {
+        h = hdr.decodeFromCompressedBase64(b64, 64, false);
+      } catch {
+        // The checksum held, so whoever wrote the file wrote this: say where, not the decoder's internals.
+        throw new InputError([`windows.clients[${i}].hdr.${tag ?? 'intended'}: not an HdrHistogram encoding`], 'bad result file');
+      }
       if (tag) h.tag = tag;
       writer.outputIntervalHistogram(h, w.fromS, w.toS, 1000);
     }

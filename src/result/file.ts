@@ -12,17 +12,19 @@
  *
  * The length tells a truncated file from a corrupted one and the checksum catches any flipped byte (msgpack
  * alone decodes many corruptions into a different, plausible result). After decoding, the shape the report
- * code relies on is checked, so a file that passes the checksum but was written by something else still gets
- * a one-line reason instead of a crash. Writes are atomic: a temporary file beside the target, fsync, rename,
- * fsync of the directory; a reader sees the old file or the whole new one.
+ * code relies on is checked (schema.ts), so a file that passes the checksum but was written by something else
+ * still gets a one-line reason instead of a crash. Reads are capped (io/input.ts); writes go through io/output.ts
+ * (atomic for regular files).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import { decode, Encoder } from '@msgpack/msgpack';
 import type { RunResult } from '../engine/result.ts';
 import { FORMAT_VERSION } from '../engine/result.ts';
+import { zodProblems } from '../config/load.ts';
 import { InputError } from '../errors.ts';
+import { clip, MAX_RESULT_BYTES, readCapped } from '../io/input.ts';
+import { writeFileAtomic } from '../io/output.ts';
+import { resultSchema } from './schema.ts';
 
 export const SIGNATURE = Uint8Array.of(0x89, 0x43, 0x53, 0x52, 0x0d, 0x0a, 0x1a, 0x0a);
 export const CONTAINER_VERSION = 1;
@@ -41,70 +43,28 @@ export function encodeResult(r: RunResult): Uint8Array {
   return out;
 }
 
-function writeAll(fd: number, bytes: Uint8Array | string): void {
-  if (typeof bytes === 'string') bytes = Buffer.from(bytes, 'utf8');
-  let off = 0;
-  // writeSync may write less than asked (large buffers, some file systems): loop until all is out.
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-}
-
-export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeAll(fd, bytes);
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    unlinkSync(tmp);
-    throw err;
-  }
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    unlinkSync(tmp);
-    throw err;
-  }
-  // The rename is durable only once the directory entry is on disk.
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the data itself is already synced.
-  }
-}
 
 export function writeResultFile(file: string, r: RunResult): void {
   writeFileAtomic(file, encodeResult(r));
 }
 
 export function readResultFile(file: string): RunResult {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new InputError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`], 'bad result file');
+  return decodeResult(readCapped(file, MAX_RESULT_BYTES, 'bad result file', signatureProblem), file);
+}
+
+function signatureProblem(bytes: Uint8Array): string | null {
+  const sigLen = Math.min(bytes.length, SIGNATURE.length);
+  for (let i = 0; i < sigLen; i++) {
+    if (bytes[i] !== SIGNATURE[i]) return 'not a cascadesim result file (no cascadesim signature at the start)';
   }
-  return decodeResult(bytes, file);
+  return null;
 }
 
 export function decodeResult(bytes: Uint8Array, file = 'result'): RunResult {
   const bad = (why: string) => new InputError([`${file}: ${why}`], 'bad result file');
   if (bytes.length === 0) throw bad('empty file');
-  const sigLen = Math.min(bytes.length, SIGNATURE.length);
-  for (let i = 0; i < sigLen; i++) {
-    if (bytes[i] !== SIGNATURE[i]) throw bad('not a cascadesim result file (no cascadesim signature at the start)');
-  }
+  const sig = signatureProblem(bytes);
+  if (sig !== null) throw bad(sig);
   if (bytes.length < HEADER_BYTES) throw bad(`truncated: ${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const container = view.getUint32(8, true);
@@ -126,93 +86,13 @@ export function decodeResult(bytes: Uint8Array, file = 'result'): RunResult {
   } catch (err) {
     throw bad(`corrupted: ${(err as Error).message.split('\n')[0]}`);
   }
-  const problem = shapeProblem(obj);
-  if (problem) throw bad(`corrupted: ${problem}`);
+  const shape = resultSchema.safeParse(obj);
+  if (!shape.success) {
+    const problems = shape.error.issues.length === 1 && shape.error.issues[0].path.length === 0 ? ['the payload is not a result object'] : zodProblems(shape.error);
+    throw bad(`not a valid result: ${clip(problems[0], 160)}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}`);
+  }
+  // The checked object itself, not the schema's copy: extra keys a newer writer added stay as they were.
   const r = obj as RunResult;
   if (r.formatVersion !== format) throw bad(`corrupted: header says format ${format}, the result says ${String(r.formatVersion)}`);
   return r;
-}
-
-type Check = (v: unknown) => boolean;
-const isObj: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum: Check = (v) => typeof v === 'number' && Number.isFinite(v);
-const isStr: Check = (v) => typeof v === 'string';
-const isBool: Check = (v) => typeof v === 'boolean';
-const isArr: Check = (v) => Array.isArray(v);
-const orNull = (c: Check): Check => (v) => v === null || c(v);
-
-function get(v: unknown, path: string): unknown {
-  let cur = v;
-  for (const k of path.split('.')) {
-    if (!isObj(cur) && !Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
-
-/** The fields the CLI and the reports read, with the type each must have. */
-const TOP: [string, Check, string][] = [
-  ['formatVersion', isNum, 'a number'],
-  ['partial', isBool, 'true or false'],
-  ['seed', isNum, 'a number'],
-  ['digest', isStr, 'a string'],
-  ['reachedS', isNum, 'a number'],
-  ['phases', isArr, 'a list'],
-  ['events', isArr, 'a list'],
-  ['scenario', isObj, 'an object'],
-  ['scenario.name', isStr, 'a string'],
-  ['scenario.durationS', isNum, 'a number'],
-  ['scenario.sim.windowS', isNum, 'a number'],
-  ['scenario.dns.endpoints', isArr, 'a list'],
-  ['scenario.actions', isArr, 'a list'],
-  ['dns', isObj, 'an object'],
-  ['dns.protocol', isStr, 'a string'],
-  ['dns.violations', isArr, 'a list'],
-  ['dns.emptyIntervals', isArr, 'a list'],
-  ['dns.stuckIntervals', isArr, 'a list'],
-  ['windows', isObj, 'an object'],
-  ['windows.clients', isArr, 'a list'],
-  ['windows.ec2', isArr, 'a list'],
-  ['clients', orNull(isObj), 'an object or null'],
-  ['perf', isObj, 'an object'],
-];
-
-const CLIENT_WINDOW: [string, Check, string][] = [
-  ['fromS', isNum, 'a number'],
-  ['toS', isNum, 'a number'],
-  ['counters', isObj, 'an object'],
-  ['errors', isObj, 'an object'],
-  ['errorRate', isNum, 'a number'],
-  ['latencyMs.intended', isObj, 'an object'],
-  ['latencyMs.attempt', isObj, 'an object'],
-  ['hdr.intended', isStr, 'a string'],
-  ['hdr.attempt', isStr, 'a string'],
-];
-
-function shapeProblem(obj: unknown): string | null {
-  if (!isObj(obj)) return 'the payload is not a result object';
-  for (const [p, check, what] of TOP) if (!check(get(obj, p))) return `${p} is not ${what}`;
-  const wins = get(obj, 'windows.clients') as unknown[];
-  for (let i = 0; i < wins.length; i++) {
-    for (const [p, check, what] of CLIENT_WINDOW) if (!check(get(wins[i], p))) return `windows.clients[${i}].${p} is not ${what}`;
-  }
-  const clients = get(obj, 'clients');
-  if (clients !== null) {
-    for (const [p, check, what] of [
-      ['phases', isArr, 'a list'],
-      ['latencyMs', isObj, 'an object'],
-      ['errors', isObj, 'an object'],
-    ] as const) {
-      if (!check(get(clients, p))) return `clients.${p} is not ${what}`;
-    }
-  }
-  const events = get(obj, 'events') as unknown[];
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    if (!isObj(e) || !isNum(get(e, 'atS')) || !isStr(get(e, 'kind')) || !isStr(get(e, 'detail')) || !isNum(get(e, 'endpoint'))) return `events[${i}] is not an event`;
-  }
-  for (const [i, p] of (get(obj, 'phases') as unknown[]).entries()) {
-    if (!isObj(p) || !isStr(get(p, 'name')) || !isNum(get(p, 'fromS')) || !isNum(get(p, 'toS'))) return `phases[${i}] is not a phase`;
-  }
-  return null;
 }

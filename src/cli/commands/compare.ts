@@ -1,11 +1,11 @@
 /** `cascadesim compare`: two saved results side by side, with their differences. */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { InputError } from '../../errors.ts';
+import { ExitCode, InputError } from '../../errors.ts';
 import { compareLines } from '../../report/compare.ts';
 import { compareHtml } from '../../report/html.ts';
+import { shownPath, writeAllOutputs } from '../../io/output.ts';
 import { readResultFile } from '../../result/file.ts';
-import { checkWritable, type Out, outColors, parse, writeOutput } from '../common.ts';
+import { openHint, type Out, outColors, parse, planOutputs, printFailures } from '../common.ts';
 import { emitGates, gateOptions, judge } from '../gates.ts';
 
 function compareLabels(a: string, b: string, given: string | undefined, problems: string[]): [string, string] {
@@ -32,21 +32,39 @@ export function cmdCompare(argv: string[], io: Out): number {
   const problems: string[] = [];
   if (positionals.length !== 2) problems.push(`compare takes exactly two RESULT files, got ${positionals.length}`);
   const html = values.html as string | undefined;
-  if (html !== undefined) checkWritable(html, '--html', problems);
+  if (html === '-') problems.push('--html needs a file name (the comparison is a file to open in a browser)');
+  const [htmlT] = planOutputs([['--html', html === '-' ? undefined : html]], positionals.map((f, i) => ({ what: `RESULT file ${'AB'[i] ?? ''}`.trim(), file: f })), problems);
   const labels = compareLabels(positionals[0] ?? 'A', positionals[1] ?? 'B', values.labels as string | undefined, problems);
   const gates = gateOptions(values, problems, { baseline: false });
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
-  const a = readResultFile(positionals[0]);
-  const b = readResultFile(positionals[1]);
+  // Both files are read before either is refused: the user learns about both bad files at once.
+  const read = positionals.map((f) => {
+    try {
+      return readResultFile(f);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(...err.problems);
+      return null;
+    }
+  });
+  const [a, b] = read;
+  if (!a || !b) throw new InputError(problems, 'bad result file');
   // --fail-if judges B against A; B's own thresholds are not re-judged here (`report B` does that).
   gates.baseline = gates.failIfs.length > 0 ? a : null;
   const verdict = { ...judge(b, gates), thresholds: [] };
   for (const l of compareLines(a, b, labels, outColors(io))) io.out(l);
-  if (html !== undefined) {
-    const abs = writeOutput(html, compareHtml(a, b, labels), 'the HTML comparison');
-    io.out('');
-    io.out(`HTML comparison written to ${abs}; open ${pathToFileURL(abs).href}`);
+  if (htmlT) {
+    const { written, failed } = writeAllOutputs([
+      { target: htmlT, what: 'the HTML comparison', data: () => compareHtml(a, b, labels), done: (t) => `HTML comparison written to ${shownPath(t)}${openHint(t)}` },
+    ]);
+    for (const w of written) {
+      io.out('');
+      io.out(w);
+    }
+    if (failed.length > 0) {
+      emitGates(verdict, [{ name: `compare ${labels[0]} ${labels[1]}`, result: null, gates: verdict }], gates, io, io.out, null);
+      return printFailures(failed, io);
+    }
   }
   return emitGates(verdict, [{ name: `compare ${labels[0]} ${labels[1]}`, result: null, gates: verdict }], gates, io, io.out, null);
 }
-

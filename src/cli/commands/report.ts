@@ -1,10 +1,10 @@
 /** `cascadesim report`: a saved result's summary, or its windows as HTML, CSV, JSON or an HdrHistogram log. */
-import { pathToFileURL } from 'node:url';
 import { InputError } from '../../errors.ts';
+import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
 import { hdrLog, windowsCsv, windowsJson } from '../../report/export.ts';
 import { reportHtml } from '../../report/html.ts';
 import { readResultFile } from '../../result/file.ts';
-import { checkWritable, type Out, parse, printSummary, writeOutput } from '../common.ts';
+import { openHint, type Out, parse, planOutputs, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 
 /** Where file output goes: '-' means stdout, which only one output may claim. */
@@ -32,44 +32,49 @@ export function cmdReport(argv: string[], io: Out): number {
   const csvToStdout = claimStdout(csv, '--csv -', stdoutClaims);
   const hlogToStdout = claimStdout(hlog, '--hlog -', stdoutClaims);
   if (html === '-') problems.push('--html needs a file name (the report is a file to open in a browser)');
+  const file = positionals[0];
+  const [htmlT, csvT, hlogT] = planOutputs(
+    [
+      ['--html', html === '-' ? undefined : html],
+      ['--csv', csv],
+      ['--hlog', hlog],
+    ],
+    positionals.length === 1 ? [{ what: 'RESULT file', file }] : [],
+    problems,
+  );
+  for (const t of [htmlT, csvT, hlogT]) if (toStdout(t) && t) stdoutClaims.push(`${t.option} ${t.file}`);
+  const anyOutput = html !== undefined || csv !== undefined || hlog !== undefined || json;
   if (stdoutClaims.length > 1) problems.push(`only one output can go to stdout, got ${stdoutClaims.join(' and ')}`);
-  for (const [f, opt] of [
-    [html, '--html'],
-    [csv, '--csv'],
-    [hlog, '--hlog'],
-  ] as const) {
-    if (f !== undefined && f !== '-') checkWritable(f, opt, problems);
-  }
   const gates = gateOptions(values, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
-  const file = positionals[0];
   const r = readResultFile(file);
   // Gates judge the saved result: its scenario's thresholds, --threshold, --baseline/--fail-if, --expect-digest.
   const verdict = judge(r, gates);
   const suites = [{ name: r.scenario.name, result: r, gates: verdict, timeS: 0 }];
-  const anyOutput = html !== undefined || csv !== undefined || hlog !== undefined || json;
   // Messages about written files go to stderr when stdout carries data.
   const say = stdoutClaims.length > 0 ? (s: string) => io.err(`cascadesim: ${s}`) : io.out;
   if (!anyOutput) {
     printSummary(r, io);
     return emitGates(verdict, suites, gates, io, io.out, r);
   }
-  const log = hlog !== undefined ? hdrLog(r) : null;
+  // Built before anything is written: a result without latency windows has no log, and that is bad input.
+  let log: string | null = null;
+  try {
+    if (hlog !== undefined) log = hdrLog(r);
+  } catch (err) {
+    if (err instanceof InputError && err.heading === 'bad result file') throw new InputError(err.problems.map((p) => `${file}: ${p}`), err.heading);
+    throw err;
+  }
   if (json) io.out(JSON.stringify({ ...windowsJson(r), ...gatesJson(verdict) }));
-  if (csv !== undefined) {
-    const text = windowsCsv(r);
-    // io.out adds the final '\n' back, so the CRLF line ends stay intact.
-    if (csvToStdout) io.out(text.replace(/\n$/, ''));
-    else say(`CSV (one row per metrics window) written to ${writeOutput(csv, text, 'the CSV')}`);
-  }
-  if (hlog !== undefined && log !== null) {
-    if (hlogToStdout) io.out(log.replace(/\n$/, ''));
-    else say(`HdrHistogram interval log written to ${writeOutput(hlog, log, 'the histogram log')}`);
-  }
-  if (html !== undefined) {
-    const abs = writeOutput(html, reportHtml(r), 'the HTML report');
-    say(`HTML report written to ${abs}; open ${pathToFileURL(abs).href}`);
-  }
-  return emitGates(verdict, suites, gates, io, stdoutClaims.length > 0 ? null : io.out, r);
+  // io.out adds the final '\n' back, so the CRLF line ends stay intact.
+  if (csvToStdout) io.out(windowsCsv(r).replace(/\n$/, ''));
+  if (hlogToStdout && log !== null) io.out(log.replace(/\n$/, ''));
+  const jobs: OutputJob[] = [];
+  if (csvT) jobs.push({ target: csvT, what: 'the CSV', data: () => windowsCsv(r), done: (t) => `CSV (one row per metrics window) written to ${shownPath(t)}` });
+  if (hlogT && log !== null) jobs.push({ target: hlogT, what: 'the histogram log', data: () => log, done: (t) => `HdrHistogram interval log written to ${shownPath(t)}` });
+  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(r), done: (t) => `HTML report written to ${shownPath(t)}${openHint(t)}` });
+  const { written, failed } = writeAllOutputs(jobs);
+  for (const w of written) say(w);
+  const code = emitGates(verdict, suites, gates, io, stdoutClaims.length > 0 ? null : io.out, r);
+  return failed.length > 0 ? printFailures(failed, io) : code;
 }
-

@@ -1,6 +1,5 @@
 /** `cascadesim run`: load a scenario, simulate it with progress, write the result and reports, print the summary, judge the gates. */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import os from 'node:os';
 import pc from 'picocolors';
 import { defaultWorkers, loadScenario, simulate } from '../../api.ts';
 import type { Scenario } from '../../config/schema.ts';
@@ -8,10 +7,15 @@ import type { RunResult } from '../../engine/result.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import type { ThresholdSpec } from '../../gates/thresholds.ts';
 import { reportHtml } from '../../report/html.ts';
-import { writeResultFile } from '../../result/file.ts';
-import { checkWritable, intOption, jsonSummary, type Out, parse, printSummary, writeOutput } from '../common.ts';
+import { resolveScenario } from '../../config/load.ts';
+import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
+import { encodeResult } from '../../result/file.ts';
+import { intOption, jsonSummary, openHint, type Out, parse, planOutputs, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 import { createProgress, type ProgressMode, useColor } from '../progress.ts';
+
+/** The signals that stop a run at the next epoch with a partial result; any other signal loses the run. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export async function cmdRun(argv: string[], io: Out): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -30,34 +34,52 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   const workers = intOption(values.workers as string | undefined, 'workers', 1, 256, problems) ?? defaultWorkers();
   const outFile = values.out as string | undefined;
   const htmlFile = values.html as string | undefined;
-  if (outFile !== undefined) checkWritable(outFile, '--out', problems);
-  if (htmlFile !== undefined) checkWritable(htmlFile, '--html', problems);
-  if (outFile !== undefined && htmlFile !== undefined && path.resolve(outFile) === path.resolve(htmlFile)) problems.push('--out and --html name the same file');
+  const json = values.json === true;
+  const quiet = values.quiet === true || json;
   const gates = gateOptions(values, problems);
   let scenario: Scenario | undefined;
+  let scenarioFile: string | undefined;
   try {
+    scenarioFile = resolveScenario(positionals[0]);
     scenario = loadScenario(positionals[0], { set: (values.set as string[] | undefined) ?? [], seed });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);
   }
+  const [outT, htmlT] = planOutputs(
+    [
+      ['--out', outFile],
+      ['--html', htmlFile],
+    ],
+    scenarioFile ? [{ what: 'scenario', file: scenarioFile }] : [],
+    problems,
+  );
+  for (const [t, opt] of [
+    [outT, '--out'],
+    [htmlT, '--html'],
+  ] as const) {
+    if (toStdout(t) && (json || values.quiet !== true)) problems.push(`${opt} ${t?.file}: stdout carries the ${json ? 'JSON summary; drop --json and add --quiet' : 'summary; add --quiet'}`);
+  }
+  if (outFile === '-' || htmlFile === '-') problems.push(`${outFile === '-' ? '--out' : '--html'} -: run writes files; for stdout name /dev/stdout and add --quiet`);
   if (problems.length > 0 || !scenario) throw new InputError(problems, 'invalid run');
-  const json = values.json === true;
-  const quiet = values.quiet === true || json;
+  const cores = os.availableParallelism();
+  // More threads than cores only take turns (same result, slower, about 17 MB more memory each).
+  if (workers > cores && values.quiet !== true) io.err(`cascadesim: warning: --workers ${workers} is more than this machine's ${cores} cores; the threads will take turns (same result, slower)`);
   const errStream = io.errStream ?? process.stderr;
   const errColors = pc.createColors(useColor(errStream));
   if (!quiet) io.err(`cascadesim: running ${scenario.name} (seed ${scenario.seed}, ${workers} workers, protocol ${scenario.dns.protocol}); replay with --seed ${scenario.seed}`);
   const mode: ProgressMode = quiet ? 'none' : errStream.isTTY ? 'bar' : 'lines';
   const progress = createProgress(mode, scenario.durationS, errStream, errColors);
   const ac = new AbortController();
-  const onSigint = () => {
+  // Ctrl-C (SIGINT) and SIGTERM (what `timeout`, CI runners and Kubernetes send) both ask for a partial result.
+  const onSignal = (sig: NodeJS.Signals) => {
     progress.stop();
-    if (!quiet) io.err(errColors.yellow('cascadesim: interrupted; stopping at the next epoch and writing a partial result (Ctrl-C again to quit at once)'));
-    // Only the first Ctrl-C asks for a partial result; the next one gets Node's default: exit at once.
-    process.off('SIGINT', onSigint);
+    if (!quiet) io.err(errColors.yellow(`cascadesim: interrupted (${sig}); stopping at the next epoch and writing a partial result (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`));
+    // Only the first signal asks for a partial result; the next one gets Node's default: exit at once.
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     ac.abort();
   };
-  process.on('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   let result: RunResult;
   let abortedBy: ThresholdSpec | null = null;
   try {
@@ -75,22 +97,15 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     });
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
-  // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say).
-  const written: string[] = [];
-  if (outFile) {
-    try {
-      writeResultFile(outFile, result);
-    } catch (err) {
-      throw new InputError([`${outFile}: cannot write the result (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`], 'cannot write');
-    }
-    written.push(`result written to ${outFile}${result.partial ? ' (partial)' : ''}`);
-  }
-  if (htmlFile) {
-    const abs = writeOutput(htmlFile, reportHtml(result), 'the HTML report');
-    written.push(`HTML report written to ${abs}${result.partial ? ' (partial)' : ''}; open ${pathToFileURL(abs).href}`);
-  }
+  // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say); one output
+  // that fails (a full disk) does not cost the others.
+  const partialTag = result.partial ? ' (partial)' : '';
+  const jobs: OutputJob[] = [];
+  if (outT) jobs.push({ target: outT, what: 'the result', data: () => encodeResult(result), done: (t) => `result written to ${shownPath(t)}${partialTag}` });
+  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(result), done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}` });
+  const { written, failed } = writeAllOutputs(jobs);
   const verdict = judge(result, gates, abortedBy);
   const suite = { name: result.scenario.name, result, gates: verdict, timeS: result.perf.wallS };
   let code: number;
@@ -105,7 +120,9 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     if (print && written.length > 0) print('');
     for (const w of written) print?.(w);
   }
-  // A run stopped by Ctrl-C says so (130) whatever its gates; one a threshold stopped has failed that threshold.
+  // Last, where they are seen: what could not be written (the others were). An I/O failure outranks the gates.
+  if (failed.length > 0) return printFailures(failed, io);
+  // A run stopped by a signal says so (130) whatever its gates; one a threshold stopped has failed that threshold.
   if (result.partial && abortedBy === null) return ExitCode.interrupted;
   return code;
 }
