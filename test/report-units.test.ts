@@ -180,7 +180,7 @@ describe('result file', () => {
     view.setBigUint64(16, BigInt(payload.length), true);
     out.set(createHash('sha256').update(payload).digest(), 24);
     out.set(payload, HEADER_BYTES);
-    assert.match(reason(() => decodeResult(out, 'f')), /corrupted: seed is not a number/);
+    assert.match(reason(() => decodeResult(out, 'f')), /f: not a valid result: scenario: .*expected object.*\(and \d+ more problems\)$/);
   });
 });
 
