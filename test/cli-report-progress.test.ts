@@ -70,10 +70,10 @@ describe('progress', () => {
     // Runs that last until signalled, so the engine's speed cannot decide the outcome.
     const args = ['run', 'dns-race', ...ENDLESS, '--workers', '2'];
     const runs = [startCli(args, { env: { NO_COLOR: '' } }), startCli([...args, '--json']), startCli([...args, '--quiet'])];
-    // The three started together; the first progress line of the first comes a second into its run. A second
-    // later, the other two are surely running too (their handlers are in place) and would have printed progress.
-    await runs[0].waitFor(/% simulated \(/);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The first is signalled at its first progress line (a second into its run); the two that print nothing once
+    // they have used three seconds of CPU (the run is going: their handlers are in place, and any progress would
+    // have shown).
+    await Promise.all([runs[0].waitFor(/% simulated \(/), runs[1].waitForCpu(3), runs[2].waitForCpu(3)]);
     for (const c of runs) c.child.kill('SIGINT');
     const [r, j, q] = await Promise.all(runs.map((c) => c.done));
     assert.equal(r.code, 130, `${r.signal} ${r.stderr}`);

@@ -1,5 +1,6 @@
 /** Shared by the tests: run scenarios in-process or through the real CLI. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../src/config/load.ts';
@@ -84,7 +85,23 @@ export interface RunningCli {
   stderr: () => string;
   /** Resolves once stderr matches (rejects if the process ends first). */
   waitFor: (re: RegExp) => Promise<void>;
+  /**
+   * Resolves once the process has used `cpuS` seconds of CPU (Linux /proc). For runs that print nothing: start-up
+   * to the signal handlers costs well under a second of CPU, so a few seconds of it mean the run itself is going,
+   * however loaded the machine and however fast the engine.
+   */
+  waitForCpu: (cpuS: number) => Promise<void>;
   done: Promise<CliRun>;
+}
+
+/** User + system CPU time of a process and its threads (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 export function startCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): RunningCli {
@@ -117,7 +134,19 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; t
       waiters.push({ re, resolve, reject });
       check();
     });
-  return { child, stderr: () => stderr, waitFor, done };
+  const waitForCpu = (cpuS: number) =>
+    new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          clearInterval(poll);
+          reject(new Error(`the CLI ended before using ${cpuS} s of CPU: ${stderr}`));
+        } else if (child.pid !== undefined && cpuSeconds(child.pid) >= cpuS) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+  return { child, stderr: () => stderr, waitFor, waitForCpu, done };
 }
 
 /**
