@@ -125,7 +125,7 @@ export function readResult(file: string): RunResult {
   return readResultFile(file);
 }
 
-/** Write a result file atomically (a reader never sees half a file). */
+/** Write a result file atomically (a reader never sees half a file); a device or a pipe is written as a stream. */
 export function writeResult(file: string, r: RunResult): void {
   writeResultFile(path.resolve(file), r);
 }

@@ -23,7 +23,7 @@ import { FORMAT_VERSION } from '../engine/result.ts';
 import { zodProblems } from '../config/load.ts';
 import { InputError } from '../errors.ts';
 import { clip, MAX_RESULT_BYTES, readCapped } from '../io/input.ts';
-import { writeFileAtomic } from '../io/output.ts';
+import { writePath } from '../io/output.ts';
 import { resultSchema } from './schema.ts';
 
 export const SIGNATURE = Uint8Array.of(0x89, 0x43, 0x53, 0x52, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -44,8 +44,9 @@ export function encodeResult(r: RunResult): Uint8Array {
 }
 
 
+/** Write a result: atomically to a file, as a stream to a device or pipe (io/output.ts). */
 export function writeResultFile(file: string, r: RunResult): void {
-  writeFileAtomic(file, encodeResult(r));
+  writePath(file, encodeResult(r), 'the result');
 }
 
 export function readResultFile(file: string): RunResult {
