@@ -1,6 +1,6 @@
 /** `cascadesim compare`: two saved results side by side, with their differences. */
 import path from 'node:path';
-import { ExitCode, InputError } from '../../errors.ts';
+import { InputError } from '../../errors.ts';
 import { compareLines } from '../../report/compare.ts';
 import { compareHtml } from '../../report/html.ts';
 import { shownPath, writeAllOutputs } from '../../io/output.ts';
