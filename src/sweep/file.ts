@@ -9,7 +9,7 @@
  * completion, on interruptions or on sharding.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { writeFileAtomic } from '../result/file.ts';
+import { writeFileAtomic } from '../io/output.ts';
 import { InputError } from '../errors.ts';
 import type { SweepPlan } from './plan.ts';
 import type { SweepSpec } from './spec.ts';
