@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { RunResult } from '../engine/result.ts';
 import { scenarioSchema } from '../config/schema.ts';
-import { INVARIANTS } from '../model/dns/events.ts';
+import { EVENT_KINDS, INVARIANTS } from '../model/dns/events.ts';
 import { CLIENT_COUNTERS, ERROR_CLASSES } from '../metrics/client-counters.ts';
 
 /** Any number, NaN and infinities included: the reports print those, but crash on a missing value. */
@@ -110,25 +110,7 @@ const event = z.looseObject({
   sub: num,
   atS: num,
   actor: str,
-  kind: z.enum([
-    'plan-created',
-    'planner-skip',
-    'lb-down',
-    'lb-up',
-    'check',
-    'fault-stall',
-    'random-stall',
-    'apply',
-    'apply-refused',
-    'apply-failed',
-    'cleanup-delete',
-    'cleanup-skip-active',
-    'endpoint-empty',
-    'endpoint-restored',
-    'violation',
-    'dns-repair',
-    'action',
-  ]),
+  kind: z.enum(EVENT_KINDS),
   endpoint: num,
   gen: num,
   detail: str,

@@ -3,26 +3,29 @@
  * that the turn counter gives (seq), so the log is identical whatever the number of worker threads.
  */
 
-export type EventKind =
-  | 'plan-created'
-  | 'planner-skip'
-  | 'lb-down'
-  | 'lb-up'
-  | 'check'
-  | 'fault-stall'
-  | 'adversarial-stall'
-  | 'adversarial-wake'
-  | 'random-stall'
-  | 'apply'
-  | 'apply-refused'
-  | 'apply-failed'
-  | 'cleanup-delete'
-  | 'cleanup-skip-active'
-  | 'endpoint-empty'
-  | 'endpoint-restored'
-  | 'violation'
-  | 'dns-repair'
-  | 'action';
+/** Every kind of control-plane event (the result file's shape check reads this list too). */
+export const EVENT_KINDS = [
+  'plan-created',
+  'planner-skip',
+  'lb-down',
+  'lb-up',
+  'check',
+  'fault-stall',
+  'adversarial-stall',
+  'adversarial-wake',
+  'random-stall',
+  'apply',
+  'apply-refused',
+  'apply-failed',
+  'cleanup-delete',
+  'cleanup-skip-active',
+  'endpoint-empty',
+  'endpoint-restored',
+  'violation',
+  'dns-repair',
+  'action',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 export const INVARIANTS = ['never-delete-active', 'monotonic', 'non-empty'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
