@@ -3,29 +3,13 @@
  * exists` (the leases came back). A metric that does not apply (null) makes every comparison "no".
  */
 import { InputError } from '../errors.ts';
+import { compare, type Operator } from '../gates/conditions.ts';
 import { CONDITION } from './spec.ts';
 
 export interface Outcome {
   label: string;
   metric: string;
   test: (v: number | null) => boolean;
-}
-
-function compare(v: number, op: string, x: number): boolean {
-  switch (op) {
-    case '<':
-      return v < x;
-    case '<=':
-      return v <= x;
-    case '>':
-      return v > x;
-    case '>=':
-      return v >= x;
-    case '==':
-      return v === x;
-    default:
-      return v !== x;
-  }
 }
 
 export function parseOutcomes(outcomes: Record<string, string>): Outcome[] {
@@ -38,7 +22,7 @@ export function parseOutcomes(outcomes: Record<string, string>): Outcome[] {
       return { label, metric, test: (v) => (v !== null) === exists };
     }
     const x = Number(num);
-    return { label, metric, test: (v) => v !== null && compare(v, op, x) };
+    return { label, metric, test: (v) => v !== null && compare(v, op as Operator, x) };
   });
 }
 
