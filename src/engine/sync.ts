@@ -55,8 +55,15 @@ export class WorkerSync {
     const t = performance.now();
     let spun = 0;
     while (!done()) {
-      if (spun < SPINS) spun++;
-      else Atomics.wait(this.i32, idx, Atomics.load(this.i32, idx), PARK_MS);
+      if (spun < SPINS) {
+        spun++;
+        continue;
+      }
+      // Read the word before the last look at the condition: a change made after that look then wakes the wait
+      // (or makes it return at once) instead of being slept through for PARK_MS.
+      const seen = Atomics.load(this.i32, idx);
+      if (done()) break;
+      Atomics.wait(this.i32, idx, seen, PARK_MS);
       if (this.store.aborted()) break;
     }
     this.waitS += (performance.now() - t) / 1000;
