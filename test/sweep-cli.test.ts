@@ -146,7 +146,7 @@ describe('sweep through the CLI', () => {
       [['sweep', 'race-odds', '--shard-count', '3'], /JOB_COMPLETION_INDEX must be set/],
       [['sweep', 'race-odds', '--resume'], /--resume needs --out/],
       [['sweep', 'no-such-sweep'], /no such file, and no built-in sweep/],
-      [['sweep', 'race-odds', '--out', path.join(ROOT, 'sweeps', 'race-odds.yaml')], /is also an input/],
+      [['sweep', 'race-odds', '--out', path.join(ROOT, 'sweeps', 'race-odds.yaml')], /is the input of the sweep/],
       [['sweep', 'merge', path.join(ROOT, 'package.json')], /not a cascadesim sweep result/],
       [['sweep', 'race-odds', '--seeds', '1', '--out', '/dev/null'], /--out \/dev\/null: not a regular file/],
     ];

@@ -10,7 +10,7 @@ import { INVARIANTS, type Invariant } from '../../model/dns/events.ts';
 import { explore } from '../../check/explore.ts';
 import { replayScenario, replayScenarioYaml, traceLines, traceOf } from '../../check/trace.ts';
 import { boundedScenario, World } from '../../check/world.ts';
-import { checkWritable, intOption, type Out, parse, writeOutput } from '../common.ts';
+import { intOption, type Out, parse, planOutputs, writeOutput } from '../common.ts';
 
 export const CHECK_USAGE =
   'cascadesim check [SCENARIO] [--protocol legacy|fenced|locked-check] [--enactors N] [--endpoints N] [--generations N] [--keep N] [--max-steps N] [--set k=v ...] [--out FILE] [--invariant NAME] [--json]';
@@ -40,7 +40,8 @@ export function cmdCheck(argv: string[], io: Out): number {
   const invariantArg = values.invariant as string | undefined;
   if (invariantArg !== undefined && !(INVARIANTS as readonly string[]).includes(invariantArg)) problems.push(`--invariant: must be one of ${INVARIANTS.join(', ')} (got ${invariantArg})`);
   const outFile = values.out as string | undefined;
-  if (outFile !== undefined) checkWritable(outFile, '--out', problems);
+  // The counterexample must not replace the scenario it was checked from (`check s.yaml --out s.yaml`).
+  planOutputs([['--out', outFile]], positionals[0] ? [{ what: 'scenario', file: positionals[0] }] : [], problems);
   let base: Scenario | undefined;
   try {
     base = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [] }).scenario;

@@ -18,7 +18,7 @@ import { sweepProgress } from '../../sweep/progress.ts';
 import { pointsCsv, pointsJsonl, runsCsv, summaryTable } from '../../sweep/report.ts';
 import { builtinSweeps, parseVaryOption, readSweepSpec, validateSpec } from '../../sweep/spec.ts';
 import { summarize, type SweepSummary } from '../../sweep/summary.ts';
-import { checkWritable, intOption, type Out, outColors, parse, type Values, writeOutput } from '../common.ts';
+import { intOption, type Out, outColors, parse, planOutputs, type Values, writeOutput } from '../common.ts';
 import { useColor } from '../progress.ts';
 
 const OUTPUT_OPTIONS = {
@@ -31,18 +31,24 @@ const OUTPUT_OPTIONS = {
   quiet: { type: 'boolean' },
 } as const;
 
-/** Output files: each must be writable, and none may be another output or an input of the sweep. */
-function checkOutputs(values: Values, inputs: string[], problems: string[]): void {
-  const seen = new Map<string, string>();
-  for (const p of inputs) seen.set(path.resolve(p), 'an input');
-  for (const opt of ['out', 'csv', 'csv-runs', 'points', 'html']) {
-    const f = values[opt] as string | undefined;
-    if (f === undefined) continue;
-    checkWritable(f, `--${opt}`, problems);
-    const prev = seen.get(path.resolve(f));
-    if (prev) problems.push(`--${opt} ${f}: is also ${prev}`);
-    seen.set(path.resolve(f), `--${opt}`);
+/**
+ * Output files, planned by the one output writer (src/io/output.ts): none may be an input or another output
+ * (compared by device and inode, so links count), and --out must be a regular file: the sweep appends to it and
+ * rewrites it atomically, which a device or a pipe cannot take (`sweep merge` may write to one). Returns --out's resolved path (a symlink's target).
+ */
+function checkOutputs(values: Values, inputs: string[], problems: string[], appendsToOut = false): string | null {
+  const opts = ['out', 'csv', 'csv-runs', 'points', 'html'] as const;
+  const targets = planOutputs(
+    opts.map((o) => [`--${o}`, values[o] as string | undefined]),
+    inputs.map((file) => ({ what: 'input of the sweep', file })),
+    problems,
+  );
+  const out = targets[0];
+  if (appendsToOut && out && out.kind !== 'file') {
+    problems.push(`--out ${out.file}: not a regular file (the sweep appends each run to it and rewrites it when done)`);
+    return null;
   }
+  return out ? out.path : null;
 }
 
 /** Write the summary files and print the summary (terminal table or --json). */
@@ -213,7 +219,7 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const { plan, inputs } = buildPlan(positionals[0], values);
   if (values['dry-run'] === true) return dryRun(plan, shard, io);
-  checkOutputs(values, inputs, problems);
+  const outPath = checkOutputs(values, inputs, problems, true);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
 
   const quiet = values.quiet === true || values.json === true;
@@ -236,7 +242,7 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
     outcome = await executeSweep(plan, {
       jobs,
       shard,
-      out: (values.out as string | undefined) ?? null,
+      out: outPath,
       resume: values.resume === true,
       signal: ac.signal,
       onProgress: (doneNow, todo, wallS) => {
