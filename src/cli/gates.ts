@@ -80,11 +80,6 @@ export function gateOptions(values: Values, problems: string[], allow: { baselin
   return { thresholds, baseline, failIfs, expectDigest, junit };
 }
 
-/** Does any gate need judging (beyond the scenario's own thresholds)? */
-export function anyGate(o: GateOptions): boolean {
-  return o.thresholds.length > 0 || o.baseline !== null || o.expectDigest !== null;
-}
-
 /** Judge a result: the scenario's thresholds and --threshold, the baseline gates, the digest. */
 export function judge(r: RunResult, o: GateOptions, abortedBy: ThresholdSpec | null = null): GateReport {
   const own = r.scenario.thresholds ? compileThresholds(r.scenario.thresholds) : [];
