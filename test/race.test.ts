@@ -44,7 +44,9 @@ describe('cascadesim race', () => {
   }
 
   it('legacy: an invariant breaks (exit 99)', async () => {
-    const { code, j } = await race(['--protocol', 'legacy', '--stop-on-break', '--seconds', '60']);
+    // Six Enactors at 100,000 simulated seconds per second: legacy broke within 4k-18k operations in 5 runs of 5;
+    // at the default speed one CI run on an idle machine went its whole budget without a break.
+    const { code, j } = await race(['--protocol', 'legacy', '--enactors', '6', '--speed', '100000', '--stop-on-break', '--seconds', '60']);
     assert.equal(code, 99);
     assert.equal(j.stoppedOnBreak, true);
     const seen = Object.entries(j.breaks).filter(([, n]) => n > 0).map(([k]) => k);
