@@ -10,6 +10,7 @@
  * so that it does not hold a core a peer needs, and an aborted run never hangs.
  */
 import { SharedStore } from '../memory/store.ts';
+import { ActorQueue } from './actor-queue.ts';
 
 const SPINS = 1000;
 const PARK_MS = 50;
@@ -25,6 +26,7 @@ export class WorkerSync {
   waitS = 0;
   /** Control events run so far: the event log's turn numbers. */
   private seq = 0;
+  private queue: ActorQueue | null = null;
   private readonly startMs = performance.now();
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
@@ -138,21 +140,22 @@ export class WorkerSync {
    */
   controlPhase(t1: number, run: (actor: number, nowS: number, seq: number) => number): void {
     const store = this.store;
-    const actors = store.dims.actors;
+    // Built on first use, from the times the coordinator wrote; from then on only this loop moves them.
+    let q = this.queue;
+    if (!q) {
+      const times = new Float64Array(store.dims.actors);
+      for (let a = 0; a < times.length; a++) times[a] = store.actorNextS(a);
+      q = this.queue = new ActorQueue(times);
+    }
     for (;;) {
-      let best = -1;
-      let bestS = Infinity;
-      for (let a = 0; a < actors; a++) {
-        const t = store.actorNextS(a);
-        if (t < bestS) {
-          bestS = t;
-          best = a;
-        }
-      }
+      const bestS = q.topS();
       if (bestS >= t1) return;
+      const best = q.topActor();
       const next = run(best, bestS, this.seq++);
       if (!(next >= bestS)) throw new Error(`actor ${best} scheduled its next event at ${next}, before ${bestS}`);
+      // The shared line too: other actors' steps read it (the adversarial trigger watches the Enactors' times).
       store.setActorNextS(best, next);
+      q.rekeyTop(next);
     }
   }
 }

@@ -30,7 +30,7 @@ import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
-import { EventLog, INVARIANTS, type SimEvent } from '../model/dns/events.ts';
+import { EventLog, INVARIANTS, packEvents, type SimEvent } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { onSchedule } from '../model/dns/schedule.ts';

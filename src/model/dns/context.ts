@@ -46,7 +46,19 @@ export class DnsContext {
   /** Actor id of Enactor 0 in the shared store (the engine's numbering); -1: this context runs no Enactor. */
   private readonly enactorActor0: number;
 
-  constructor(store: SharedStore, cfg: DnsConfig, log: EventLog, enactorActor0 = -1) {
+  /**
+   * Whether newestPlan() and maxAppliedGen() may reuse their last answer while the store version is unchanged
+   * (every write to a plan or an endpoint record bumps it). Only where the version never goes back: the engine.
+   * The checker restores saved stores, version word included, so an old version can come back with other data.
+   */
+  private readonly memo: boolean;
+  private newestVersion = -1;
+  private newestGen = 0;
+  private newestSlot = -1;
+  private maxAppliedVersion = -1;
+  private maxApplied = 0;
+
+  constructor(store: SharedStore, cfg: DnsConfig, log: EventLog, enactorActor0 = -1, memoByVersion = false) {
     this.store = store;
     this.cfg = cfg;
     this.log = log;
@@ -54,6 +66,7 @@ export class DnsContext {
     this.names = cfg.endpoints.map((e) => e.name);
     this.answer = newAnswer(store.layout.targetsMax);
     this.enactorActor0 = enactorActor0;
+    this.memo = memoByVersion;
   }
 
   private enactorActor(i: number): number {
@@ -85,6 +98,9 @@ export class DnsContext {
 
   /** The newest plan in the store: [generation, slot], or [0, -1] when there is none. */
   newestPlan(): [number, number] {
+    // Read the version before the plans: a write that lands meanwhile leaves a newer version, so no stale reuse.
+    const v = this.memo ? this.store.storeVersion() : -1;
+    if (v >= 0 && v === this.newestVersion) return [this.newestGen, this.newestSlot];
     let best = 0;
     let bestSlot = -1;
     for (let s = 0; s < this.cfg.planSlots; s++) {
@@ -94,13 +110,20 @@ export class DnsContext {
         bestSlot = s;
       }
     }
+    this.newestVersion = v;
+    this.newestGen = best;
+    this.newestSlot = bestSlot;
     return [best, bestSlot];
   }
 
   /** The "previously applied plan" of the one-time check: the newest generation any endpoint holds. */
   maxAppliedGen(): number {
+    const v = this.memo ? this.store.storeVersion() : -1;
+    if (v >= 0 && v === this.maxAppliedVersion) return this.maxApplied;
     let m = 0;
     for (let e = 0; e < this.endpoints; e++) m = Math.max(m, this.store.readEndpoint(e, this.rec).appliedGen);
+    this.maxAppliedVersion = v;
+    this.maxApplied = m;
     return m;
   }
 
@@ -137,7 +160,11 @@ export class DnsContext {
 
   /** Describe who put the endpoint's current plan there: the start of every violation chain. */
   provenance(e: number): string {
-    const r = this.store.readEndpoint(e, this.rec);
+    return this.provenanceOf(e, this.store.readEndpoint(e, this.rec));
+  }
+
+  /** The same, of a copy of endpoint e's record taken earlier (formatted only when a chain is needed). */
+  provenanceOf(e: number, r: EndpointRecord): string {
     const who = writerName(r.lastWriter);
     if (r.lastWriter > 0) {
       return `${who} checked gen ${r.lastWriterCheckedGen} at ${fmtS(r.lastWriterCheckAtS)} and wrote it to ${this.names[e]} at ${fmtS(r.lastWriteAtS)}`;
@@ -147,16 +174,16 @@ export class DnsContext {
 
   /**
    * Called after any change to what endpoint e resolves to: logs the transition between having addresses and
-   * having none, and a NonEmpty violation when no operator caused it.
+   * having none, and a NonEmpty violation when no operator caused it. `chain` is called only for a violation.
    */
-  noteEmptiness(e: number, wasEmpty: boolean, nowS: number, actor: string, gen: number, cause: string, chain: string[]): void {
+  noteEmptiness(e: number, wasEmpty: boolean, nowS: number, actor: string, gen: number, cause: string, chain: () => string[]): void {
     const isEmpty = this.targetCount(e) === 0;
     if (isEmpty && !wasEmpty) {
       this.log.add(nowS, actor, 'endpoint-empty', e, gen, `${this.names[e]} resolves to no addresses: ${cause}`);
       if (actor !== 'operator') {
         this.log.add(nowS, actor, 'violation', e, gen, `${this.names[e]} published zero targets: ${cause}`, {
           invariant: 'non-empty',
-          chain,
+          chain: chain(),
         });
       }
     } else if (!isEmpty && wasEmpty) {

@@ -26,7 +26,7 @@
  */
 import type { DnsConfig, Fault, Protocol } from '../../config/schema.ts';
 import { Rng, sampleDuration } from '../prng.ts';
-import type { DnsContext } from './context.ts';
+import { type DnsContext, newRecord } from './context.ts';
 import { fmtS } from './events.ts';
 import { ADVERSARIAL_LABEL, AdversarialTrigger } from './trigger.ts';
 
@@ -62,6 +62,8 @@ export class Enactor {
   private trigger: AdversarialTrigger | null = null;
   /** Counters for the summary. */
   lockRetries = 0;
+  /** Scratch copy of an endpoint's record before this Enactor's write. */
+  private readonly prevRec = newRecord();
 
   constructor(
     readonly index: number,
@@ -212,7 +214,8 @@ export class Enactor {
       return this.nextEndpoint(nowS);
     }
     const wasEmpty = ctx.targetCount(e) === 0;
-    const prevProvenance = ctx.provenance(e);
+    // The record as it stood before the write, for a violation's chain (formatted only if one is logged).
+    const prevRec = Object.assign(this.prevRec, ctx.record(e));
     const before = store.writeEndpoint(e, {
       gen: this.gen,
       slot: this.slot,
@@ -227,15 +230,15 @@ export class Enactor {
       return this.nextEndpoint(nowS);
     }
     ctx.log.add(nowS, this.name, 'apply', e, this.gen, `${ctx.names[e]}: gen ${before} -> ${this.gen}`);
-    const chain = [
+    const chain = () => [
       `${this.name} checked gen ${this.gen} at ${fmtS(this.checkAtS)} (one-time check)`,
-      `before: ${prevProvenance}`,
+      `before: ${ctx.provenanceOf(e, prevRec)}`,
       `${this.name} overwrote ${ctx.names[e]} gen ${before} with gen ${this.gen} at ${fmtS(nowS)}, ${this.gen < before ? `${before - this.gen} generations older` : 'newer'}`,
     ];
     if (this.gen < before) {
       ctx.log.add(nowS, this.name, 'violation', e, this.gen, `${ctx.names[e]} went back from gen ${before} to gen ${this.gen}`, {
         invariant: 'monotonic',
-        chain,
+        chain: chain(),
       });
     }
     ctx.noteEmptiness(e, wasEmpty, nowS, this.name, this.gen, `plan gen ${this.gen} has no targets for it`, chain);
@@ -282,7 +285,7 @@ export class Enactor {
             invariant: 'never-delete-active',
             chain,
           });
-          ctx.noteEmptiness(u, wasEmpty[i], nowS, this.name, gen, `its active plan gen ${gen} was deleted by ${this.name}'s clean-up`, chain);
+          ctx.noteEmptiness(u, wasEmpty[i], nowS, this.name, gen, `its active plan gen ${gen} was deleted by ${this.name}'s clean-up`, () => chain);
         });
       }
     }

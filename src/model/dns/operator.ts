@@ -52,7 +52,7 @@ export class Operators {
       const wasEmpty = ctx.targetCount(e) === 0;
       ctx.store.forceUnlockEndpoint(e);
       ctx.store.writeEndpoint(e, { gen, slot, writer: -1, checkedGen: gen, checkAtS: nowS, nowS, fenced: false });
-      ctx.noteEmptiness(e, wasEmpty, nowS, this.name, gen, 'operator repair', []);
+      ctx.noteEmptiness(e, wasEmpty, nowS, this.name, gen, 'operator repair', () => []);
     }
   }
 }
