@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { Encoder } from '@msgpack/msgpack';
 import type { Scenario } from '../config/schema.ts';
-import { compareEvents, type Invariant, type SimEvent } from '../model/dns/events.ts';
+import { compareEvents, type Invariant, type SimEvent, unpackEvents } from '../model/dns/events.ts';
 import { triggerReports, type TriggerReport } from '../model/dns/trigger.ts';
 import type { WorkerOutcome } from './task.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
@@ -196,7 +196,7 @@ function raceAtS(s: Scenario, events: SimEvent[]): number | null {
 }
 
 export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOutcome[], wallS: number): RunResult {
-  const events = outcomes.flatMap((o) => o.events).sort(compareEvents);
+  const events = outcomes.flatMap((o) => (o.events ? unpackEvents(o.events) : [])).sort(compareEvents);
   const epochsDone = Math.min(...outcomes.filter((o) => !o.idle).map((o) => o.epochsDone));
   const reachedS = Math.min(s.durationS, epochsDone * s.sim.epochS);
   const partial = outcomes.some((o) => o.partial);

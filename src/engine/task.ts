@@ -1,7 +1,7 @@
 /** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
-import type { SimEvent } from '../model/dns/events.ts';
+import type { PackedEvents } from '../model/dns/events.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 
@@ -27,7 +27,8 @@ export interface WorkerTask {
 
 export interface WorkerOutcome {
   worker: number;
-  events: SimEvent[];
+  /** The control events this worker ran (packed: events.ts), null when it ran none. */
+  events: PackedEvents | null;
   clientWindows: ClientWindowRaw[];
   ec2Windows: Ec2Window[];
   ec2Summary: Ec2Summary | null;

@@ -184,7 +184,7 @@ interface DriverParts {
 function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: DriverParts): WorkerOutcome {
   const { scenario: s, worker: w, workers: W } = task;
   const log = new EventLog();
-  const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0);
+  const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0, true);
   const epochs = epochCount(s);
   const epochsPerWindow = Math.round(s.sim.windowS / s.sim.epochS);
   const { shard, answerLog, offeredShared, env } = p;
@@ -306,7 +306,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   for (const en of enactors) lockRetries[en.name] = en.lockRetries;
   return {
     ...outcome(w, sync, { clientWindows: p.clientWindows, epochsDone, attempts: p.attempts }),
-    events: log.events,
+    events: packEvents(log.events),
     ec2Windows,
     ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,
@@ -317,7 +317,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
 function outcome(w: number, sync: WorkerSync, o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number }): WorkerOutcome {
   return {
     worker: w,
-    events: [],
+    events: null,
     clientWindows: o.clientWindows,
     ec2Windows: [],
     ec2Summary: null,
@@ -335,7 +335,7 @@ function idleOutcome(w: number, durationS: number, store: SharedStore): WorkerOu
   store.setProgress(w, durationS, 0);
   return {
     worker: w,
-    events: [],
+    events: null,
     clientWindows: [],
     ec2Windows: [],
     ec2Summary: null,
