@@ -36,12 +36,14 @@ describe('layout', () => {
 
   it('gives each worker its own load counters and each actor its own line', () => {
     const store = SharedStore.create(dims);
-    const a = store.loadCounters(0, 0);
-    const b = store.loadCounters(1, 0);
-    const c = store.loadCounters(0, 1);
+    const a = store.loadCounters(0);
+    const b = store.loadCounters(1);
+    const c = store.loadCounters(2);
     a.fill(1);
-    assert.equal(b[0] + c[0], 0);
-    assert.ok(Math.abs(b.byteOffset - a.byteOffset) >= 64);
+    c.fill(3);
+    assert.equal(b.reduce((x, y) => x + y, 0), 0);
+    assert.equal(store.loadCounters(0)[0], 1);
+    assert.ok(Math.abs(b.byteOffset - a.byteOffset) >= 64 && Math.abs(c.byteOffset - b.byteOffset) >= 64);
     store.setActorNextS(0, 5);
     store.setActorNextS(1, 7);
     assert.equal(store.actorNextS(0), 5);

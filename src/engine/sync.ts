@@ -116,9 +116,9 @@ export class WorkerSync {
     return [Number(w >> 32n), Number(w & 0xffffffffn)];
   }
 
-  chunkDone(): void {
-    Atomics.add(this.i32, SharedStore.CHUNKS_DONE, 1);
-    Atomics.notify(this.i32, SharedStore.CHUNKS_DONE);
+  /** One more of the epoch's `chunks` chunks is done; only the last one can end worker 0's wait, so only it wakes it. */
+  chunkDone(chunks: number): void {
+    if (Atomics.add(this.i32, SharedStore.CHUNKS_DONE, 1) + 1 >= chunks) Atomics.notify(this.i32, SharedStore.CHUNKS_DONE);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------------

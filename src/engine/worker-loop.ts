@@ -89,7 +89,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   // The clients' endpoint (the schema guarantees it exists), or the first one when there are no clients.
   const ddbEndpoint = s.clients ? s.dns.endpoints.findIndex((e) => e.name === s.clients?.endpoint) : 0;
   const baseLatencyUs = s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000;
-  const load = store.loadCounters(w, 0);
+  const load = store.loadCounters(w);
   const env: ClientEnv = { store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: load };
 
   // Every worker views the whole population and initialises its own contiguous part of it.
@@ -138,7 +138,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       join(e);
       attempts += shard.runChunk(c, epochT1(e), env);
       ranInWindow = true;
-      sync.chunkDone();
+      sync.chunkDone(shard.chunks);
       last = e;
     }
   };
@@ -163,10 +163,11 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     if (ranInWindow) closeWindow(openWindow, windowToS(openWindow, epochsDone - 1));
     return outcome(w, sync, { clientWindows, epochsDone, attempts });
   }
-  return drive(task, store, sync, { shard, answerLog, offeredShared, env, clientWindows, join, runChunks, closeWindow, epochT0, epochT1, get attempts() { return attempts; } });
+  return drive(task, store, sync, { epochs, shard, answerLog, offeredShared, env, clientWindows, join, runChunks, closeWindow, epochT0, epochT1, get attempts() { return attempts; } });
 }
 
 interface DriverParts {
+  epochs: number;
   shard: ClientShard | null;
   answerLog: AnswerLog | null;
   offeredShared: Float64Array | null;
@@ -185,9 +186,8 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const { scenario: s, worker: w, workers: W } = task;
   const log = new EventLog();
   const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0, true);
-  const epochs = epochCount(s);
   const epochsPerWindow = Math.round(s.sim.windowS / s.sim.epochS);
-  const { shard, answerLog, offeredShared, env } = p;
+  const { epochs, shard, answerLog, offeredShared, env } = p;
   const ddbEndpoint = env.endpoint;
 
   // EC2 runs here, after each control phase, against the store as the epoch left it. Its DWFM hosts reach
@@ -214,7 +214,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   }
 
   const lbCount = store.layout.lbCount;
-  const loads = Array.from({ length: W }, (_, j) => store.loadCounters(j, 0));
+  const loads = Array.from({ length: W }, (_, j) => store.loadCounters(j));
   const scratch = newAnswer(store.layout.targetsMax);
   let logLength = 0;
   let seenVersion = store.storeVersion();

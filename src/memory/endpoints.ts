@@ -87,8 +87,8 @@ export function writeEndpoint(v: StoreViews, e: number, w: EndpointWrite): numbe
   if (w.fenced) {
     // The CAS on the generation: only a strictly newer plan replaces the current one.
     if (prev >= w.gen || cas(i32, b + E_APPLIED_GEN, prev, w.gen) !== prev) {
+      // Refused: nothing changed, so the store version stays (a bump cost every client an answer re-read).
       seqWriteEnd(i32, b + E_SEQ);
-      noteStoreChange(v);
       return -1;
     }
   } else {

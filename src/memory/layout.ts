@@ -18,7 +18,7 @@
  *   plans     a ring of plan slots: seq, generation (0 = empty/deleted), created at, then per endpoint
  *             a target count, target load-balancer ids and cumulative weights
  *   lbs       per load balancer: in service, capacity per second
- *   load      per worker, two parities (even/odd epoch): attempts per load balancer in that epoch
+ *   load      per worker: attempts per load balancer in the current epoch (worker 0 sums and zeroes them)
  */
 
 export interface StoreDims {
@@ -120,7 +120,7 @@ export function computeLayout(d: StoreDims): Layout {
   // inService Int32[lbCount] (padded), capacity Float64[lbCount]
   off += alignLine(lbCount * 4) + alignLine(lbCount * 8);
   const loadOffset = off;
-  const loadWorkerBytes = 2 * alignLine(lbCount * 8);
+  const loadWorkerBytes = alignLine(lbCount * 8);
   off += d.workers * loadWorkerBytes;
   const signature =
     (((d.endpoints * 31 + lbCount) * 31 + d.planSlots) * 31 + d.actors) * 31 + d.workers * 7 + off;
@@ -193,7 +193,7 @@ export function lbCapacityOffset(L: Layout): number {
   return L.lbsOffset + alignLine(L.lbCount * 4);
 }
 
-/** Byte offset of a worker's attempts-per-load-balancer counters for the epoch of the given parity. */
-export function loadCountersOffset(L: Layout, worker: number, parity: number): number {
-  return L.loadOffset + worker * L.loadWorkerBytes + (parity & 1) * alignLine(L.lbCount * 8);
+/** Byte offset of a worker's attempts-per-load-balancer counters. */
+export function loadCountersOffset(L: Layout, worker: number): number {
+  return L.loadOffset + worker * L.loadWorkerBytes;
 }

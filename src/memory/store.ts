@@ -251,8 +251,8 @@ export class SharedStore implements StoreViews {
 
   // ---- load counters ------------------------------------------------------------------------------------
 
-  /** This worker's attempts-per-load-balancer array for the epoch of the given parity. */
-  loadCounters(worker: number, parity: number): Float64Array {
-    return new Float64Array(this.sab, loadCountersOffset(this.layout, worker, parity), this.layout.lbCount);
+  /** This worker's attempts-per-load-balancer array (worker 0 sums and zeroes every worker's after each epoch). */
+  loadCounters(worker: number): Float64Array {
+    return new Float64Array(this.sab, loadCountersOffset(this.layout, worker), this.layout.lbCount);
   }
 }

@@ -13,9 +13,10 @@ import type { AnswerRing } from './answers.ts';
 
 export class AnswerLog {
   readonly entryBytes: number;
+  /** Byte offset of the cumulative weights within an entry. */
+  private readonly cumOffset: number;
   private readonly f64: Float64Array;
   private readonly i32: Int32Array;
-  private readonly targetsMax: number;
   private readonly lbsScratch: Int32Array;
   private readonly cumScratch: Float64Array;
 
@@ -24,15 +25,19 @@ export class AnswerLog {
   }
 
   static entryBytesFor(targetsMax: number): number {
-    return 16 + Math.ceil((targetsMax * 4) / 8) * 8 + targetsMax * 8;
+    return AnswerLog.cumOffsetFor(targetsMax) + targetsMax * 8;
+  }
+
+  private static cumOffsetFor(targetsMax: number): number {
+    return 16 + Math.ceil((targetsMax * 4) / 8) * 8;
   }
 
   constructor(
     readonly buffer: SharedArrayBuffer,
     targetsMax: number,
   ) {
-    this.targetsMax = targetsMax;
     this.entryBytes = AnswerLog.entryBytesFor(targetsMax);
+    this.cumOffset = AnswerLog.cumOffsetFor(targetsMax);
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.lbsScratch = new Int32Array(targetsMax);
@@ -50,7 +55,7 @@ export class AnswerLog {
     this.f64[b >> 3] = tS;
     this.i32[(b >> 2) + 2] = a.count;
     const ids = (b + 16) >> 2;
-    const cum = (b + 16 + Math.ceil((this.targetsMax * 4) / 8) * 8) >> 3;
+    const cum = (b + this.cumOffset) >> 3;
     for (let k = 0; k < a.count; k++) {
       this.i32[ids + k] = a.lbs[k];
       this.f64[cum + k] = a.cumWeight[k];
@@ -63,7 +68,7 @@ export class AnswerLog {
     const tS = this.f64[b >> 3];
     const count = this.i32[(b >> 2) + 2];
     const ids = (b + 16) >> 2;
-    const cum = (b + 16 + Math.ceil((this.targetsMax * 4) / 8) * 8) >> 3;
+    const cum = (b + this.cumOffset) >> 3;
     for (let k = 0; k < count; k++) {
       this.lbsScratch[k] = this.i32[ids + k];
       this.cumScratch[k] = this.f64[cum + k];

@@ -41,7 +41,8 @@ export const U_ATTEMPT = 11;
  * (exact after the block's last scan), so that an epoch skips blocks with nothing due without reading them.
  * 8 bytes per 64 clients.
  */
-export const BLOCK = 64;
+export const BLOCK_SHIFT = 6;
+export const BLOCK = 1 << BLOCK_SHIFT;
 
 export function blockCount(count: number): number {
   return Math.ceil(count / BLOCK);

@@ -52,6 +52,7 @@ import { ClientCore } from './core.ts';
 import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
 import {
   BLOCK as BLOCK_,
+  BLOCK_SHIFT as BLOCK_SHIFT_,
   blockCount,
   ClientRecords,
   F64_PER_RECORD as F64_PER_RECORD_,
@@ -82,6 +83,7 @@ const SERIAL_WARM = SERIAL_WARM_;
 const ZIG_K = ZIG_K_;
 const ZIG_W = ZIG_W_;
 const BLOCK = BLOCK_;
+const BLOCK_SHIFT = BLOCK_SHIFT_;
 const F64_PER_RECORD = F64_PER_RECORD_;
 const F_ARR = F_ARR_;
 const F_EV = F_EV_;
@@ -331,11 +333,11 @@ export class ClientShard {
     const blockMin = this.blockMinS;
     // Blocks of BLOCK clients whose summary says nothing is due are skipped unread; a scanned block's summary
     // becomes the earliest next-event time of its clients.
-    for (let blk = from >> 6, blkEnd = (to + BLOCK - 1) >> 6; blk < blkEnd; blk++) {
+    for (let blk = from >> BLOCK_SHIFT, blkEnd = (to + BLOCK - 1) >> BLOCK_SHIFT; blk < blkEnd; blk++) {
       if (blockMin[blk] >= t1S) continue;
-      const bTo = (blk << 6) + BLOCK < to ? (blk << 6) + BLOCK : to;
+      const bTo = (blk << BLOCK_SHIFT) + BLOCK < to ? (blk << BLOCK_SHIFT) + BLOCK : to;
       let minEvS = Infinity;
-      for (let i = blk << 6; i < bTo; i++) {
+      for (let i = blk << BLOCK_SHIFT; i < bTo; i++) {
         const fb = i * F64_PER_RECORD;
         let evS = f64[fb + F_EV];
         if (evS >= t1S) {
