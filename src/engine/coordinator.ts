@@ -126,21 +126,26 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     }, opts.progressMs ?? 250);
   }
   let outcomes: WorkerOutcome[];
+  let poolClosed: Promise<void> = Promise.resolve();
   try {
     if (opts.inProcess) {
       outcomes = [runWorker(tasks[0])];
     } else {
-      outcomes = await runPool(tasks, store);
+      ({ outcomes, closed: poolClosed } = await runPool(tasks, store));
     }
   } finally {
     if (timer) clearInterval(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
   const wallS = (performance.now() - startMs) / 1000;
-  return assembleResult(s, workers, outcomes, wallS);
+  // The threads' teardown (about 0.1 s for a large heap) overlaps the result's assembly and digest.
+  const result = assembleResult(s, workers, outcomes, wallS);
+  await poolClosed;
+  return result;
 }
 
-async function runPool(tasks: WorkerTask[], store: SharedStore): Promise<WorkerOutcome[]> {
+/** Every worker's outcome, and the pool's teardown (awaited by the caller once it has used the outcomes). */
+async function runPool(tasks: WorkerTask[], store: SharedStore): Promise<{ outcomes: WorkerOutcome[]; closed: Promise<void> }> {
   const n = tasks.length;
   const pool = new Piscina<WorkerTask, WorkerOutcome>({
     filename: workerFile(),
@@ -165,16 +170,17 @@ async function runPool(tasks: WorkerTask[], store: SharedStore): Promise<WorkerO
       }),
     ),
   );
-  await pool.destroy();
+  const closed = pool.destroy();
   const failures = settled.flatMap((r, w) => (r.status === 'rejected' ? [{ w, err: r.reason as unknown }] : []));
   if (failures.length > 0 || poolError) {
     // Report the root cause, not the peers that stopped because of it.
     const root = failures.find((f) => !(f.err instanceof Error && f.err.name === 'PeerAbortError' || String(f.err).includes('stopped because worker')));
     const err = root?.err ?? poolError ?? failures[0]?.err;
     const msg = err instanceof Error ? err.message : String(err);
+    await closed;
     throw new WorkerFailure(root ? root.w : -1, msg);
   }
-  return settled.map((r) => (r as PromiseFulfilledResult<WorkerOutcome>).value);
+  return { outcomes: settled.map((r) => (r as PromiseFulfilledResult<WorkerOutcome>).value), closed };
 }
 
 export class WorkerFailure extends Error {

@@ -80,16 +80,19 @@ export class EventLog {
 
 /**
  * A worker's events packed for the trip to the coordinator: numbers in one Float64Array, actor and kind as indices
- * into small tables, details in one array of strings. Cloning 100k events as objects (eight named fields each)
- * cost the 64-Enactor run about a fifth of its time; this costs a copy of the numbers and of the strings.
+ * into small tables, and every text (details, then violations' chains) in one string with its parts' lengths.
+ * Cloning 100k events as objects (eight named fields each) cost the 64-Enactor run about a fifth of its time, and
+ * 100k separate strings still a tenth; one string and two typed arrays cost about a copy of their bytes.
  */
 export interface PackedEvents {
   /** Per event: seq, sub, atS, actor index, kind index, endpoint, gen. */
   numbers: Float64Array;
   actors: string[];
-  details: string[];
-  /** Violations' extras, by event index. */
-  extras: { i: number; invariant: Invariant; chain: string[] }[];
+  /** Every detail, then each violation's chain strings, in event order, concatenated; `lengths` cuts it. */
+  text: string;
+  lengths: Int32Array;
+  /** Violations' extras, by event index, with how many chain strings each has in `text`. */
+  extras: { i: number; invariant: Invariant; chainLength: number }[];
 }
 
 const PACKED_FIELDS = 7;
@@ -99,7 +102,7 @@ export function packEvents(events: readonly SimEvent[]): PackedEvents {
   const actors: string[] = [];
   const actorIndex = new Map<string, number>();
   const kindIndex = new Map<EventKind, number>(EVENT_KINDS.map((k, i) => [k, i]));
-  const details: string[] = new Array(events.length);
+  const texts: string[] = new Array(events.length);
   const extras: PackedEvents['extras'] = [];
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
@@ -117,17 +120,30 @@ export function packEvents(events: readonly SimEvent[]): PackedEvents {
     numbers[o + 4] = kindIndex.get(e.kind) as number;
     numbers[o + 5] = e.endpoint;
     numbers[o + 6] = e.gen;
-    details[i] = e.detail;
-    if (e.invariant !== undefined) extras.push({ i, invariant: e.invariant, chain: e.chain ?? [] });
+    texts[i] = e.detail;
+    if (e.invariant !== undefined) {
+      const chain = e.chain ?? [];
+      extras.push({ i, invariant: e.invariant, chainLength: chain.length });
+      for (const c of chain) texts.push(c);
+    }
   }
-  return { numbers, actors, details, extras };
+  return { numbers, actors, text: texts.join(''), lengths: Int32Array.from(texts, (t) => t.length), extras };
 }
 
 /** The events as they were packed: the same fields in the same order (the digest hashes them). */
 export function unpackEvents(p: PackedEvents): SimEvent[] {
-  const n = p.details.length;
+  const n = p.numbers.length / PACKED_FIELDS;
   const out: SimEvent[] = new Array(n);
   const nums = p.numbers;
+  const { text, lengths } = p;
+  // Details come first in `text`; the chains after them.
+  let at = 0;
+  const details: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    details[i] = text.slice(at, at + lengths[i]);
+    at += lengths[i];
+  }
+  let part = n;
   let x = 0;
   for (let i = 0; i < n; i++) {
     const o = i * PACKED_FIELDS;
@@ -139,11 +155,16 @@ export function unpackEvents(p: PackedEvents): SimEvent[] {
       kind: EVENT_KINDS[nums[o + 4]],
       endpoint: nums[o + 5],
       gen: nums[o + 6],
-      detail: p.details[i],
+      detail: details[i],
     };
     if (x < p.extras.length && p.extras[x].i === i) {
       ev.invariant = p.extras[x].invariant;
-      ev.chain = p.extras[x].chain;
+      const chain: string[] = new Array(p.extras[x].chainLength);
+      for (let k = 0; k < chain.length; k++) {
+        chain[k] = text.slice(at, at + lengths[part]);
+        at += lengths[part++];
+      }
+      ev.chain = chain;
       x++;
     }
     out[i] = ev;
