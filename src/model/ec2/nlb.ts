@@ -69,6 +69,23 @@ export class Nlb {
   lastErrorRate = 0;
   readonly counters = new NlbCounters();
 
+  // Most spans change nothing: no unpropagated targets, no backlog, no flaps. Both loops below are pure functions
+  // of state that only the marked places change, so a span with nothing marked reuses their last results, which
+  // are then exactly what the loops would compute again (the failover state is at its fixed point after one pass
+  // with the same inputs: see failoverAndErrors). Measured on aws-2025-10-20 (1,000 NLBs, 54,000 spans): the two
+  // loops were about a third of EC2's time.
+  /** Cell targets changed or targets flapped since the cells were last computed. */
+  private cellsChanged = true;
+  /** The last cell pass left no backlog and saw no flaps: repeating it gives the same figures. */
+  private cellsSteady = false;
+  private lastUtilSum = 0;
+  private lastUtilMax = 0;
+  private lastDelayMaxS = 0;
+  /** Group counts or cell delays changed since failoverAndErrors last ran, or failover was switched. */
+  private failoverChanged = true;
+  private lastFailoverEnabled = false;
+  private lastErrors = 0;
+
   constructor(cfg: Ec2Config, seed: number, rng: Rng) {
     this.cfg = cfg.nlb;
     this.rng = rng;
@@ -109,6 +126,7 @@ export class Nlb {
       this.unpropagatedInByGroup[g]++;
       this.unpropagatedInService++;
       this.cellTargets[this.cellOf[g]]++;
+      this.cellsChanged = this.failoverChanged = true;
     } else {
       this.unpropagatedWaitingByGroup[g]++;
     }
@@ -133,6 +151,7 @@ export class Nlb {
       this.unpropagatedOut--;
     }
     this.cellTargets[this.cellOf[g]]--;
+    this.cellsChanged = this.failoverChanged = true;
   }
 
   runSpan(aS: number, bS: number): void {
@@ -144,7 +163,8 @@ export class Nlb {
     const pOutPerCheck = pf ** cfg.unhealthyThreshold;
     const rng = this.rng;
     const c = this.counters;
-    this.cellFlaps.fill(0);
+    let flapped = false;
+    if (!this.cellsSteady) this.cellFlaps.fill(0);
     if (this.unpropagatedInService + this.unpropagatedOut > 0) {
       for (let g = 0; g < this.groups; g++) {
         const groupUnpropagatedIn = this.unpropagatedInByGroup[g];
@@ -159,29 +179,66 @@ export class Nlb {
         this.unpropagatedOutByGroup[g] = groupUnpropagatedOut + out - back;
         this.unpropagatedInService += back - out;
         this.unpropagatedOut += out - back;
-        this.cellFlaps[cell] += out + back;
-        c.flaps += out + back;
+        if (out + back !== 0) {
+          // A steady pass left cellFlaps unzeroed only while nothing flapped, so it is all zeros here.
+          this.cellFlaps[cell] += out + back;
+          c.flaps += out + back;
+          flapped = true;
+        }
       }
     }
-    let utilSum = 0;
     const K = this.cellTargets.length;
-    for (let k = 0; k < K; k++) {
-      const cap = this.cellCapPerS[k];
-      const demand = this.cellTargets[k] / I + (cfg.flapCost * this.cellFlaps[k]) / dt;
-      let b = this.cellBacklog[k] + (demand - cap) * dt;
-      if (b < 0) b = 0;
-      this.cellBacklog[k] = b;
-      const delay = (this.cellDelayS[k] = b / cap);
-      const util = demand / cap;
-      utilSum += util;
-      if (util > c.hcUtilizationMax) c.hcUtilizationMax = util;
-      if (delay > c.hcDelayMaxS) c.hcDelayMaxS = delay;
+    if (flapped || this.cellsChanged || !this.cellsSteady) {
+      let utilSum = 0;
+      let utilMax = -Infinity;
+      let delayMaxS = -Infinity;
+      let backlog = false;
+      for (let k = 0; k < K; k++) {
+        const cap = this.cellCapPerS[k];
+        const demand = this.cellTargets[k] / I + (cfg.flapCost * this.cellFlaps[k]) / dt;
+        let b = this.cellBacklog[k] + (demand - cap) * dt;
+        if (b < 0) b = 0;
+        if (b > 0) backlog = true;
+        this.cellBacklog[k] = b;
+        const delay = b / cap;
+        if (delay !== this.cellDelayS[k]) this.failoverChanged = true;
+        this.cellDelayS[k] = delay;
+        const util = demand / cap;
+        utilSum += util;
+        if (util > utilMax) utilMax = util;
+        if (delay > delayMaxS) delayMaxS = delay;
+      }
+      this.lastUtilSum = utilSum;
+      this.lastUtilMax = utilMax;
+      this.lastDelayMaxS = delayMaxS;
+      this.cellsSteady = !backlog && !flapped;
+      this.cellsChanged = false;
+      if (flapped) this.failoverChanged = true;
     }
-    c.hcUtilizationIntegral += (utilSum / K) * dt;
+    // The same maxima as comparing each cell in turn: max(m, x1, ..., xK) = max(m, max(x1, ..., xK)).
+    if (this.lastUtilMax > c.hcUtilizationMax) c.hcUtilizationMax = this.lastUtilMax;
+    if (this.lastDelayMaxS > c.hcDelayMaxS) c.hcDelayMaxS = this.lastDelayMaxS;
+    c.hcUtilizationIntegral += (this.lastUtilSum / K) * dt;
     this.failoverAndErrors(dt);
   }
 
+  /**
+   * Which AZs are failed out of DNS, and the connection errors. With the same inputs (group counts, cell delays,
+   * failoverEnabled) a second pass changes no `failed` flag: a flag set because delay > delayS or inShare <
+   * healthyShare is cleared only when delay < delayS / 2 and inShare >= healthyShare, which cannot then hold, and
+   * the other way round. So while no input changed, the last pass's figures stand and only the integrals grow.
+   */
   private failoverAndErrors(dt: number): void {
+    const c0 = this.counters;
+    if (!this.failoverChanged && this.failoverEnabled === this.lastFailoverEnabled) {
+      c0.errorIntegral += this.lastErrors * dt;
+      c0.loadIntegral += this.cfg.utilization * 3 * this.cfg.targetsPerAz * this.m * dt;
+      c0.removedShareIntegral += (this.removedAzs / (3 * this.m)) * dt;
+      c0.timeS += dt;
+      return;
+    }
+    this.failoverChanged = false;
+    this.lastFailoverEnabled = this.failoverEnabled;
     const cfg = this.cfg;
     const fo = cfg.failover;
     const pf = cfg.unpropagatedFailP;
@@ -259,5 +316,6 @@ export class Nlb {
     this.failedAzs = failedAzs;
     this.removedAzs = removedAzs;
     this.lastErrorRate = errors / load;
+    this.lastErrors = errors;
   }
 }
