@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { clientsSchema } from './clients-schema.ts';
 import { durationDist, intIn, nonNegative, periodS, positive, probability } from './common.ts';
 import { ec2ActionSchemas, ec2Schema } from './ec2-schema.ts';
+import { regionsSchema } from './regions-schema.ts';
 import { thresholdsSchema } from './thresholds-schema.ts';
 
 export const PROTOCOLS = ['legacy', 'fenced', 'locked-check'] as const;
@@ -151,6 +152,8 @@ export const scenarioSchema = z
     clients: clientsSchema.nullable().default(null),
     /** The EC2 control plane behind DynamoDB: leases, DWFM, Network Manager, NLB (null: not simulated). */
     ec2: ec2Schema.nullable().default(null),
+    /** Other regions and the clients' failover to one of them; absent unless given, so digests stay as they were. */
+    regions: regionsSchema.optional(),
     /** Conditions the run must meet (metric -> conditions); absent when there are none, so digests stay as they were. */
     thresholds: thresholdsSchema.optional(),
   })
@@ -214,6 +217,21 @@ export const scenarioSchema = z
     });
     if (s.clients && !names.has(s.clients.endpoint)) {
       ctx.addIssue({ code: 'custom', path: ['clients', 'endpoint'], message: `must name an endpoint in dns.endpoints` });
+    }
+    if (s.regions) {
+      const r = s.regions;
+      if (!s.clients) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'needs a clients section (the clients are what fails over)' });
+      const regionNames = new Set<string>([r.home]);
+      r.others.forEach((o, i) => {
+        if (regionNames.has(o.name)) ctx.addIssue({ code: 'custom', path: ['regions', 'others', i, 'name'], message: o.name === r.home ? 'is the home region' : 'duplicate region name' });
+        regionNames.add(o.name);
+        if (names.has(o.endpoint)) ctx.addIssue({ code: 'custom', path: ['regions', 'others', i, 'endpoint'], message: 'is a home-region endpoint (dns.endpoints)' });
+      });
+      if (!r.others.some((o) => o.name === r.failover.to)) {
+        ctx.addIssue({ code: 'custom', path: ['regions', 'failover', 'to'], message: `unknown region '${r.failover.to}' (regions.others: ${r.others.map((o) => o.name).join(', ')})` });
+      }
+      const d = r.failover.stayS;
+      if (d.dist === 'uniform' && d.maxS < d.minS) ctx.addIssue({ code: 'custom', path: ['regions', 'failover', 'stayS', 'maxS'], message: 'must be >= minS' });
     }
     s.actions.forEach((a, i) => {
       if (a.do !== 'dns-repair' && !s.ec2) {

@@ -16,7 +16,14 @@ export interface WorkerTask {
    * (records.ts), the per-block summary of next-event times, the answer log (answer-log.ts) and the offered
    * load per load balancer that worker 0 publishes for each epoch. Absent without clients.
    */
-  population?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; answerLog: SharedArrayBuffer; offeredPerS: SharedArrayBuffer };
+  population?: {
+    records: SharedArrayBuffer;
+    blockMinS: SharedArrayBuffer;
+    answerLog: SharedArrayBuffer;
+    offeredPerS: SharedArrayBuffer;
+    /** With scenario `regions`: the per-client multi-region extension (records.ts EXT_*). */
+    ext?: SharedArrayBuffer;
+  };
   /**
    * Test hook (CASCADESIM_INJECT_FAILURE=worker:epoch[:control]): throw inside this worker at the start of this
    * epoch, or (worker 0, which runs the control phase) inside its first control event from that epoch on, while
@@ -65,6 +72,7 @@ export function storeDims(s: Scenario, workers: number): StoreDims {
   return {
     endpoints: s.dns.endpoints.length,
     lbsPerEndpoint: s.dns.endpoints.map((e) => e.loadBalancers),
+    ...(s.regions ? { staticLbs: s.regions.others.map((o) => o.loadBalancers) } : {}),
     planSlots: s.dns.planSlots,
     actors: actorCount(s),
     workers,

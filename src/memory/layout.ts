@@ -17,7 +17,8 @@
  *             lock holder, last writer and its check; readers snapshot it without locks
  *   plans     a ring of plan slots: seq, generation (0 = empty/deleted), created at, then per endpoint
  *             a target count, target load-balancer ids and cumulative weights
- *   lbs       per load balancer: in service, capacity per second
+ *   lbs       per load balancer: in service, capacity per second (ids are global: the dns endpoints' load
+ *             balancers endpoint by endpoint, then those of the static endpoints: other regions, then static services)
  *   load      per worker: attempts per load balancer in the current epoch (worker 0 sums and zeroes them)
  */
 
@@ -25,6 +26,11 @@ export interface StoreDims {
   endpoints: number;
   /** Load balancers per endpoint; ids are global, endpoint by endpoint. */
   lbsPerEndpoint: number[];
+  /**
+   * Load balancers of the other regions' endpoints (scenario `regions`), one count per region: static, healthy
+   * endpoints with no plans, whose load balancers take ids after the dns ones. Absent: none.
+   */
+  staticLbs?: number[];
   planSlots: number;
   actors: number;
   workers: number;
@@ -91,7 +97,10 @@ export interface Layout {
   planEndpointBytes: number;
   targetsMax: number;
   lbsOffset: number;
+  /** Load balancers in every id range: the dns endpoints' then the other regions'. */
   lbCount: number;
+  /** Load balancers of the dns endpoints: ids [0, dnsLbCount), the ones the Planner's health model manages. */
+  dnsLbCount: number;
   loadOffset: number;
   loadWorkerBytes: number;
   signature: number;
@@ -102,7 +111,8 @@ export function alignLine(n: number): number {
 }
 
 export function computeLayout(d: StoreDims): Layout {
-  const lbCount = d.lbsPerEndpoint.reduce((a, b) => a + b, 0);
+  const dnsLbCount = d.lbsPerEndpoint.reduce((a, b) => a + b, 0);
+  const lbCount = dnsLbCount + (d.staticLbs ?? []).reduce((a, b) => a + b, 0);
   const targetsMax = Math.max(...d.lbsPerEndpoint);
   let off = CONTROL_LINES * LINE_BYTES;
   const actorsOffset = off;
@@ -135,6 +145,7 @@ export function computeLayout(d: StoreDims): Layout {
     targetsMax,
     lbsOffset,
     lbCount,
+    dnsLbCount,
     loadOffset,
     loadWorkerBytes,
     signature: signature | 0,
@@ -182,6 +193,13 @@ export function planIdsIndex(eb: number): number {
 /** Float64 index of the first cumulative weight of a plan part. */
 export function planWeightsIndex(L: Layout, eb: number): number {
   return (eb + 8 + Math.ceil((L.targetsMax * 4) / 8) * 8) >> 3;
+}
+
+/** First global load-balancer id of other region k's static endpoint (StoreDims.staticLbs). */
+export function staticLbBase(L: Layout, d: StoreDims, k: number): number {
+  let base = L.dnsLbCount;
+  for (let j = 0; j < k; j++) base += (d.staticLbs ?? [])[j];
+  return base;
 }
 
 /** Byte offsets of the load-balancer arrays: in-service flags (Int32) and capacities (Float64). */

@@ -80,4 +80,6 @@ export interface ClientWindowRaw {
   latencyIntended: SparseCounts;
   /** Latency of each attempt that reached a load balancer (resolver failures take no network time). */
   latencyAttempt: SparseCounts;
+  /** With scenario `regions` only: counts in REGION_COUNTERS order (region-counters.ts). */
+  regions?: Float64Array;
 }

@@ -31,6 +31,7 @@ import {
   recordDense,
 } from './hdr.ts';
 import { addSparse, LATENCY_BUCKETS } from './loglinear.ts';
+import { REGION_COUNTER_COUNT, REGION_COUNTERS, type RegionCounterName } from './region-counters.ts';
 
 export type ErrorCounts = Record<ErrorClass, number>;
 
@@ -51,6 +52,8 @@ export interface ClientWindow {
   latencyMs: { intended: LatencyPercentilesMs; attempt: LatencyPercentilesMs };
   /** The two histograms in the standard HdrHistogram compressed base64 encoding (values in microseconds). */
   hdr: { intended: string; attempt: string };
+  /** With scenario `regions` only: the multi-region counts (region-counters.ts). */
+  regions?: Record<RegionCounterName, number>;
 }
 
 /** What the clients did over a span of windows. */
@@ -127,6 +130,13 @@ export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
   const ha = recordDense(newLatencyHistogram(), attempt);
   const counters = {} as Record<ClientCounterName, number>;
   CLIENT_COUNTERS.forEach((name, k) => (counters[name] = sum[k]));
+  let regions: Record<RegionCounterName, number> | undefined;
+  if (raws.some((r) => r.regions)) {
+    const rs = new Float64Array(REGION_COUNTER_COUNT);
+    for (const r of raws) if (r.regions) for (let k = 0; k < REGION_COUNTER_COUNT; k++) rs[k] += r.regions[k];
+    regions = {} as Record<RegionCounterName, number>;
+    for (let k = 0; k < REGION_COUNTER_COUNT; k++) regions[REGION_COUNTERS[k]] = rs[k];
+  }
   const w: ClientWindow = {
     index,
     fromS,
@@ -139,6 +149,7 @@ export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
     goodputPerS: ratio(sum[C_SUCCESSES], toS - fromS),
     latencyMs: { intended: percentilesMs(hi), attempt: percentilesMs(ha) },
     hdr: { intended: encodeHistogram(hi), attempt: encodeHistogram(ha) },
+    ...(regions ? { regions } : {}),
   };
   Object.defineProperty(w, DENSE, { value: { intended, attempt }, enumerable: false });
   return w;

@@ -17,6 +17,8 @@ export const Stream = {
   lb: 4,
   ec2: 5,
   operator: 6,
+  /** Which clients can fail over to another region (scenario `regions`): one hash per client, no stream drawn. */
+  failover: 7,
   /** DynamoDB callers outside the client population (DWFM hosts). */
   ddbCaller: 16,
 } as const;

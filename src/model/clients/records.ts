@@ -76,6 +76,25 @@ export class ClientRecords {
   }
 }
 
+/**
+ * The multi-region extension (scenario `regions`, src/model/clients/multi.ts): 16 more bytes per client in a
+ * buffer of its own, allocated only when the scenario has regions, so the 48-byte records and the single-region
+ * scan are untouched.
+ *
+ *   f64 [0] untilS   end of the client's stay in the other region (meaningful while X_AWAY is set)
+ *   u32 [2] streak   consecutive failed attempts at home (the `failures` trigger)
+ *   u32 [3] flags    X_MULTI (can fail over), X_AWAY (in the other region now), X_PROBE (back home on probation)
+ */
+export const EXT_BYTES = 16;
+export const F64_PER_EXT = 2;
+export const U32_PER_EXT = 4;
+export const X_UNTIL = 0;
+export const X_STREAK = 2;
+export const X_FLAGS = 3;
+export const X_MULTI = 1;
+export const X_AWAY = 2;
+export const X_PROBE = 4;
+
 /** Fixed cost of one worker's shard besides its records: two latency count arrays, answer ring, counters. */
 export const SHARD_OVERHEAD_BYTES = 2 * 23552 * 4 + 256 * 1024;
 
@@ -83,8 +102,8 @@ export const SHARD_OVERHEAD_BYTES = 2 * 23552 * 4 + 256 * 1024;
  * Bytes of simulator state for `count` clients split over `workers` shards. The engine compares this with the
  * machine's memory before allocating anything (see checkClientMemory).
  */
-export function estimateClientBytes(count: number, workers = 1): number {
-  return count * RECORD_BYTES + blockCount(count) * 8 + workers * SHARD_OVERHEAD_BYTES;
+export function estimateClientBytes(count: number, workers = 1, extended = false): number {
+  return count * (RECORD_BYTES + (extended ? EXT_BYTES : 0)) + blockCount(count) * 8 + workers * SHARD_OVERHEAD_BYTES;
 }
 
 /**
@@ -92,8 +111,8 @@ export function estimateClientBytes(count: number, workers = 1): number {
  * allows (the engine passes the machine's memory minus its own needs); `overheadBytes` is the process baseline
  * (V8 heap, code, the engine's other buffers) the state comes on top of.
  */
-export function checkClientMemory(count: number, availableBytes: number, workers = 1, overheadBytes = 256 * 1024 * 1024): number {
-  const need = estimateClientBytes(count, workers);
+export function checkClientMemory(count: number, availableBytes: number, workers = 1, overheadBytes = 256 * 1024 * 1024, extended = false): number {
+  const need = estimateClientBytes(count, workers, extended);
   if (need + overheadBytes > availableBytes) {
     const gib = (b: number) => (b / 2 ** 30).toFixed(2);
     throw new Error(

@@ -49,6 +49,8 @@ import { SERIAL_NONE as SERIAL_NONE_, SERIAL_WARM as SERIAL_WARM_ } from './answ
 import type { AnswerLog } from './answer-log.ts';
 import { Arrivals } from './arrivals.ts';
 import { ClientCore } from './core.ts';
+import { MultiRegion } from './multi.ts';
+import type { RegionsConfig } from '../../config/regions-schema.ts';
 import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
 import {
   BLOCK as BLOCK_,
@@ -139,7 +141,10 @@ export class ClientShard {
   readonly counters = new Float64Array(CLIENT_COUNTER_COUNT);
   readonly latencyIntended = new Uint32Array(LATENCY_BUCKETS);
   readonly latencyAttempt = new Uint32Array(LATENCY_BUCKETS);
-  private readonly zig = new ZigguratExp();
+  /** Exp(1) draws' slow path; read by the multi-region scan (multi.ts) too. */
+  readonly zig = new ZigguratExp();
+  /** The multi-region state and scan, with scenario `regions` (multi.ts); null: the single-region scan below. */
+  readonly multi: MultiRegion | null;
   /** Per block of BLOCK clients: a lower bound of their next-event times (see records.ts). */
   readonly blockMinS: Float64Array;
   /** Chunks of CHUNK clients: the units runChunk() takes. */
@@ -163,7 +168,9 @@ export class ClientShard {
     seed: number,
     fromClient: number,
     toClient: number,
-    shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number },
+    shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number; ext?: SharedArrayBuffer },
+    /** Scenario `regions` and the first global id of the failover region's load balancers. */
+    regions?: { cfg: RegionsConfig; lbBase: number },
   ) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
     this.cfg = cfg;
@@ -179,6 +186,7 @@ export class ClientShard {
     this.chunks = Math.ceil(n / CHUNK);
     const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
     const initTo = (this.initTo = shared ? shared.initTo : n);
+    this.multi = regions ? new MultiRegion(regions.cfg, cfg, seed, fromClient, n, regions.lbBase, { ext: shared?.ext, initFrom, initTo }) : null;
     const { f64, u32, f32 } = rec;
     const burst = this.retry.budgetBurst;
     const zig = this.zig;
@@ -273,6 +281,7 @@ export class ClientShard {
     }
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
     core.svc.refreshAll(env.store, env.baseLatencyUs);
+    this.multi?.beginEpoch(env.store);
     this.lastT1S = t1S;
     return true;
   }
@@ -290,6 +299,9 @@ export class ClientShard {
   /** Run chunk c (clients [c * CHUNK, (c + 1) * CHUNK)) up to t1S, after beginEpoch. Returns the attempts made. */
   runChunk(c: number, t1S: number, env: ClientEnv): number {
     const from = c * CHUNK;
+    // One branch per chunk, none per attempt: with regions the whole chunk takes the multi-region scan.
+    const m = this.multi;
+    if (m !== null) return m.scan(this, this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
     return this.scan(this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
   }
 
@@ -515,6 +527,7 @@ export class ClientShard {
       counters,
       latencyIntended: takeSparse(this.latencyIntended),
       latencyAttempt: takeSparse(this.latencyAttempt),
+      ...(this.multi ? { regions: this.multi.takeWindow() } : {}),
     };
   }
 
@@ -525,6 +538,6 @@ export class ClientShard {
 
   /** Bytes of state this shard holds. */
   bytes(): number {
-    return this.records.bytes + 2 * LATENCY_BUCKETS * 4 + (this.core ? this.core.ring.bytes() : 0);
+    return this.records.bytes + 2 * LATENCY_BUCKETS * 4 + (this.core ? this.core.ring.bytes() : 0) + (this.multi ? this.multi.bytes() : 0);
   }
 }

@@ -37,7 +37,7 @@ export class Planner {
   ) {
     this.cfg = ctx.cfg;
     this.rng = new Rng(seed);
-    const lbCount = ctx.store.layout.lbCount;
+    const lbCount = ctx.store.layout.dnsLbCount;
     this.lbDownUntilS = new Float64Array(lbCount);
     this.targets = this.cfg.endpoints.map((e) => new Int32Array(e.loadBalancers));
     this.weights = this.cfg.endpoints.map((e) => new Float64Array(e.loadBalancers));
@@ -110,7 +110,8 @@ export class Planner {
   step(nowS: number): number {
     const { store, log } = this.ctx;
     const pFail = 1 - Math.exp((-this.cfg.planner.lbFailuresPerH * this.cfg.planner.periodS) / 3600);
-    for (let lb = 0; lb < store.layout.lbCount; lb++) {
+    // Only the dns endpoints' load balancers: the other regions' (after them) are static and healthy.
+    for (let lb = 0; lb < store.layout.dnsLbCount; lb++) {
       if (store.lbInService[lb] === 0) {
         if (nowS >= this.lbDownUntilS[lb]) {
           store.lbInService[lb] = 1;

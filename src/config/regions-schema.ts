@@ -1,0 +1,72 @@
+/**
+ * The `regions` section: regions besides the home one (the `dns` section, where the race happens) and the share
+ * of the client population that can fail over to one of them, with its policy. Absent (the default): every
+ * client is pinned to the home region and results are those of a single-region run.
+ */
+import { z } from 'zod';
+import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';
+
+export const MAX_OTHER_REGIONS = 8;
+/** Load balancers of one other region's endpoint (the same cap as a dns endpoint's). */
+export const MAX_REGION_LBS = 64;
+
+const regionSchema = z.strictObject({
+  name: z.string().min(1, { error: 'must not be empty' }),
+  /** The region's endpoint (a static, healthy one: its control plane is not simulated). */
+  endpoint: z.string().min(1, { error: 'must not be empty' }),
+  loadBalancers: intIn(1, MAX_REGION_LBS).default(8),
+  /** Requests per second one load balancer serves at full utilisation. */
+  capacityPerS: positive().default(50_000),
+  /** Service time of one request on an idle load balancer of this region. */
+  baseLatencyMs: positive().default(4),
+  /** Round trip added to every attempt a home-region client makes to this region. */
+  crossLatencyMs: nonNegative().default(60),
+});
+
+export const FAILOVER_TRIGGERS = ['failures', 'empty-answer', 'latency'] as const;
+
+/**
+ * When a multi-region client leaves home: after `attempts` consecutive failed attempts there; at the first
+ * attempt that finds no address (an empty or negatively cached answer); or once a request at home has taken
+ * longer than `budgetMs` from its intended start (checked at the end of each attempt).
+ */
+const triggerSchema = z.discriminatedUnion(
+  'on',
+  [
+    z.strictObject({ on: z.literal('failures'), attempts: intIn(1, 100).default(3) }),
+    z.strictObject({ on: z.literal('empty-answer') }),
+    z.strictObject({ on: z.literal('latency'), budgetMs: positive() }),
+  ],
+  { error: `must have on: ${FAILOVER_TRIGGERS.join(' | ')}` },
+);
+
+export const COME_BACK = ['probe', 'sticky'] as const;
+
+const failoverSchema = z.strictObject({
+  /** Share of clients that can fail over, chosen by a hash of (seed, global client index), not the first N. */
+  share: probability(),
+  /** The region they fail over to: one of `others`. */
+  to: z.string().min(1, { error: 'must not be empty' }),
+  trigger: triggerSchema.default({ on: 'failures', attempts: 3 }),
+  /** How long a client stays away once it has failed over (drawn per failover from the client's own stream). */
+  stayS: durationDist.default({ dist: 'exponential', meanS: 300 }),
+  /**
+   * After the stay: probe = the next request tries home, and a failed attempt there sends the client straight
+   * back for a new stay; sticky = the client is home again and leaves only when the trigger fires anew.
+   */
+  comeBack: z.enum(COME_BACK, { error: `must be one of ${COME_BACK.join(', ')}` }).default('probe'),
+});
+
+export const regionsSchema = z.strictObject({
+  /** Name of the region the `dns` section models (where the clients live and the race happens). */
+  home: z.string().min(1, { error: 'must not be empty' }).default('us-east-1'),
+  others: z
+    .array(regionSchema)
+    .min(1, { error: 'must list at least one region' })
+    .max(MAX_OTHER_REGIONS, { error: `at most ${MAX_OTHER_REGIONS} regions` }),
+  failover: failoverSchema,
+});
+
+export type RegionsConfig = z.infer<typeof regionsSchema>;
+export type RegionConfig = RegionsConfig['others'][number];
+export type FailoverConfig = RegionsConfig['failover'];

@@ -1,0 +1,369 @@
+/**
+ * Models: clients that can fail over to another region (scenario `regions`). A share of the population, chosen
+ * by a hash of (seed, global client index), is multi-region capable; the rest stay pinned to the home region
+ * (the `dns` section, where the race happens). A capable client leaves home when its failover trigger fires
+ * (consecutive failed attempts, an empty DNS answer, or a request over its latency budget), stays away for a
+ * drawn time, then comes back (probe: its first home attempt decides, and a failure sends it straight back for a
+ * new stay; sticky: it is simply home again). Away, every attempt goes to the failover region's load balancers,
+ * which take part in the same service model as the home ones (service.ts: global load-balancer ids, capacities
+ * in the store, last epoch's offered load summed over workers), so a herd of failing-over clients overloads
+ * them through the M/M/1 model (throttling, timeouts) like any other load; the cross-region round trip is added
+ * to each such attempt, within the client's attempt deadline.
+ *
+ * Leaves out: a control plane in the other region (its endpoint is static and healthy: always the same answer,
+ * every load balancer in service, so its resolver cache cannot fail and is not simulated); failing over with
+ * zero backoff (a retry after a failover waits its backoff like any retry); state that must be replicated before
+ * a client can use the other region (a failed-over request is served as if the data were there); clients homed
+ * anywhere but the home region; more than one failover region per client; and load from the other region's own
+ * users (its capacity is what is left for the failover).
+ *
+ * Determinism and speed: this scan replaces ClientShard's own scan when the scenario has regions (one branch per
+ * chunk in ClientShard.runChunk, none per attempt on the single-region path). A pinned client takes exactly the
+ * draws the single-region scan takes, in the same order, from its own stream, so its history is the same; a
+ * capable client draws its stays from the same stream. The per-client failover state is a 16-byte extension
+ * record (records.ts, EXT_*), in a shared buffer like the records, so any worker can run any chunk.
+ */
+import type { ClientsConfig } from '../../config/clients-schema.ts';
+import type { FailoverConfig, RegionsConfig } from '../../config/regions-schema.ts';
+import type { SharedStore } from '../../memory/store.ts';
+import {
+  C_ATTEMPTS,
+  C_BUDGET_DENIED,
+  C_DELAYED_STARTS,
+  C_DNS_EMPTY,
+  C_DNS_QUERIES,
+  C_FAILED_REQUESTS,
+  C_REQUESTS,
+  C_RETRIES,
+  C_STALE_ANSWERS,
+  C_SUCCESSES,
+  ERR_DNS_EMPTY,
+  ERR_OK,
+  ERR_TIMEOUT,
+} from '../../metrics/client-counters.ts';
+import { latencyIndexS } from '../../metrics/loglinear.ts';
+import {
+  R_AWAY_ATTEMPTS,
+  R_FAILBACKS,
+  R_FAILOVERS,
+  R_HOME_ATTEMPTS,
+  R_MULTI_FAILED,
+  R_MULTI_SUCCESSES,
+  R_PINNED_FAILED,
+  R_PINNED_SUCCESSES,
+  R_PROBE_FAILURES,
+  REGION_COUNTER_COUNT,
+} from '../../metrics/region-counters.ts';
+import { mix32, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
+import { ClientCore } from './core.ts';
+import type { ZigguratExp } from './exp-ziggurat.ts';
+import {
+  BLOCK,
+  EXT_BYTES,
+  F_ARR,
+  F_EV,
+  F_REQ,
+  F64_PER_EXT,
+  F64_PER_RECORD,
+  type ClientRecords,
+  U_ATTEMPT,
+  U_RNG,
+  U_SLEEP,
+  U_TOKENS,
+  U32_PER_EXT,
+  U32_PER_RECORD,
+  X_AWAY,
+  X_FLAGS,
+  X_MULTI,
+  X_PROBE,
+  X_STREAK,
+  X_UNTIL,
+} from './records.ts';
+import { JITTER_DECORRELATED, type RetryPolicy } from './retry.ts';
+import type { Arrivals } from './arrivals.ts';
+
+const INV_2_32 = 1 / 4294967296;
+const TRIGGER_FAILURES = 0;
+const TRIGGER_EMPTY = 1;
+const TRIGGER_LATENCY = 2;
+
+/** Whether global client `index` is multi-region capable: a hash of (seed, index) below `share`. */
+export function isMultiRegion(seed: number, index: number, share: number): boolean {
+  return mix32(seedFor(seed, Stream.failover, index)) * INV_2_32 < share;
+}
+
+/** What the failover scan needs of its ClientShard: the shared parts of the population's state. */
+export interface ScanParts {
+  readonly records: ClientRecords;
+  readonly blockMinS: Float64Array;
+  readonly counters: Float64Array;
+  readonly latencyIntended: Uint32Array;
+  readonly latencyAttempt: Uint32Array;
+  readonly retry: RetryPolicy;
+  readonly arrivals: Arrivals;
+  readonly zig: ZigguratExp;
+}
+
+export class MultiRegion {
+  readonly ext: ArrayBufferLike;
+  private readonly xf64: Float64Array;
+  private readonly xu32: Uint32Array;
+  /** This window's counts in REGION_COUNTERS order. */
+  readonly counters = new Float64Array(REGION_COUNTER_COUNT);
+  private readonly cfg: FailoverConfig;
+  private readonly clients: ClientsConfig;
+  /** The failover region: its load balancers' first global id and count, base latency, cross-region round trip. */
+  private readonly lbBase: number;
+  private readonly lbs: number;
+  private readonly baseLatencyUs: number;
+  private readonly crossS: number;
+  private readonly trigger: number;
+  private readonly failuresToLeave: number;
+  private readonly budgetS: number;
+  private readonly probe: boolean;
+  /** Resolver-free core of the failover region: its static answer and its own service model (base latency). */
+  private away: ClientCore | null = null;
+  private readonly rng = new Rng(1);
+
+  /**
+   * State of clients [fromClient, fromClient + count) of the population; initialises clients [initFrom, initTo)
+   * (local indices). `ext`: the shared extension buffer (count * EXT_BYTES), or none for a private one.
+   */
+  constructor(
+    regions: RegionsConfig,
+    clients: ClientsConfig,
+    seed: number,
+    fromClient: number,
+    count: number,
+    lbBase: number,
+    init: { ext?: SharedArrayBuffer; initFrom: number; initTo: number },
+  ) {
+    const f = (this.cfg = regions.failover);
+    this.clients = clients;
+    const to = regions.others.find((o) => o.name === f.to);
+    if (!to) throw new Error(`regions.failover.to: no region '${f.to}'`);
+    this.lbBase = lbBase;
+    this.lbs = to.loadBalancers;
+    this.baseLatencyUs = to.baseLatencyMs * 1000;
+    this.crossS = to.crossLatencyMs / 1000;
+    const t = f.trigger;
+    this.trigger = t.on === 'failures' ? TRIGGER_FAILURES : t.on === 'empty-answer' ? TRIGGER_EMPTY : TRIGGER_LATENCY;
+    this.failuresToLeave = t.on === 'failures' ? t.attempts : 1;
+    this.budgetS = t.on === 'latency' ? t.budgetMs / 1000 : Infinity;
+    this.probe = f.comeBack === 'probe';
+    if (init.ext && init.ext.byteLength !== count * EXT_BYTES) throw new Error(`multi-region extension: ${init.ext.byteLength} bytes, need ${count * EXT_BYTES}`);
+    this.ext = init.ext ?? new ArrayBuffer(count * EXT_BYTES);
+    this.xf64 = new Float64Array(this.ext);
+    this.xu32 = new Uint32Array(this.ext);
+    for (let i = init.initFrom; i < init.initTo; i++) {
+      this.xf64[i * F64_PER_EXT + X_UNTIL] = 0;
+      this.xu32[i * U32_PER_EXT + X_STREAK] = 0;
+      this.xu32[i * U32_PER_EXT + X_FLAGS] = isMultiRegion(seed, fromClient + i, f.share) ? X_MULTI : 0;
+    }
+  }
+
+  /** Start of an epoch: the failover region's load balancers as the store has them (capacity, last epoch's load). */
+  beginEpoch(store: SharedStore): void {
+    let away = this.away;
+    if (!away || away.svc.lbCount !== store.layout.lbCount) {
+      const c = this.clients;
+      away = this.away = new ClientCore(c, this.lbs, store.layout.lbCount);
+      // The static answer: every load balancer, equal weights.
+      const ids = Int32Array.from({ length: this.lbs }, (_, k) => this.lbBase + k);
+      const cum = Float64Array.from({ length: this.lbs }, (_, k) => k + 1);
+      away.ring.update(this.lbs, ids, cum, 0);
+    }
+    away.svc.refreshAll(store, this.baseLatencyUs);
+  }
+
+  /** Bytes of state held beside the records. */
+  bytes(): number {
+    return this.ext.byteLength + (this.away ? this.away.ring.bytes() : 0);
+  }
+
+  /**
+   * ClientShard's scan for a population with regions: every event of clients [from, to) in [.., t1S), counts
+   * into the shard's window and this one's. Returns the attempts made. Same visiting order, block summary and
+   * per-client draw order as ClientShard.scan (see there); the failover moves are the only additions.
+   */
+  scan(p: ScanParts, home: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
+    const away = this.away as ClientCore;
+    const { f64, u32, i32, f32 } = p.records;
+    const { xf64, xu32 } = this;
+    const c = p.counters;
+    const rc = this.counters;
+    const latI = p.latencyIntended;
+    const latA = p.latencyAttempt;
+    const retry = p.retry;
+    const arrivals = p.arrivals;
+    const zig = p.zig;
+    const r = this.rng;
+    const budgeted = retry.budgeted;
+    const decorrelated = retry.jitter === JITTER_DECORRELATED;
+    const timeoutS = this.clients.timeoutS;
+    const stay = this.cfg.stayS;
+    const awaySerial = away.ring.current;
+    const awayTargets = away.targets(awaySerial);
+    /** Exp(1) from the client's stream held in r (the ziggurat on the same state). */
+    const exp1 = (): number => {
+      zig.state = r.snapshot() | 0;
+      const e = zig.next();
+      r.restore(zig.state);
+      return e;
+    };
+    let attempts = 0;
+    const blockMin = p.blockMinS;
+    for (let blk = Math.floor(from / BLOCK), blkEnd = Math.ceil(to / BLOCK); blk < blkEnd; blk++) {
+      if (blockMin[blk] >= t1S) continue;
+      const bTo = Math.min((blk + 1) * BLOCK, to);
+      let minEvS = Infinity;
+      for (let i = blk * BLOCK; i < bTo; i++) {
+        const fb = i * F64_PER_RECORD;
+        let evS = f64[fb + F_EV];
+        if (evS < t1S) {
+          const ub = i * U32_PER_RECORD;
+          const xb = i * U32_PER_EXT;
+          r.restore(u32[ub + U_RNG]);
+          let attempt = u32[ub + U_ATTEMPT];
+          let arrS = f64[fb + F_ARR];
+          let reqS = f64[fb + F_REQ];
+          let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
+          let sleepS = decorrelated ? f32[ub + U_SLEEP] : retry.baseS;
+          let flags = xu32[xb + X_FLAGS];
+          let streak = xu32[xb + X_STREAK];
+          let untilS = xf64[i * F64_PER_EXT + X_UNTIL];
+          const multi = (flags & X_MULTI) !== 0;
+          do {
+            if (attempt === 0) {
+              reqS = arrS;
+              c[C_REQUESTS]++;
+              if (evS > arrS) c[C_DELAYED_STARTS]++;
+              arrS = arrivals.next(arrS, exp1());
+              if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
+              if (decorrelated) sleepS = retry.baseS;
+            }
+            attempt++;
+            attempts++;
+            c[C_ATTEMPTS]++;
+            if ((flags & X_AWAY) !== 0 && evS >= untilS) {
+              // The stay is over: home again, on probation under `probe`.
+              flags = (flags & ~X_AWAY) | (this.probe ? X_PROBE : 0);
+              streak = 0;
+              rc[R_FAILBACKS]++;
+            }
+            const isAway = (flags & X_AWAY) !== 0;
+            let err: number;
+            let latS = 0;
+            if (!isAway) {
+              rc[R_HOME_ATTEMPTS]++;
+              const serial = home.lookup(u32, i32, ub, evS);
+              if (serial < 0) err = ERR_DNS_EMPTY;
+              else {
+                const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
+                byLb[lb]++;
+                const u2 = home.overloaded(lb) ? r.next() : 1;
+                err = home.outcome(lb, u2, exp1());
+                latS = home.latencyS;
+              }
+              if (err !== ERR_OK) rc[R_HOME_ATTEMPTS + err]++;
+            } else {
+              rc[R_AWAY_ATTEMPTS]++;
+              const lb = away.pick(awaySerial, awayTargets > 1 ? r.next() : 0);
+              byLb[lb]++;
+              const u2 = away.overloaded(lb) ? r.next() : 1;
+              err = away.outcome(lb, u2, exp1());
+              // The cross-region round trip, within the attempt's deadline.
+              latS = away.latencyS + this.crossS;
+              if (latS >= timeoutS) {
+                latS = timeoutS;
+                if (err === ERR_OK) err = ERR_TIMEOUT;
+              }
+              if (err !== ERR_OK) rc[R_AWAY_ATTEMPTS + err - 1]++;
+            }
+            const doneS = evS + latS;
+            if (err !== ERR_DNS_EMPTY) latA[latencyIndexS(latS)]++;
+            if (err === ERR_OK) {
+              c[C_SUCCESSES]++;
+              rc[multi ? R_MULTI_SUCCESSES : R_PINNED_SUCCESSES]++;
+              latI[latencyIndexS(doneS - reqS)]++;
+              if (!isAway) {
+                streak = 0;
+                flags &= ~X_PROBE;
+                if (multi && this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS) {
+                  untilS = this.leave(doneS, stay);
+                  flags |= X_AWAY;
+                }
+              }
+              attempt = 0;
+              evS = doneS > arrS ? doneS : arrS;
+              continue;
+            }
+            c[C_DNS_EMPTY + err - 1]++;
+            if (multi && !isAway) {
+              streak++;
+              const probeFailed = (flags & X_PROBE) !== 0;
+              if (probeFailed) rc[R_PROBE_FAILURES]++;
+              if (
+                probeFailed ||
+                (this.trigger === TRIGGER_FAILURES && streak >= this.failuresToLeave) ||
+                (this.trigger === TRIGGER_EMPTY && err === ERR_DNS_EMPTY) ||
+                (this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS)
+              ) {
+                untilS = this.leave(doneS, stay);
+                flags = (flags | X_AWAY) & ~X_PROBE;
+                streak = 0;
+              }
+            }
+            // A failed attempt: retry (in whichever region the client is now) if allowed, else the request fails.
+            if (attempt < retry.maxAttempts) {
+              if (budgeted && tokens < 1) c[C_BUDGET_DENIED]++;
+              else {
+                if (budgeted) tokens = Math.fround(tokens - 1);
+                c[C_RETRIES]++;
+                const d = retry.delayS(attempt, r.next(), sleepS);
+                if (decorrelated) sleepS = Math.fround(d);
+                evS = doneS + d;
+                continue;
+              }
+            }
+            c[C_FAILED_REQUESTS]++;
+            rc[multi ? R_MULTI_FAILED : R_PINNED_FAILED]++;
+            latI[latencyIndexS(doneS - reqS)]++;
+            attempt = 0;
+            evS = doneS > arrS ? doneS : arrS;
+          } while (evS < t1S);
+          f64[fb + F_EV] = evS;
+          f64[fb + F_ARR] = arrS;
+          f64[fb + F_REQ] = reqS;
+          u32[ub + U_RNG] = r.snapshot();
+          u32[ub + U_ATTEMPT] = attempt;
+          if (budgeted) f32[ub + U_TOKENS] = tokens;
+          if (decorrelated) f32[ub + U_SLEEP] = sleepS;
+          xu32[xb + X_FLAGS] = flags;
+          xu32[xb + X_STREAK] = streak;
+          xf64[i * F64_PER_EXT + X_UNTIL] = untilS;
+        }
+        if (evS < minEvS) minEvS = evS;
+      }
+      blockMin[blk] = minEvS;
+    }
+    c[C_DNS_QUERIES] += home.dnsQueries;
+    c[C_STALE_ANSWERS] += home.staleAnswers;
+    home.dnsQueries = 0;
+    home.staleAnswers = 0;
+    return attempts;
+  }
+
+  /** A failover at doneS: counts it and returns the end of the stay, drawn from the client's stream. */
+  private leave(doneS: number, stay: FailoverConfig['stayS']): number {
+    this.counters[R_FAILOVERS]++;
+    return doneS + sampleDuration(stay, this.rng);
+  }
+
+  /** This window's counts, then zeroed. */
+  takeWindow(): Float64Array {
+    const out = Float64Array.from(this.counters);
+    this.counters.fill(0);
+    return out;
+  }
+}
