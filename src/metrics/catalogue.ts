@@ -19,6 +19,7 @@ import { AWS_EVENTS } from '../model/ec2/timeline.ts';
 import { didYouMean } from '../suggest.ts';
 import type { ClientTotals } from './client-windows.ts';
 import { ERROR_CLASSES } from './client-counters.ts';
+import { OVERLOAD_UTILISATION, type RegionsSpan } from '../engine/regions-result.ts';
 
 export type MetricUnit = string; // 'ratio' | 'count' | 's' | 'ms' | 'x' | 'bool' | 'per_s'
 
@@ -316,9 +317,55 @@ const RECOVERY_ENTRIES: Entry[] = [
   ),
 ];
 
-const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES, ...RECOVERY_ENTRIES];
+/**
+ * Multi-region figures (scenario `regions`; null without it): `home` is the region the dns section models, `backup`
+ * the one clients fail over to (regions.failover.to), whatever their names.
+ */
+function regionsEntries(prefix: string, span: string, get: (r: RunResult, phase: string) => RegionsSpan | null): PhaseEntry[] {
+  const t = (f: (x: RegionsSpan) => number | null) => (r: RunResult, p: string) => {
+    const x = get(r, p);
+    return x ? finite(f(x)) : null;
+  };
+  const out: PhaseEntry[] = [];
+  for (const [role, what] of [
+    ['home', 'the home region'],
+    ['backup', 'the failover region'],
+  ] as const) {
+    const head = prefix.replace('{role}', role);
+    out.push(
+      { name: `${head}.utilisation`, unit: 'ratio', meaning: `offered load on ${what}'s load balancers over their capacity, mean ${span}`, get: t((x) => x[role].utilisation) },
+      { name: `${head}.peakUtilisation`, unit: 'ratio', meaning: `highest metrics-window utilisation of ${what} ${span}`, get: t((x) => x[role].peakUtilisation) },
+      { name: `${head}.overloaded`, unit: 'bool', meaning: `some window's utilisation of ${what} passed ${OVERLOAD_UTILISATION} (its load balancers throttle or time out the excess) ${span}`, get: t((x) => bool(x[role].overloaded)) },
+      { name: `${head}.attempts`, unit: 'count', meaning: `attempts the clients made to ${what} ${span}`, get: t((x) => x[role].attempts) },
+      { name: `${head}.attemptErrorRate`, unit: 'ratio', meaning: `share of attempts to ${what} that failed ${span}`, get: t((x) => x[role].attemptErrorRate) },
+      ...ERROR_CLASSES.map((k) => ({ name: `${head}.errors.${k}`, unit: 'count', meaning: `attempts to ${what} that failed with ${k} ${span}`, get: t((x) => x[role].errors[k]) })),
+    );
+  }
+  const f = prefix.replace('regions.{role}', 'failover');
+  out.push(
+    { name: `${f}.failovers`, unit: 'count', meaning: `moves of multi-region clients to the failover region ${span}`, get: t((x) => x.failovers) },
+    { name: `${f}.failbacks`, unit: 'count', meaning: `multi-region clients back home after their stay ${span}`, get: t((x) => x.failbacks) },
+    { name: `${f}.probeFailures`, unit: 'count', meaning: `home probes that failed and sent the client straight back ${span}`, get: t((x) => x.probeFailures) },
+  );
+  const c = prefix.replace('regions.{role}', 'clients');
+  const cm = (who: string) => (c === 'clients' ? `clients.${who}` : c.replace('clients.', `clients.${who}.`));
+  out.push(
+    { name: `${cm('multi')}.errorRate`, unit: 'ratio', meaning: `share of finished requests of multi-region clients that failed ${span}`, get: t((x) => x.multiErrorRate) },
+    { name: `${cm('pinned')}.errorRate`, unit: 'ratio', meaning: `share of finished requests of clients pinned to home that failed ${span}`, get: t((x) => x.pinnedErrorRate) },
+  );
+  return out;
+}
+
+const REGIONS_ENTRIES: Entry[] = [
+  ...regionsEntries('regions.{role}', 'over the whole run', (r) => r.regions ?? null).map((e) => ({ ...e, get: (r: RunResult) => e.get(r, '') })),
+  { name: 'failover.multiClients', unit: 'count', meaning: 'clients that can fail over to the failover region', get: (r) => (r.regions ? r.regions.multiClients : null) },
+];
+
+const REGIONS_PHASE_ENTRIES: PhaseEntry[] = regionsEntries('regions.{role}.{phase}', 'in the phase', (r, p) => r.regions?.phases.find((x) => x.name === p) ?? null);
+
+const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES, ...RECOVERY_ENTRIES, ...REGIONS_ENTRIES];
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
-const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES];
+const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES, ...REGIONS_PHASE_ENTRIES];
 /** 'clients.{phase}.errorRate' -> ['clients.', '.errorRate'] */
 const PHASE_PARTS = PHASE_ENTRIES.map((e) => {
   const [head, tail] = e.name.split('{phase}');

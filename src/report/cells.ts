@@ -84,3 +84,43 @@ export function incidentCells(e: TimelineRow, clockOf: (s: number | null, given:
     { text: note },
   ];
 }
+
+/** Columns of the per-phase multi-region table (regionPhaseCells). */
+export function regionHead(r: RunResult): string[] {
+  const g = r.regions;
+  const home = g ? g.home.name : 'home';
+  const backup = g ? g.backup.name : 'backup';
+  return ['phase', 'span', `${home} util.`, `${home} errors`, `${backup} util.`, `${backup} peak`, `${backup} errors`, `${backup}`, 'failovers', 'failbacks', 'multi errors', 'pinned errors'];
+}
+
+/**
+ * One phase of the multi-region table: each region's utilisation (offered / capacity) and attempt error share,
+ * the failover region's peak and whether it was overloaded, the moves, and the request error shares of
+ * multi-region and pinned clients.
+ */
+export function regionPhaseCells(p: NonNullable<RunResult['regions']>['phases'][number], span: string): Cell[] {
+  return [
+    { text: p.name },
+    { text: span },
+    { text: fmtPct(p.home.utilisation), bad: p.home.overloaded },
+    { text: fmtPct(p.home.attemptErrorRate), bad: p.home.attemptErrorRate > CLIENT_ERROR_SHARE },
+    { text: fmtPct(p.backup.utilisation), bad: p.backup.utilisation > 1 },
+    { text: fmtPct(p.backup.peakUtilisation), bad: p.backup.overloaded },
+    { text: fmtPct(p.backup.attemptErrorRate), bad: p.backup.attemptErrorRate > CLIENT_ERROR_SHARE },
+    { text: p.backup.overloaded ? 'overloaded' : 'held', bad: p.backup.overloaded },
+    { text: fmtCount(p.failovers) },
+    { text: fmtCount(p.failbacks) },
+    { text: p.multiErrorRate === null ? '-' : fmtPct(p.multiErrorRate), bad: (p.multiErrorRate ?? 0) > CLIENT_ERROR_SHARE },
+    { text: p.pinnedErrorRate === null ? '-' : fmtPct(p.pinnedErrorRate), bad: (p.pinnedErrorRate ?? 0) > CLIENT_ERROR_SHARE },
+  ];
+}
+
+/** One line on the failover region: overloaded in which phases, at what peak, or that it held. */
+export function regionVerdict(r: RunResult): string | null {
+  const g = r.regions;
+  if (!g) return null;
+  const over = g.phases.filter((p) => p.backup.overloaded);
+  const who = `${fmtCount(g.multiClients)} of ${fmtCount(r.clients?.count ?? 0)} clients can fail over to ${g.backup.name} (+${g.backup.crossLatencyMs} ms)`;
+  if (over.length === 0) return `${who}: ${g.backup.name} held (peak utilisation ${fmtPct(g.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s).`;
+  return `${who}: ${g.backup.name} OVERLOADED in ${over.map((p) => `${p.name} (peak utilisation ${fmtPct(p.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s; ${fmtPct(p.backup.attemptErrorRate)} of its attempts failed)`).join(', ')}.`;
+}

@@ -5,7 +5,7 @@
 import type { RunResult } from '../engine/result.ts';
 import { ERROR_CLASSES } from '../metrics/client-counters.ts';
 import { clockAtOrigin, clockOrigin, incidentTimeline } from './access.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells } from './cells.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict } from './cells.ts';
 import { fmtElapsed } from './format.ts';
 import { phaseRows, recoveryRows } from './summary.ts';
 import { type Colors, NO_COLORS, renderTable } from './table.ts';
@@ -34,6 +34,13 @@ export function phaseTableLines(r: RunResult, c: Colors = NO_COLORS): string[] {
         { colors: c, align: ['l', 'l'] },
       ),
     );
+  }
+  const g = r.regions;
+  if (g) {
+    out.push('', c.bold('regions by phase') + c.dim('  (util.: offered load over capacity; errors: share of attempts; multi/pinned errors: share of requests)'));
+    out.push(...renderTable(regionHead(r), g.phases.map((p) => style(regionPhaseCells(p, span(r, p.fromS, p.toS)))), { colors: c, align: ['l', 'l'] }));
+    const v = regionVerdict(r) as string;
+    out.push(g.phases.some((p) => p.backup.overloaded) ? c.red(v) : v);
   }
   const withEc2 = rows.some((p) => p.ec2);
   if (out.length > 0) out.push('');
