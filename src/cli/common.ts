@@ -110,6 +110,7 @@ export function jsonSummary(r: RunResult): Record<string, unknown> {
       triggers: r.dns.triggers ?? [],
     },
     clients: r.clients,
+    ...(r.regions ? { regions: r.regions } : {}),
     ec2: r.ec2,
     summary: { phases: phaseRows(r), recovery: recoveryRows(r) },
     timeline: incidentTimeline(r),

@@ -2,7 +2,8 @@
  * A sweep's self-contained HTML report: the summary table, and charts drawn as inline SVG on the server side (no
  * script at all, so the page opens anywhere and its Content-Security-Policy forbids everything):
  *  - one varied parameter (or the x axis): each metric's median against it as a line, p5-p95 as a band, and each
- *    outcome's share with its Wilson interval as a band; a second parameter gives one line per value;
+ *    outcome's share with its Wilson interval as a band; with `report.lines`, one line per combination of the
+ *    other parameters instead of heatmaps;
  *  - two or more: a heatmap per outcome and metric over (x, y), one per combination of the other parameters, with
  *    the metastable region (the cells where the `report.region` outcome held in under half the runs) outlined;
  *  - one-at-a-time designs: a tornado chart per metric (the median's move from the baseline at each factor).
@@ -69,12 +70,16 @@ const W = 420;
 const H = 260;
 const M = { l: 56, r: 12, t: 12, b: 40 };
 
-/** Lines (median or share) with bands (p5-p95 or the Wilson interval) against x, one line per value of `by`. */
-export function lineChart(points: PointSummary[], x: string, by: string | null, ser: Series): string {
+/**
+ * Lines (median or share) with bands (p5-p95 or the Wilson interval) against x, one line per combination of the
+ * values of the parameters in `by` (none: one line).
+ */
+export function lineChart(points: PointSummary[], x: string, by: readonly string[], ser: Series): string {
   const xs = distinct(points, x);
   const isNum = numeric(xs);
   const xPos = (v: unknown) => (isNum ? (v as number) : xs.findIndex((u) => JSON.stringify(u) === JSON.stringify(v)));
-  const groups = by ? distinct(points, by) : [null];
+  const label = (p: PointSummary) => by.map((k) => `${k}=${fmtParam(p.params[k] ?? null)}`).join(' ');
+  const groups = [...new Set(points.map(label))];
   const vals = points.flatMap((p) => {
     const a = ser.at(p);
     return [a.v, a.lo, a.hi].filter((z): z is number => z !== null && Number.isFinite(z));
@@ -96,7 +101,7 @@ export function lineChart(points: PointSummary[], x: string, by: string | null, 
   groups.forEach((g, gi) => {
     const color = COLORS[gi % COLORS.length];
     const ps = points
-      .filter((p) => !by || JSON.stringify(p.params[by] ?? null) === JSON.stringify(g))
+      .filter((p) => label(p) === g)
       .map((p) => ({ x: xPos(p.params[x] ?? null), ...ser.at(p) }))
       .filter((p) => p.v !== null)
       .sort((a, b) => a.x - b.x);
@@ -105,7 +110,7 @@ export function lineChart(points: PointSummary[], x: string, by: string | null, 
     parts.push(`<polygon points="${band.join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
     parts.push(`<polyline points="${ps.map((p) => `${sx(p.x)},${sy(p.v as number)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const p of ps) parts.push(`<circle cx="${sx(p.x)}" cy="${sy(p.v as number)}" r="2.5" fill="${color}"/>`);
-    if (by) parts.push(`<text x="${W - M.r - 4}" y="${M.t + 12 + gi * 13}" text-anchor="end" fill="${color}" style="fill:${color}">${esc(`${by}=${fmtParam(g)}`)}</text>`);
+    if (by.length > 0) parts.push(`<text x="${W - M.r - 4}" y="${M.t + 12 + gi * 13}" text-anchor="end" fill="${color}" style="fill:${color}">${esc(g)}</text>`);
   });
   const band = ser.kind === 'share' ? 'band: 95% Wilson interval' : 'band: p5-p95 across seeds';
   return `<figure><figcaption>${esc(ser.title)} <span class="note">(${band})</span></figcaption><svg role="img" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg></figure>`;
@@ -222,7 +227,7 @@ function table(s: SweepSummary): string {
   return `<table class="t"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
-export function sweepHtml(s: SweepSummary, report: { region: string | null; x: string | null; y: string | null }): string {
+export function sweepHtml(s: SweepSummary, report: { region: string | null; x: string | null; y: string | null; lines?: boolean }): string {
   const series = seriesOf(s);
   const charts: string[] = [];
   const [x, y] = [report.x ?? s.params[0] ?? null, report.y ?? s.params.find((p) => p !== (report.x ?? s.params[0])) ?? null];
@@ -230,6 +235,10 @@ export function sweepHtml(s: SweepSummary, report: { region: string | null; x: s
   const stuck = region ? (p: PointSummary) => (p.outcomes[region]?.n ?? 0) > 0 && (p.outcomes[region].share as number) < 0.5 : null;
   if (s.design === 'one-at-a-time') {
     for (const m of s.metrics) charts.push(tornado(s, m));
+  } else if (x && report.lines) {
+    // Curves against x, one line per combination of the other parameters (e.g. the containment curve).
+    const rest = s.params.filter((k) => k !== x);
+    for (const ser of series) charts.push(lineChart(s.points, x, rest, ser));
   } else if (x && y && s.params.length >= 2) {
     // One heatmap per series and per combination of the remaining parameters.
     const rest = s.params.filter((k) => k !== x && k !== y);
@@ -242,7 +251,7 @@ export function sweepHtml(s: SweepSummary, report: { region: string | null; x: s
       for (const [key, ps] of combos) charts.push(heatmap(ps, x, y, ser, stuck, `${ser.title}${key ? ` (${key})` : ''}${stuck ? ` - outlined: ${region} in under half the runs` : ''}`));
     }
   } else if (x) {
-    for (const ser of series) charts.push(lineChart(s.points, x, null, ser));
+    for (const ser of series) charts.push(lineChart(s.points, x, [], ser));
   }
   const partial = s.complete ? '' : `<p class="partial">Partial: ${s.runs.done} of ${s.runs.inFile} runs.</p>`;
   return `<!doctype html>

@@ -86,6 +86,8 @@ export const specSchema = z.strictObject({
       /** Axes of the heatmaps (default: the first two grid axes) and of the line charts (default: the first). */
       x: z.string().nullable().default(null),
       y: z.string().nullable().default(null),
+      /** Line charts against x, one line per combination of the other parameters, instead of heatmaps. */
+      lines: z.boolean().default(false),
     })
     .prefault({}),
 });
