@@ -93,4 +93,22 @@ describe('built-in sweeps at a reduced size', () => {
     assert.ok(half > base && more <= base, `${half} / ${base} / ${more}`);
     assert.match(readFileSync(html, 'utf8'), /change of timeline\.leases-recovered from the baseline/);
   });
+
+  it('containment: the outage error rate falls from most requests at 0% multi-region to under 5% at 100% with ample capacity; drawn as curves', async () => {
+    const html = path.join(dir, 'containment.html');
+    const s = await sweep(['containment', '--seeds', '1', '--vary', 'regions.failover.share=0,1', '--vary', 'backupCapacity=0.33,3', '--set', 'clients.count=2000', '--set', 'clients.ratePerS=1', '--set', 'durationS=1200', '--set', 'actions[0].atS=1000', '--html', html]);
+    assert.equal(s.points.length, 8);
+    for (const p of s.points) {
+      assert.equal(p.given, 1, `the outage happened: ${JSON.stringify(p.params)}`);
+      const err = p.metrics['clients.outage.errorRate'].median as number;
+      const over = p.outcomes['backup overloaded'].yes;
+      if (p.params['regions.failover.share'] === 0) assert.ok(err > 0.5 && over === 0, JSON.stringify(p));
+      else if (p.params.backupCapacity === 3) assert.ok(err < 0.05 && over === 0, JSON.stringify(p));
+      else assert.ok(over === 1 && err > 0.2, `a third of the capacity overloads: ${JSON.stringify(p)}`);
+    }
+    const page = readFileSync(html, 'utf8');
+    // One curve per capacity and trigger against the share, not heatmaps.
+    assert.match(page, /<polyline points="[^"]+"/);
+    assert.match(page, /backupCapacity=0\.33 regions\.failover\.trigger=\{&quot;on&quot;:&quot;empty-answer&quot;\}/);
+  });
 });
