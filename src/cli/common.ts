@@ -111,6 +111,7 @@ export function jsonSummary(r: RunResult): Record<string, unknown> {
     },
     clients: r.clients,
     ...(r.regions ? { regions: r.regions } : {}),
+    ...(r.services ? { services: r.services } : {}),
     ec2: r.ec2,
     summary: { phases: phaseRows(r), recovery: recoveryRows(r) },
     timeline: incidentTimeline(r),

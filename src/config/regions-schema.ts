@@ -70,3 +70,46 @@ export const regionsSchema = z.strictObject({
 export type RegionsConfig = z.infer<typeof regionsSchema>;
 export type RegionConfig = RegionsConfig['others'][number];
 export type FailoverConfig = RegionsConfig['failover'];
+
+export const MAX_SERVICES = 8;
+/** Service names go into metric names (services.NAME.PHASE.errorRate): letters, digits, '-' and '_'. */
+const SERVICE_NAME = /^[A-Za-z][\w-]*$/;
+
+/**
+ * A named service a user request calls. `endpoint` (the clients' endpoint, clients.endpoint) makes it the
+ * dynamic one: resolved through the client's own cache from the home plan store (it sees the race) and, for
+ * multi-region clients, failing over with them. Without it the service is a static, healthy endpoint with its
+ * own load balancers (capacity, base latency) in the same service model, called wherever the client is.
+ */
+const serviceSchema = z.strictObject({
+  name: z.string().regex(SERVICE_NAME, { error: "must start with a letter, then letters, digits, '-' or '_'" }),
+  endpoint: z.string().min(1, { error: 'must not be empty' }).optional(),
+  loadBalancers: intIn(1, MAX_REGION_LBS).default(4),
+  capacityPerS: positive().default(50_000),
+  baseLatencyMs: positive().default(4),
+});
+
+/**
+ * The `chains` section: a user request is an ordered list of calls to named services, each with the clients'
+ * retries; the request fails when a call fails after its retries. Absent: a request is one call to the clients'
+ * endpoint, as before.
+ */
+export const chainsSchema = z.strictObject({
+  services: z
+    .array(serviceSchema)
+    .min(1, { error: 'must list at least one service' })
+    .max(MAX_SERVICES, { error: `at most ${MAX_SERVICES} services` }),
+  /** The calls of one user request, in order, by service name (a service may appear more than once). */
+  request: z
+    .array(z.string().min(1, { error: 'must not be empty' }))
+    .min(1, { error: 'must list at least one call' })
+    .max(16, { error: 'at most 16 calls' }),
+});
+
+export type ChainsConfig = z.infer<typeof chainsSchema>;
+export type ServiceConfig = ChainsConfig['services'][number];
+
+/** The static endpoints the store holds load balancers for, in id order: other regions, then static services. */
+export function staticEndpoints(regions: RegionsConfig | undefined, chains: ChainsConfig | undefined): { loadBalancers: number; capacityPerS: number }[] {
+  return [...(regions?.others ?? []), ...(chains?.services ?? []).filter((s) => s.endpoint === undefined)];
+}

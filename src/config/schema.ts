@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { clientsSchema } from './clients-schema.ts';
 import { durationDist, intIn, nonNegative, periodS, positive, probability } from './common.ts';
 import { ec2ActionSchemas, ec2Schema } from './ec2-schema.ts';
-import { regionsSchema } from './regions-schema.ts';
+import { chainsSchema, regionsSchema } from './regions-schema.ts';
 import { thresholdsSchema } from './thresholds-schema.ts';
 
 export const PROTOCOLS = ['legacy', 'fenced', 'locked-check'] as const;
@@ -154,6 +154,8 @@ export const scenarioSchema = z
     ec2: ec2Schema.nullable().default(null),
     /** Other regions and the clients' failover to one of them; absent unless given, so digests stay as they were. */
     regions: regionsSchema.optional(),
+    /** User requests as chains of calls to named services; absent unless given. */
+    chains: chainsSchema.optional(),
     /** Conditions the run must meet (metric -> conditions); absent when there are none, so digests stay as they were. */
     thresholds: thresholdsSchema.optional(),
   })
@@ -232,6 +234,21 @@ export const scenarioSchema = z
       }
       const d = r.failover.stayS;
       if (d.dist === 'uniform' && d.maxS < d.minS) ctx.addIssue({ code: 'custom', path: ['regions', 'failover', 'stayS', 'maxS'], message: 'must be >= minS' });
+    }
+    if (s.chains) {
+      const c = s.chains;
+      if (!s.clients) ctx.addIssue({ code: 'custom', path: ['chains'], message: 'needs a clients section (the clients make the requests)' });
+      const svc = new Set<string>();
+      c.services.forEach((x, i) => {
+        if (svc.has(x.name)) ctx.addIssue({ code: 'custom', path: ['chains', 'services', i, 'name'], message: 'duplicate service name' });
+        svc.add(x.name);
+        if (x.endpoint !== undefined && s.clients && x.endpoint !== s.clients.endpoint) {
+          ctx.addIssue({ code: 'custom', path: ['chains', 'services', i, 'endpoint'], message: `only the clients' endpoint (${s.clients.endpoint}) can be dynamic; leave endpoint out for a static service` });
+        }
+      });
+      c.request.forEach((n, i) => {
+        if (!svc.has(n)) ctx.addIssue({ code: 'custom', path: ['chains', 'request', i], message: `unknown service '${n}' (chains.services: ${[...svc].join(', ')})` });
+      });
     }
     s.actions.forEach((a, i) => {
       if (a.do !== 'dns-repair' && !s.ec2) {

@@ -11,6 +11,7 @@ import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { blockCount, checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
 import { staticLbBase } from '../memory/layout.ts';
+import { staticEndpoints } from '../config/regions-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog, INVARIANTS, type Invariant } from '../model/dns/events.ts';
@@ -50,7 +51,7 @@ const MEMORY_SHARE = 0.8;
 export function checkMemory(s: Scenario, workers: number): void {
   if (!s.clients) return;
   try {
-    checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, workers, undefined, s.regions !== undefined);
+    checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, workers, undefined, s.regions !== undefined || s.chains !== undefined);
   } catch (err) {
     throw new InputError([`clients.count: ${(err as Error).message.replace(/^clients: /, '')} (80% of this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`], 'population too large');
   }
@@ -66,8 +67,8 @@ function prepareStore(s: Scenario, workers: number): SharedStore {
   const store = SharedStore.create(storeDims(s, workers));
   const ctx = new DnsContext(store, s.dns, new EventLog());
   new Planner(ctx, seedFor(s.seed, Stream.planner, 1)).bootstrap(0);
-  // The other regions' static endpoints: every load balancer in service at its capacity, for the whole run.
-  (s.regions?.others ?? []).forEach((o, k) => {
+  // The static endpoints (other regions, then static services): every load balancer in service at its capacity, for the whole run.
+  staticEndpoints(s.regions, s.chains).forEach((o, k) => {
     const base = staticLbBase(store.layout, store.dims, k);
     for (let j = 0; j < o.loadBalancers; j++) {
       store.lbInService[base + j] = 1;
@@ -103,7 +104,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         // At most one entry per epoch (a store change seen at its start).
         answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
         offeredPerS: new SharedArrayBuffer(store.layout.lbCount * 8),
-        ...(s.regions ? { ext: new SharedArrayBuffer(s.clients.count * EXT_BYTES) } : {}),
+        ...(s.regions || s.chains ? { ext: new SharedArrayBuffer(s.clients.count * EXT_BYTES) } : {}),
       }
     : undefined;
   const startMs = performance.now();

@@ -13,7 +13,7 @@ import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
 import { buildClients, type ClientsPart } from './clients-result.ts';
 import type { Phase } from './phases.ts';
-import { summarizeRegions, type RegionsSummary } from './regions-result.ts';
+import { summarizeRegions, summarizeServices, type RegionsSummary, type ServicesSummary } from './regions-result.ts';
 
 export const FORMAT_VERSION = 1;
 
@@ -64,6 +64,8 @@ export interface RunResult {
   clients: ClientsPart['summary'];
   /** With scenario `regions` only: per-region load and errors, failovers (regions-result.ts). */
   regions?: RegionsSummary;
+  /** With scenario `chains` only: per-service calls and error rates (regions-result.ts). */
+  services?: ServicesSummary;
   windows: { clients: ClientsPart['windows']; ec2: Ec2Window[] };
   ec2: Ec2Summary | null;
   /** Transitions beside AWS's times, each with its kind (scheduled, calibrated, predicted), for scenarios with a clock origin (ec2.clockOrigin). */
@@ -185,6 +187,7 @@ export function digestOf(r: Omit<RunResult, 'digest' | 'perf' | 'workers'>): str
     events: r.events,
     clients: r.clients,
     regions: r.regions,
+    services: r.services,
     windows: r.windows,
     ec2: r.ec2,
     timeline: r.timeline,
@@ -209,6 +212,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   const clients = buildClients(s, outcomes, phases);
   const origin = s.ec2?.clockOrigin ?? null;
   const regions = summarizeRegions(s, clients.windows, phases);
+  const services = summarizeServices(s, clients.windows, phases);
   const base = {
     formatVersion: FORMAT_VERSION,
     partial,
@@ -220,6 +224,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
     events,
     clients: clients.summary,
     ...(regions ? { regions } : {}),
+    ...(services ? { services } : {}),
     windows: { clients: clients.windows, ec2: ec2Outcome.ec2Windows },
     ec2: ec2Outcome.ec2Summary,
     timeline: ec2Outcome.ec2Summary && origin ? buildTimeline(ec2Outcome.ec2Summary, origin, { raceAtS: raceAtS(s, events) }) : null,

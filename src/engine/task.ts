@@ -1,6 +1,7 @@
 /** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
+import { staticEndpoints } from '../config/regions-schema.ts';
 import type { PackedEvents } from '../model/dns/events.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
@@ -72,7 +73,7 @@ export function storeDims(s: Scenario, workers: number): StoreDims {
   return {
     endpoints: s.dns.endpoints.length,
     lbsPerEndpoint: s.dns.endpoints.map((e) => e.loadBalancers),
-    ...(s.regions ? { staticLbs: s.regions.others.map((o) => o.loadBalancers) } : {}),
+    ...(s.regions || s.chains ? { staticLbs: staticEndpoints(s.regions, s.chains).map((o) => o.loadBalancers) } : {}),
     planSlots: s.dns.planSlots,
     actors: actorCount(s),
     workers,

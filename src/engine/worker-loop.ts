@@ -26,8 +26,6 @@ import { DdbCaller } from '../model/clients/ddb-caller.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../model/clients/shard.ts';
 import { newAnswer } from '../memory/resolve.ts';
-import { staticLbBase } from '../memory/layout.ts';
-import type { RegionsConfig } from '../config/regions-schema.ts';
 import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
@@ -59,11 +57,6 @@ function countLive(events: readonly SimEvent[], from: number, live: Float64Array
     else if (e.kind === 'endpoint-empty') live[LIVE_ORDER.length - 1]++;
   }
   return events.length;
-}
-
-/** First global load-balancer id of the failover region (scenario `regions`). */
-export function failoverLbBase(store: SharedStore, regions: RegionsConfig): number {
-  return staticLbBase(store.layout, store.dims, regions.others.findIndex((o) => o.name === regions.failover.to));
 }
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
@@ -105,8 +98,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   let offeredShared: Float64Array | null = null;
   if (clients && pop) {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
-    const regions = s.regions ? { cfg: s.regions, lbBase: failoverLbBase(store, s.regions) } : undefined;
-    shard = new ClientShard(clients, s.seed, 0, clients.count, { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo, ext: pop.ext }, regions);
+    const extra = { regions: s.regions, chains: s.chains, staticLbBase: store.layout.dnsLbCount };
+    shard = new ClientShard(clients, s.seed, 0, clients.count, { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo, ext: pop.ext }, extra);
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     offeredShared = new Float64Array(pop.offeredPerS);
     // Warm-start entries name the answer at time 0; every part must be ready before anyone runs any chunk.

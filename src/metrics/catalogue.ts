@@ -19,7 +19,7 @@ import { AWS_EVENTS } from '../model/ec2/timeline.ts';
 import { didYouMean } from '../suggest.ts';
 import type { ClientTotals } from './client-windows.ts';
 import { ERROR_CLASSES } from './client-counters.ts';
-import { OVERLOAD_UTILISATION, type RegionsSpan } from '../engine/regions-result.ts';
+import { OVERLOAD_UTILISATION, type RegionsSpan, type ServiceFigures } from '../engine/regions-result.ts';
 
 export type MetricUnit = string; // 'ratio' | 'count' | 's' | 'ms' | 'x' | 'bool' | 'per_s'
 
@@ -363,6 +363,36 @@ const REGIONS_ENTRIES: Entry[] = [
 
 const REGIONS_PHASE_ENTRIES: PhaseEntry[] = regionsEntries('regions.{role}.{phase}', 'in the phase', (r, p) => r.regions?.phases.find((x) => x.name === p) ?? null);
 
+/**
+ * Per-service figures (scenario `chains`): `services.NAME.FIELD` over the run and `services.NAME.PHASE.FIELD` per
+ * phase, NAME a service of chains.services (null when the run has no such service). The user-visible error rate
+ * is clients.errorRate / clients.PHASE.errorRate: a request is the whole chain.
+ */
+const SERVICE_FIELDS: { field: string; unit: MetricUnit; meaning: string; get: (x: ServiceFigures) => number | null }[] = [
+  { field: 'errorRate', unit: 'ratio', meaning: 'share of calls to the service that failed after their retries', get: (x) => x.errorRate },
+  { field: 'calls', unit: 'count', meaning: 'calls to the service (hops of user requests)', get: (x) => x.calls },
+  { field: 'failedCalls', unit: 'count', meaning: 'calls to the service that failed after their retries', get: (x) => x.failedCalls },
+  { field: 'attemptErrorRate', unit: 'ratio', meaning: 'share of attempts to the service that failed', get: (x) => x.attemptErrorRate },
+];
+const SERVICE_NAME = /^services\.([A-Za-z][\w-]*)\.(?:([A-Za-z][\w-]*)\.)?([A-Za-z]+)$/;
+
+function serviceMetric(name: string, phases: readonly string[] | null): Resolved | null {
+  const m = SERVICE_NAME.exec(name);
+  const f = m ? SERVICE_FIELDS.find((x) => x.field === m[3]) : undefined;
+  if (!m || !f) return null;
+  const [, svc, phase] = m;
+  if (phase !== undefined && phases !== null && !(PHASE_NAMES as readonly string[]).includes(phase) && !phases.includes(phase)) return null;
+  return {
+    def: { name, unit: f.unit, meaning: `${f.meaning}, service '${svc}'${phase ? `, in the phase '${phase}'` : ', over the whole run'}` },
+    get: (r) => {
+      const x = r.services?.services.find((y) => y.name === svc);
+      if (!x) return null;
+      const span = phase === undefined ? x : x.phases.find((p) => p.name === phase);
+      return span ? finite(f.get(span)) : null;
+    },
+  };
+}
+
 const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES, ...RECOVERY_ENTRIES, ...REGIONS_ENTRIES];
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
 const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES, ...REGIONS_PHASE_ENTRIES];
@@ -383,6 +413,10 @@ export function listMetrics(): MetricDef[] {
   const out: MetricDef[] = ENTRIES.map(({ name, unit, meaning }) => ({ name, unit, meaning }));
   for (const { entry, head, tail } of PHASE_PARTS) {
     for (const p of PHASE_NAMES) out.push({ name: `${head}${p}${tail}`, unit: entry.unit, meaning: `${entry.meaning} '${p}'` });
+  }
+  for (const f of SERVICE_FIELDS) {
+    out.push({ name: `services.{service}.${f.field}`, unit: f.unit, meaning: `${f.meaning} over the whole run ({service}: a name in chains.services)` });
+    out.push({ name: `services.{service}.{phase}.${f.field}`, unit: f.unit, meaning: `${f.meaning} in the phase` });
   }
   return out;
 }
@@ -405,6 +439,8 @@ function resolve(name: string, phases: readonly string[] = []): Resolved {
       return { def: { name, unit: entry.unit, meaning: `${entry.meaning} '${p}'` }, get: (r) => entry.get(r, p) };
     }
   }
+  const svc = serviceMetric(name, phases);
+  if (svc) return svc;
   throw new InputError([`${name}: ${metricProblem(name)}`], 'unknown metric');
 }
 
@@ -416,6 +452,7 @@ export function metricDef(name: string): MetricDef {
 /** Is `name` a metric? (No exception: for validation that collects problems.) */
 export function isMetric(name: string): boolean {
   if (BY_NAME.has(name)) return true;
+  if (serviceMetric(name, []) !== null) return true;
   return PHASE_PARTS.some(({ head, tail }) => {
     const p = phaseName(name, head, tail);
     return p !== null && (PHASE_NAMES as readonly string[]).includes(p);
@@ -449,5 +486,11 @@ export function metricValues(r: RunResult, names?: readonly string[]): Record<st
 function allNamesFor(r: RunResult): string[] {
   const out = ENTRIES.map((e) => e.name);
   for (const { head, tail } of PHASE_PARTS) for (const p of r.phases) out.push(`${head}${p.name}${tail}`);
+  for (const x of r.services?.services ?? []) {
+    for (const f of SERVICE_FIELDS) {
+      out.push(`services.${x.name}.${f.field}`);
+      for (const p of r.phases) out.push(`services.${x.name}.${p.name}.${f.field}`);
+    }
+  }
   return out;
 }

@@ -82,4 +82,6 @@ export interface ClientWindowRaw {
   latencyAttempt: SparseCounts;
   /** With scenario `regions` only: counts in REGION_COUNTERS order (region-counters.ts). */
   regions?: Float64Array;
+  /** With scenario `chains` only: per service (chains.services order), calls, failed calls, attempts, failed attempts. */
+  services?: Float64Array;
 }

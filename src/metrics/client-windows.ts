@@ -54,6 +54,16 @@ export interface ClientWindow {
   hdr: { intended: string; attempt: string };
   /** With scenario `regions` only: the multi-region counts (region-counters.ts). */
   regions?: Record<RegionCounterName, number>;
+  /** With scenario `chains` only: per service (chains.services order), its calls' counts. */
+  services?: ServiceCounts[];
+}
+
+/** One service's calls in a window (scenario `chains`): a call is one hop of a request, with its retries. */
+export interface ServiceCounts {
+  calls: number;
+  failedCalls: number;
+  attempts: number;
+  failedAttempts: number;
 }
 
 /** What the clients did over a span of windows. */
@@ -137,6 +147,14 @@ export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
     regions = {} as Record<RegionCounterName, number>;
     for (let k = 0; k < REGION_COUNTER_COUNT; k++) regions[REGION_COUNTERS[k]] = rs[k];
   }
+  let services: ServiceCounts[] | undefined;
+  const withServices = raws.find((r) => r.services);
+  if (withServices?.services) {
+    const ss = new Float64Array(withServices.services.length);
+    for (const r of raws) if (r.services) for (let k = 0; k < ss.length; k++) ss[k] += r.services[k];
+    services = [];
+    for (let k = 0; k + 3 < ss.length; k += 4) services.push({ calls: ss[k], failedCalls: ss[k + 1], attempts: ss[k + 2], failedAttempts: ss[k + 3] });
+  }
   const w: ClientWindow = {
     index,
     fromS,
@@ -150,6 +168,7 @@ export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
     latencyMs: { intended: percentilesMs(hi), attempt: percentilesMs(ha) },
     hdr: { intended: encodeHistogram(hi), attempt: encodeHistogram(ha) },
     ...(regions ? { regions } : {}),
+    ...(services ? { services } : {}),
   };
   Object.defineProperty(w, DENSE, { value: { intended, attempt }, enumerable: false });
   return w;

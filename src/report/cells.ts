@@ -124,3 +124,21 @@ export function regionVerdict(r: RunResult): string | null {
   if (over.length === 0) return `${who}: ${g.backup.name} held (peak utilisation ${fmtPct(g.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s).`;
   return `${who}: ${g.backup.name} OVERLOADED in ${over.map((p) => `${p.name} (peak utilisation ${fmtPct(p.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s; ${fmtPct(p.backup.attemptErrorRate)} of its attempts failed)`).join(', ')}.`;
 }
+
+/** Columns of the per-service table (scenario `chains`): one row per service, its calls' error rate per phase. */
+export function serviceHead(r: RunResult): string[] {
+  return ['service', 'endpoint', ...r.phases.map((p) => `${p.name} calls`), ...r.phases.map((p) => `${p.name} errors`)];
+}
+
+export function serviceCells(r: RunResult, x: NonNullable<RunResult['services']>['services'][number]): Cell[] {
+  const at = (name: string) => x.phases.find((p) => p.name === name);
+  return [
+    { text: x.name },
+    { text: x.dynamic ? 'dynamic (the race)' : 'static' },
+    ...r.phases.map((p) => ({ text: fmtCount(at(p.name)?.calls ?? 0) })),
+    ...r.phases.map((p) => {
+      const e = at(p.name)?.errorRate ?? null;
+      return { text: e === null ? '-' : fmtPct(e), bad: (e ?? 0) > CLIENT_ERROR_SHARE };
+    }),
+  ];
+}

@@ -13,7 +13,7 @@ import { chartAssets } from './assets.ts';
 import { comparePageData, type PageData, pageData } from './charts.ts';
 import { type CompareRow, compareRows, formatCompareDelta, formatCompareValue, scenarioDiff } from './compare.ts';
 import { fmtCount, fmtDelta, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } from './format.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict } from './cells.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict, serviceCells, serviceHead } from './cells.ts';
 import { CLIENT_JS } from './html-client.ts';
 import { MAX_DRAWN_VIOLATIONS, markersOf } from './markers.ts';
 import { noOutageExplanation } from './explain.ts';
@@ -150,6 +150,13 @@ function phaseTablesHtml(r: RunResult): string {
       `<p class="note">Regions: utilisation is the offered load (attempts per second that reached the region's load balancers) over their capacity; errors are shares of attempts; multi and pinned errors are shares of finished requests of multi-region and pinned clients. Overloaded: some ${esc(r.scenario.sim.windowS)} s window's utilisation passed ${esc(g.overloadUtilisation)}.</p>`,
       `<p${g.phases.some((p) => p.backup.overloaded) ? ' class="bad"' : ''}>${esc(v)}</p>`,
       table(regionHead(r), g.phases.map((p) => styled(regionPhaseCells(p, span(p)))), 2),
+    );
+  }
+  const sv = r.services;
+  if (sv) {
+    parts.push(
+      `<p class="note">Services: a user request calls ${esc(sv.request.join(' -> '))}, each call with the clients' retries; it fails when a call fails. Errors: share of a service's calls that failed after their retries; the clients' error rate above is the user-visible one (the blast radius).</p>`,
+      table(serviceHead(r), sv.services.map((x) => styled(serviceCells(r, x))), 2),
     );
   }
   const withEc2 = rows.some((p) => p.ec2);

@@ -5,7 +5,7 @@
 import type { RunResult } from '../engine/result.ts';
 import { ERROR_CLASSES } from '../metrics/client-counters.ts';
 import { clockAtOrigin, clockOrigin, incidentTimeline } from './access.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict } from './cells.ts';
+import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict, serviceCells, serviceHead } from './cells.ts';
 import { fmtElapsed } from './format.ts';
 import { phaseRows, recoveryRows } from './summary.ts';
 import { type Colors, NO_COLORS, renderTable } from './table.ts';
@@ -41,6 +41,11 @@ export function phaseTableLines(r: RunResult, c: Colors = NO_COLORS): string[] {
     out.push(...renderTable(regionHead(r), g.phases.map((p) => style(regionPhaseCells(p, span(r, p.fromS, p.toS)))), { colors: c, align: ['l', 'l'] }));
     const v = regionVerdict(r) as string;
     out.push(g.phases.some((p) => p.backup.overloaded) ? c.red(v) : v);
+  }
+  const sv = r.services;
+  if (sv) {
+    out.push('', c.bold('services by phase') + c.dim(`  (a request calls ${sv.request.join(' -> ')}; errors: share of calls that failed after their retries; the clients' errors above are the user-visible ones)`));
+    out.push(...renderTable(serviceHead(r), sv.services.map((x) => style(serviceCells(r, x))), { colors: c, align: ['l', 'l'] }));
   }
   const withEc2 = rows.some((p) => p.ec2);
   if (out.length > 0) out.push('');

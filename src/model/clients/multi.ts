@@ -24,7 +24,7 @@
  * record (records.ts, EXT_*), in a shared buffer like the records, so any worker can run any chunk.
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
-import type { FailoverConfig, RegionsConfig } from '../../config/regions-schema.ts';
+import type { ChainsConfig, FailoverConfig, RegionsConfig } from '../../config/regions-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
 import {
   C_ATTEMPTS,
@@ -73,7 +73,9 @@ import {
   U32_PER_EXT,
   U32_PER_RECORD,
   X_AWAY,
+  X_FLAG_MASK,
   X_FLAGS,
+  X_HOP_SHIFT,
   X_MULTI,
   X_PROBE,
   X_STREAK,
@@ -104,94 +106,145 @@ export interface ScanParts {
   readonly zig: ZigguratExp;
 }
 
+/** A static, healthy endpoint: its load balancers (global ids from lbBase), its base latency, its core once built. */
+class StaticEndpoint {
+  core: ClientCore | null = null;
+  constructor(
+    readonly lbBase: number,
+    readonly lbs: number,
+    readonly baseLatencyUs: number,
+  ) {}
+
+  /** Start of an epoch: the endpoint's load balancers as the store has them (capacity, last epoch's load). */
+  begin(clients: ClientsConfig, store: SharedStore): ClientCore {
+    let core = this.core;
+    if (!core || core.svc.lbCount !== store.layout.lbCount) {
+      core = this.core = new ClientCore(clients, this.lbs, store.layout.lbCount);
+      // The static answer: every load balancer, equal weights.
+      const ids = Int32Array.from({ length: this.lbs }, (_, k) => this.lbBase + k);
+      const cum = Float64Array.from({ length: this.lbs }, (_, k) => k + 1);
+      core.ring.update(this.lbs, ids, cum, 0);
+    }
+    core.svc.refreshAll(store, this.baseLatencyUs);
+    return core;
+  }
+}
+
+/** Per-service counters of a window, per service in chains.services order: calls, failed calls, attempts, failed attempts. */
+export const SERVICE_COUNTERS = ['calls', 'failedCalls', 'attempts', 'failedAttempts'] as const;
+const SVC_CALLS = 0;
+const SVC_FAILED_CALLS = 1;
+const SVC_ATTEMPTS = 2;
+const SVC_FAILED_ATTEMPTS = 3;
+
 export class MultiRegion {
   readonly ext: ArrayBufferLike;
   private readonly xf64: Float64Array;
   private readonly xu32: Uint32Array;
-  /** This window's counts in REGION_COUNTERS order. */
+  /** This window's counts in REGION_COUNTERS order (with regions), and SERVICE_COUNTERS per service (with chains). */
   readonly counters = new Float64Array(REGION_COUNTER_COUNT);
-  private readonly cfg: FailoverConfig;
+  readonly serviceCounters: Float64Array;
+  private readonly withRegions: boolean;
+  private readonly withChains: boolean;
+  private readonly stay: FailoverConfig['stayS'];
   private readonly clients: ClientsConfig;
-  /** The failover region: its load balancers' first global id and count, base latency, cross-region round trip. */
-  private readonly lbBase: number;
-  private readonly lbs: number;
-  private readonly baseLatencyUs: number;
   private readonly crossS: number;
   private readonly trigger: number;
   private readonly failuresToLeave: number;
   private readonly budgetS: number;
   private readonly probe: boolean;
-  /** Resolver-free core of the failover region: its static answer and its own service model (base latency). */
-  private away: ClientCore | null = null;
+  /** The failover region's endpoint (null without regions). */
+  private readonly away: StaticEndpoint | null;
+  /** The calls of one request: per hop, the static endpoint it calls (null: the clients' dynamic endpoint) and its service. */
+  private readonly hopStatic: (StaticEndpoint | null)[];
+  private readonly hopService: Int32Array;
   private readonly rng = new Rng(1);
 
   /**
    * State of clients [fromClient, fromClient + count) of the population; initialises clients [initFrom, initTo)
-   * (local indices). `ext`: the shared extension buffer (count * EXT_BYTES), or none for a private one.
+   * (local indices). `staticLbBase`: the first global id of the static endpoints' load balancers (other regions,
+   * then static services, regions-schema.ts staticEndpoints). `ext`: the shared extension buffer (count *
+   * EXT_BYTES), or none for a private one.
    */
   constructor(
-    regions: RegionsConfig,
+    regions: RegionsConfig | undefined,
+    chains: ChainsConfig | undefined,
     clients: ClientsConfig,
     seed: number,
     fromClient: number,
     count: number,
-    lbBase: number,
+    staticLbBase: number,
     init: { ext?: SharedArrayBuffer; initFrom: number; initTo: number },
   ) {
-    const f = (this.cfg = regions.failover);
     this.clients = clients;
-    const to = regions.others.find((o) => o.name === f.to);
-    if (!to) throw new Error(`regions.failover.to: no region '${f.to}'`);
-    this.lbBase = lbBase;
-    this.lbs = to.loadBalancers;
-    this.baseLatencyUs = to.baseLatencyMs * 1000;
-    this.crossS = to.crossLatencyMs / 1000;
-    const t = f.trigger;
+    const ends: StaticEndpoint[] = [];
+    let base = staticLbBase;
+    for (const e of [...(regions?.others ?? []), ...(chains?.services ?? []).filter((x) => x.endpoint === undefined)]) {
+      ends.push(new StaticEndpoint(base, e.loadBalancers, e.baseLatencyMs * 1000));
+      base += e.loadBalancers;
+    }
+    this.withRegions = regions !== undefined;
+    const f = regions?.failover;
+    const toIndex = regions && f ? regions.others.findIndex((o) => o.name === f.to) : -1;
+    if (regions && toIndex < 0) throw new Error(`regions.failover.to: no region '${f?.to}'`);
+    this.away = toIndex >= 0 ? ends[toIndex] : null;
+    this.crossS = toIndex >= 0 && regions ? regions.others[toIndex].crossLatencyMs / 1000 : 0;
+    this.stay = f ? f.stayS : { dist: 'const', valueS: 0 };
+    const t = f?.trigger ?? { on: 'failures', attempts: 1 };
     this.trigger = t.on === 'failures' ? TRIGGER_FAILURES : t.on === 'empty-answer' ? TRIGGER_EMPTY : TRIGGER_LATENCY;
     this.failuresToLeave = t.on === 'failures' ? t.attempts : 1;
     this.budgetS = t.on === 'latency' ? t.budgetMs / 1000 : Infinity;
-    this.probe = f.comeBack === 'probe';
+    this.probe = f?.comeBack === 'probe';
+    this.withChains = chains !== undefined;
+    const services = chains?.services ?? [];
+    const staticOf = new Map<string, StaticEndpoint>();
+    let k = regions?.others.length ?? 0;
+    for (const x of services) if (x.endpoint === undefined) staticOf.set(x.name, ends[k++]);
+    const request = chains?.request ?? [];
+    this.hopStatic = chains ? request.map((n) => staticOf.get(n) ?? null) : [null];
+    this.hopService = chains ? Int32Array.from(request, (n) => services.findIndex((x) => x.name === n)) : Int32Array.of(-1);
+    this.serviceCounters = new Float64Array(services.length * SERVICE_COUNTERS.length);
     if (init.ext && init.ext.byteLength !== count * EXT_BYTES) throw new Error(`multi-region extension: ${init.ext.byteLength} bytes, need ${count * EXT_BYTES}`);
     this.ext = init.ext ?? new ArrayBuffer(count * EXT_BYTES);
     this.xf64 = new Float64Array(this.ext);
     this.xu32 = new Uint32Array(this.ext);
+    const share = f ? f.share : 0;
     for (let i = init.initFrom; i < init.initTo; i++) {
       this.xf64[i * F64_PER_EXT + X_UNTIL] = 0;
       this.xu32[i * U32_PER_EXT + X_STREAK] = 0;
-      this.xu32[i * U32_PER_EXT + X_FLAGS] = isMultiRegion(seed, fromClient + i, f.share) ? X_MULTI : 0;
+      this.xu32[i * U32_PER_EXT + X_FLAGS] = share > 0 && isMultiRegion(seed, fromClient + i, share) ? X_MULTI : 0;
     }
   }
 
-  /** Start of an epoch: the failover region's load balancers as the store has them (capacity, last epoch's load). */
+  /** Start of an epoch: every static endpoint's load balancers as the store has them. */
   beginEpoch(store: SharedStore): void {
-    let away = this.away;
-    if (!away || away.svc.lbCount !== store.layout.lbCount) {
-      const c = this.clients;
-      away = this.away = new ClientCore(c, this.lbs, store.layout.lbCount);
-      // The static answer: every load balancer, equal weights.
-      const ids = Int32Array.from({ length: this.lbs }, (_, k) => this.lbBase + k);
-      const cum = Float64Array.from({ length: this.lbs }, (_, k) => k + 1);
-      away.ring.update(this.lbs, ids, cum, 0);
-    }
-    away.svc.refreshAll(store, this.baseLatencyUs);
+    this.away?.begin(this.clients, store);
+    for (const e of this.hopStatic) e?.begin(this.clients, store);
   }
 
   /** Bytes of state held beside the records. */
   bytes(): number {
-    return this.ext.byteLength + (this.away ? this.away.ring.bytes() : 0);
+    return this.ext.byteLength;
   }
 
   /**
-   * ClientShard's scan for a population with regions: every event of clients [from, to) in [.., t1S), counts
-   * into the shard's window and this one's. Returns the attempts made. Same visiting order, block summary and
-   * per-client draw order as ClientShard.scan (see there); the failover moves are the only additions.
+   * ClientShard's scan for a population with regions or chains: every event of clients [from, to) in
+   * [.., t1S), counts into the shard's window and this one's. Returns the attempts made. Same visiting order,
+   * block summary and per-client draw order as ClientShard.scan (see there); the failover moves and the hops of
+   * a chain are the only additions. A request's hop lives in the flags word (X_HOP_SHIFT); each hop is a call
+   * with the clients' retries; the next hop starts when the previous one answers.
    */
   scan(p: ScanParts, home: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
-    const away = this.away as ClientCore;
+    const away = this.away?.core ?? null;
     const { f64, u32, i32, f32 } = p.records;
     const { xf64, xu32 } = this;
     const c = p.counters;
     const rc = this.counters;
+    const sc = this.serviceCounters;
+    const chains = this.withChains;
+    const hops = this.hopStatic.length;
+    const hopCore = this.hopStatic.map((e) => e?.core ?? null);
+    const hopSvc = this.hopService;
     const latI = p.latencyIntended;
     const latA = p.latencyAttempt;
     const retry = p.retry;
@@ -201,9 +254,7 @@ export class MultiRegion {
     const budgeted = retry.budgeted;
     const decorrelated = retry.jitter === JITTER_DECORRELATED;
     const timeoutS = this.clients.timeoutS;
-    const stay = this.cfg.stayS;
-    const awaySerial = away.ring.current;
-    const awayTargets = away.targets(awaySerial);
+    const stay = this.stay;
     /** Exp(1) from the client's stream held in r (the ziggurat on the same state). */
     const exp1 = (): number => {
       zig.state = r.snapshot() | 0;
@@ -230,63 +281,81 @@ export class MultiRegion {
           let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
           let sleepS = decorrelated ? f32[ub + U_SLEEP] : retry.baseS;
           let flags = xu32[xb + X_FLAGS];
+          let hop = flags >>> X_HOP_SHIFT;
+          flags &= X_FLAG_MASK;
           let streak = xu32[xb + X_STREAK];
           let untilS = xf64[i * F64_PER_EXT + X_UNTIL];
           const multi = (flags & X_MULTI) !== 0;
           do {
             if (attempt === 0) {
-              reqS = arrS;
-              c[C_REQUESTS]++;
-              if (evS > arrS) c[C_DELAYED_STARTS]++;
-              arrS = arrivals.next(arrS, exp1());
-              if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
+              if (hop === 0) {
+                reqS = arrS;
+                c[C_REQUESTS]++;
+                if (evS > arrS) c[C_DELAYED_STARTS]++;
+                arrS = arrivals.next(arrS, exp1());
+                if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
+              }
               if (decorrelated) sleepS = retry.baseS;
+              if (chains) sc[hopSvc[hop] * 4 + SVC_CALLS]++;
             }
             attempt++;
             attempts++;
             c[C_ATTEMPTS]++;
-            if ((flags & X_AWAY) !== 0 && evS >= untilS) {
-              // The stay is over: home again, on probation under `probe`.
-              flags = (flags & ~X_AWAY) | (this.probe ? X_PROBE : 0);
-              streak = 0;
-              rc[R_FAILBACKS]++;
-            }
-            const isAway = (flags & X_AWAY) !== 0;
+            const fixed = hopCore[hop];
+            let dynamicHome = false;
             let err: number;
             let latS = 0;
-            if (!isAway) {
-              rc[R_HOME_ATTEMPTS]++;
-              const serial = home.lookup(u32, i32, ub, evS);
-              if (serial < 0) err = ERR_DNS_EMPTY;
-              else {
-                const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
-                byLb[lb]++;
-                const u2 = home.overloaded(lb) ? r.next() : 1;
-                err = home.outcome(lb, u2, exp1());
-                latS = home.latencyS;
-              }
-              if (err !== ERR_OK) rc[R_HOME_ATTEMPTS + err]++;
-            } else {
-              rc[R_AWAY_ATTEMPTS]++;
-              const lb = away.pick(awaySerial, awayTargets > 1 ? r.next() : 0);
+            if (fixed !== null) {
+              // A static service: always answers, served by its own load balancers.
+              const lb = fixed.pick(0, fixed.targets(0) > 1 ? r.next() : 0);
               byLb[lb]++;
-              const u2 = away.overloaded(lb) ? r.next() : 1;
-              err = away.outcome(lb, u2, exp1());
-              // The cross-region round trip, within the attempt's deadline.
-              latS = away.latencyS + this.crossS;
-              if (latS >= timeoutS) {
-                latS = timeoutS;
-                if (err === ERR_OK) err = ERR_TIMEOUT;
+              const u2 = fixed.overloaded(lb) ? r.next() : 1;
+              err = fixed.outcome(lb, u2, exp1());
+              latS = fixed.latencyS;
+            } else {
+              if ((flags & X_AWAY) !== 0 && evS >= untilS) {
+                // The stay is over: home again, on probation under `probe`.
+                flags = (flags & ~X_AWAY) | (this.probe ? X_PROBE : 0);
+                streak = 0;
+                rc[R_FAILBACKS]++;
               }
-              if (err !== ERR_OK) rc[R_AWAY_ATTEMPTS + err - 1]++;
+              if ((flags & X_AWAY) === 0) {
+                dynamicHome = true;
+                rc[R_HOME_ATTEMPTS]++;
+                const serial = home.lookup(u32, i32, ub, evS);
+                if (serial < 0) err = ERR_DNS_EMPTY;
+                else {
+                  const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
+                  byLb[lb]++;
+                  const u2 = home.overloaded(lb) ? r.next() : 1;
+                  err = home.outcome(lb, u2, exp1());
+                  latS = home.latencyS;
+                }
+                if (err !== ERR_OK) rc[R_HOME_ATTEMPTS + err]++;
+              } else {
+                const a = away as ClientCore;
+                rc[R_AWAY_ATTEMPTS]++;
+                const lb = a.pick(0, a.targets(0) > 1 ? r.next() : 0);
+                byLb[lb]++;
+                const u2 = a.overloaded(lb) ? r.next() : 1;
+                err = a.outcome(lb, u2, exp1());
+                // The cross-region round trip, within the attempt's deadline.
+                latS = a.latencyS + this.crossS;
+                if (latS >= timeoutS) {
+                  latS = timeoutS;
+                  if (err === ERR_OK) err = ERR_TIMEOUT;
+                }
+                if (err !== ERR_OK) rc[R_AWAY_ATTEMPTS + err - 1]++;
+              }
+            }
+            if (chains) {
+              sc[hopSvc[hop] * 4 + SVC_ATTEMPTS]++;
+              if (err !== ERR_OK) sc[hopSvc[hop] * 4 + SVC_FAILED_ATTEMPTS]++;
             }
             const doneS = evS + latS;
             if (err !== ERR_DNS_EMPTY) latA[latencyIndexS(latS)]++;
             if (err === ERR_OK) {
-              c[C_SUCCESSES]++;
-              rc[multi ? R_MULTI_SUCCESSES : R_PINNED_SUCCESSES]++;
-              latI[latencyIndexS(doneS - reqS)]++;
-              if (!isAway) {
+              if (dynamicHome) {
                 streak = 0;
                 flags &= ~X_PROBE;
                 if (multi && this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS) {
@@ -295,11 +364,21 @@ export class MultiRegion {
                 }
               }
               attempt = 0;
+              if (hop + 1 < hops) {
+                // The next call of the chain starts when this one answers.
+                hop++;
+                evS = doneS;
+                continue;
+              }
+              hop = 0;
+              c[C_SUCCESSES]++;
+              if (this.withRegions) rc[multi ? R_MULTI_SUCCESSES : R_PINNED_SUCCESSES]++;
+              latI[latencyIndexS(doneS - reqS)]++;
               evS = doneS > arrS ? doneS : arrS;
               continue;
             }
             c[C_DNS_EMPTY + err - 1]++;
-            if (multi && !isAway) {
+            if (multi && dynamicHome) {
               streak++;
               const probeFailed = (flags & X_PROBE) !== 0;
               if (probeFailed) rc[R_PROBE_FAILURES]++;
@@ -314,7 +393,8 @@ export class MultiRegion {
                 streak = 0;
               }
             }
-            // A failed attempt: retry (in whichever region the client is now) if allowed, else the request fails.
+            // A failed attempt: retry (in whichever region the client is now) if allowed, else the call fails, and
+            // with it the request.
             if (attempt < retry.maxAttempts) {
               if (budgeted && tokens < 1) c[C_BUDGET_DENIED]++;
               else {
@@ -326,8 +406,10 @@ export class MultiRegion {
                 continue;
               }
             }
+            if (chains) sc[hopSvc[hop] * 4 + SVC_FAILED_CALLS]++;
+            hop = 0;
             c[C_FAILED_REQUESTS]++;
-            rc[multi ? R_MULTI_FAILED : R_PINNED_FAILED]++;
+            if (this.withRegions) rc[multi ? R_MULTI_FAILED : R_PINNED_FAILED]++;
             latI[latencyIndexS(doneS - reqS)]++;
             attempt = 0;
             evS = doneS > arrS ? doneS : arrS;
@@ -339,7 +421,7 @@ export class MultiRegion {
           u32[ub + U_ATTEMPT] = attempt;
           if (budgeted) f32[ub + U_TOKENS] = tokens;
           if (decorrelated) f32[ub + U_SLEEP] = sleepS;
-          xu32[xb + X_FLAGS] = flags;
+          xu32[xb + X_FLAGS] = (flags | (hop << X_HOP_SHIFT)) >>> 0;
           xu32[xb + X_STREAK] = streak;
           xf64[i * F64_PER_EXT + X_UNTIL] = untilS;
         }
@@ -360,10 +442,13 @@ export class MultiRegion {
     return doneS + sampleDuration(stay, this.rng);
   }
 
-  /** This window's counts, then zeroed. */
-  takeWindow(): Float64Array {
-    const out = Float64Array.from(this.counters);
+  /** This window's counts (each part only when configured), then zeroed. */
+  takeWindow(): { regions?: Float64Array; services?: Float64Array } {
+    const out: { regions?: Float64Array; services?: Float64Array } = {};
+    if (this.withRegions) out.regions = Float64Array.from(this.counters);
+    if (this.withChains) out.services = Float64Array.from(this.serviceCounters);
     this.counters.fill(0);
+    this.serviceCounters.fill(0);
     return out;
   }
 }

@@ -83,7 +83,8 @@ export class ClientRecords {
  *
  *   f64 [0] untilS   end of the client's stay in the other region (meaningful while X_AWAY is set)
  *   u32 [2] streak   consecutive failed attempts at home (the `failures` trigger)
- *   u32 [3] flags    X_MULTI (can fail over), X_AWAY (in the other region now), X_PROBE (back home on probation)
+ *   u32 [3] flags    X_MULTI (can fail over), X_AWAY (in the other region now), X_PROBE (back home on probation);
+ *                    bits 8 and up: the call of a chain the request in progress is at (scenario `chains`)
  */
 export const EXT_BYTES = 16;
 export const F64_PER_EXT = 2;
@@ -94,6 +95,8 @@ export const X_FLAGS = 3;
 export const X_MULTI = 1;
 export const X_AWAY = 2;
 export const X_PROBE = 4;
+export const X_FLAG_MASK = 0xff;
+export const X_HOP_SHIFT = 8;
 
 /** Fixed cost of one worker's shard besides its records: two latency count arrays, answer ring, counters. */
 export const SHARD_OVERHEAD_BYTES = 2 * 23552 * 4 + 256 * 1024;

@@ -50,7 +50,7 @@ import type { AnswerLog } from './answer-log.ts';
 import { Arrivals } from './arrivals.ts';
 import { ClientCore } from './core.ts';
 import { MultiRegion } from './multi.ts';
-import type { RegionsConfig } from '../../config/regions-schema.ts';
+import type { ChainsConfig, RegionsConfig } from '../../config/regions-schema.ts';
 import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
 import {
   BLOCK as BLOCK_,
@@ -143,7 +143,7 @@ export class ClientShard {
   readonly latencyAttempt = new Uint32Array(LATENCY_BUCKETS);
   /** Exp(1) draws' slow path; read by the multi-region scan (multi.ts) too. */
   readonly zig = new ZigguratExp();
-  /** The multi-region state and scan, with scenario `regions` (multi.ts); null: the single-region scan below. */
+  /** The multi-region and chain state and scan, with scenario `regions` or `chains` (multi.ts); null: the scan below. */
   readonly multi: MultiRegion | null;
   /** Per block of BLOCK clients: a lower bound of their next-event times (see records.ts). */
   readonly blockMinS: Float64Array;
@@ -169,8 +169,8 @@ export class ClientShard {
     fromClient: number,
     toClient: number,
     shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number; ext?: SharedArrayBuffer },
-    /** Scenario `regions` and the first global id of the failover region's load balancers. */
-    regions?: { cfg: RegionsConfig; lbBase: number },
+    /** Scenario `regions` and `chains`, and the first global id of the static endpoints' load balancers. */
+    extra?: { regions?: RegionsConfig; chains?: ChainsConfig; staticLbBase: number },
   ) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
     this.cfg = cfg;
@@ -186,7 +186,10 @@ export class ClientShard {
     this.chunks = Math.ceil(n / CHUNK);
     const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
     const initTo = (this.initTo = shared ? shared.initTo : n);
-    this.multi = regions ? new MultiRegion(regions.cfg, cfg, seed, fromClient, n, regions.lbBase, { ext: shared?.ext, initFrom, initTo }) : null;
+    this.multi =
+      extra && (extra.regions || extra.chains)
+        ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.staticLbBase, { ext: shared?.ext, initFrom, initTo })
+        : null;
     const { f64, u32, f32 } = rec;
     const burst = this.retry.budgetBurst;
     const zig = this.zig;
@@ -527,7 +530,7 @@ export class ClientShard {
       counters,
       latencyIntended: takeSparse(this.latencyIntended),
       latencyAttempt: takeSparse(this.latencyAttempt),
-      ...(this.multi ? { regions: this.multi.takeWindow() } : {}),
+      ...(this.multi ? this.multi.takeWindow() : {}),
     };
   }
 
