@@ -15,6 +15,10 @@ const SMALL = ['clients.count=2000', 'clients.ratePerS=0.5', 'durationS=1200', '
 const regions = (share: number, capacityShare: number, trigger = '{"on":"failures","attempts":3}') =>
   `regions={"others":[{"name":"us-west-2","endpoint":"dynamodb.us-west-2.amazonaws.com","loadBalancers":4,"capacityPerS":${(capacityShare * 1000) / 4},"crossLatencyMs":65}],"failover":{"share":${share},"to":"us-west-2","trigger":${trigger}}}`;
 
+/** identity -> dynamodb -> queue: identity and queue static (queue's 2 load balancers serve queueCapacityPerS each). */
+const CHAIN = (queueCapacityPerS: number, request = '["identity","dynamodb","queue"]') =>
+  `chains={"services":[{"name":"identity","capacityPerS":5000},{"name":"dynamodb","endpoint":"dynamodb.us-east-1.amazonaws.com"},{"name":"queue","loadBalancers":2,"capacityPerS":${queueCapacityPerS}}],"request":${request}}`;
+
 describe('multi-region clients', () => {
   it('with 0% multi-region clients the client figures equal the single-region run, window by window', async () => {
     const single = await runInProcess(scenario('dns-race', SMALL));
@@ -60,14 +64,15 @@ describe('multi-region clients', () => {
     assert.match(text.stdout, /us-west-2 OVERLOADED in outage \(peak utilisation \d+/);
   });
 
-  it('gives the same digest for 1 and 2 workers with regions on, for each trigger', async () => {
+  it('gives the same digest for 1 and 2 workers with regions and chains on, for each trigger', async () => {
     for (const trigger of ['{"on":"failures","attempts":2}', '{"on":"empty-answer"}', '{"on":"latency","budgetMs":200}']) {
-      const sets = ['dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', 'clients.count=3001', '--set', regions(0.5, 0.5, trigger), '--set', 'regions.failover.comeBack=sticky', '--json'];
+      const sets = ['dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', 'clients.count=3001', '--set', regions(0.5, 0.5, trigger), '--set', 'regions.failover.comeBack=sticky', '--set', CHAIN(300), '--json'];
       const [a, b] = await Promise.all([runCli(['run', ...sets, '--workers', '1']), runCli(['run', ...sets, '--workers', '2'])]);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(b.code, 0, b.stderr);
       const ja = JSON.parse(a.stdout);
       assert.ok(ja.regions.failovers > 0, `${trigger}: someone failed over`);
+      assert.ok(ja.services.services[2].failedCalls > 0, `${trigger}: the small queue overloaded`);
       assert.equal(JSON.parse(b.stdout).digest, ja.digest, trigger);
     }
   });
@@ -90,6 +95,18 @@ describe('multi-region clients', () => {
     }
   });
 
+  it('the built-in multi-region scenario (scaled down): the multi-region share is contained, the pinned clients are not, us-west-2 holds', async () => {
+    // 20,000 clients x 0.1/s = 2,000 requests/s; us-west-2 scaled alike to half of it (4 x 250/s).
+    const r = await runCli(['run', 'multi-region', '--set', 'clients.count=20000', '--set', 'regions.others[0].capacityPerS=250', '--set', 'durationS=1200', '--set', 'actions[0].atS=1000', '--workers', '2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const outage = j.regions.phases.find((p: { name: string }) => p.name === 'outage');
+    assert.ok(Math.abs(j.regions.multiClients / 20000 - 0.4) < 0.02, `${j.regions.multiClients}`);
+    assert.ok(outage.multiErrorRate < 0.05 && outage.pinnedErrorRate > 0.5, JSON.stringify(outage));
+    assert.equal(outage.backup.overloaded, false);
+    assert.ok(outage.backup.utilisation > 0.6 && outage.backup.utilisation < 1, `${outage.backup.utilisation}`);
+  });
+
   it('picks multi-region clients by hash: about the share, spread over the population, nested as the share grows', () => {
     const n = 100_000;
     let count = 0;
@@ -103,5 +120,49 @@ describe('multi-region clients', () => {
     }
     assert.ok(Math.abs(count / n - 0.3) < 0.01, `${count}`);
     assert.ok(Math.abs(firstHalf / count - 0.5) < 0.02, 'not the first N');
+  });
+});
+
+describe('dependency chains', () => {
+  it('a chain of the one dynamic service equals a run without chains', async () => {
+    const plain = await runInProcess(scenario('dns-race', SMALL));
+    const chain = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(5000, '["dynamodb"]')]));
+    assert.deepEqual(chain.clients, plain.clients);
+    // Over calls started (the service's) vs requests finished (the clients'): equal up to those in flight.
+    const d = (metricValue(chain, 'services.dynamodb.outage.errorRate') as number) - (metricValue(chain, 'clients.outage.errorRate') as number);
+    assert.ok(Math.abs(d) < 0.001, `${d}`);
+    assert.equal(metricValue(chain, 'services.identity.calls'), 0);
+  });
+
+  it('the blast radius: one failing service fails the requests that reach it; healthy ones after it see fewer calls', async () => {
+    const r = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(5000)]));
+    const user = metricValue(r, 'clients.outage.errorRate') as number;
+    const ddb = metricValue(r, 'services.dynamodb.outage.errorRate') as number;
+    assert.ok(ddb > 0.5 && metricValue(r, 'services.identity.outage.errorRate') === 0 && metricValue(r, 'services.queue.outage.errorRate') === 0);
+    // Every request calls identity, then dynamodb: the user-visible error rate is dynamodb's, up to requests in flight.
+    assert.ok(Math.abs(user - ddb) < 0.005, `${user} vs ${ddb}`);
+    const calls = (s: string) => metricValue(r, `services.${s}.outage.calls`) as number;
+    assert.ok(Math.abs(calls('queue') - calls('dynamodb') * (1 - ddb)) < 0.01 * calls('dynamodb'), 'queue is called only after dynamodb answered');
+    // Request latency spans the three calls: at least three base latencies more than one call's.
+    assert.ok((metricValue(r, 'clients.before.latencyMs.p50') as number) > 3 * (metricValue(r, 'clients.before.attemptLatencyMs.p50') as number) * 0.8);
+    // A static service short of capacity (2 x 300/s for 1,000 requests/s) fails requests outside the outage too.
+    const small = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(300)]));
+    assert.ok((metricValue(small, 'services.queue.before.errorRate') as number) > 0.2);
+    assert.ok((metricValue(small, 'clients.before.errorRate') as number) >= (metricValue(small, 'services.queue.before.errorRate') as number) * 0.95);
+  });
+
+  it('refuses an unknown service, a second dynamic endpoint and a bad name with the path and exit code 2', async () => {
+    const cases: [string, RegExp][] = [
+      [CHAIN(300, '["identity","payments"]'), /chains\.request\[1\]: unknown service 'payments'/],
+      ['chains={"services":[{"name":"x","endpoint":"dynamodb.us-east-1.api.aws"}],"request":["x"]}', /chains\.services\[0\]\.endpoint: only the clients' endpoint/],
+      ['chains={"services":[{"name":"a b"}],"request":["a b"]}', /chains\.services\[0\]\.name: must start with a letter/],
+      ['chains={"services":[{"name":"a"},{"name":"a"}],"request":["a"]}', /chains\.services\[1\]\.name: duplicate service name/],
+    ];
+    for (const [set, msg] of cases) {
+      const r = await runCli(['run', 'dns-race', '--set', set]);
+      assert.equal(r.code, 2, `${set}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+      assert.ok(!hasStackTrace(r.stderr));
+    }
   });
 });
