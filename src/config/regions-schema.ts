@@ -1,7 +1,8 @@
 /**
  * The `regions` section: regions besides the home one (the `dns` section, where the race happens) and the share
  * of the client population that can fail over to one of them, with its policy. Absent (the default): every
- * client is pinned to the home region and results are those of a single-region run.
+ * client is pinned to the home region and results are those of a single-region run. Without clients
+ * (`clients: null`, e.g. a DNS-only run of a multi-region scenario) the section has nothing to act on.
  */
 import { z } from 'zod';
 import { durationDist, intIn, nonNegative, positive, probability } from './common.ts';

@@ -222,7 +222,6 @@ export const scenarioSchema = z
     }
     if (s.regions) {
       const r = s.regions;
-      if (!s.clients) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'needs a clients section (the clients are what fails over)' });
       const regionNames = new Set<string>([r.home]);
       r.others.forEach((o, i) => {
         if (regionNames.has(o.name)) ctx.addIssue({ code: 'custom', path: ['regions', 'others', i, 'name'], message: o.name === r.home ? 'is the home region' : 'duplicate region name' });
@@ -237,7 +236,6 @@ export const scenarioSchema = z
     }
     if (s.chains) {
       const c = s.chains;
-      if (!s.clients) ctx.addIssue({ code: 'custom', path: ['chains'], message: 'needs a clients section (the clients make the requests)' });
       const svc = new Set<string>();
       c.services.forEach((x, i) => {
         if (svc.has(x.name)) ctx.addIssue({ code: 'custom', path: ['chains', 'services', i, 'name'], message: 'duplicate service name' });

@@ -414,9 +414,10 @@ export function listMetrics(): MetricDef[] {
   for (const { entry, head, tail } of PHASE_PARTS) {
     for (const p of PHASE_NAMES) out.push({ name: `${head}${p}${tail}`, unit: entry.unit, meaning: `${entry.meaning} '${p}'` });
   }
+  // Service names are the scenario's: listed once with SERVICE standing for any name in chains.services.
   for (const f of SERVICE_FIELDS) {
-    out.push({ name: `services.{service}.${f.field}`, unit: f.unit, meaning: `${f.meaning} over the whole run ({service}: a name in chains.services)` });
-    out.push({ name: `services.{service}.{phase}.${f.field}`, unit: f.unit, meaning: `${f.meaning} in the phase` });
+    out.push({ name: `services.SERVICE.${f.field}`, unit: f.unit, meaning: `${f.meaning} over the whole run (SERVICE: a name in chains.services)` });
+    for (const p of PHASE_NAMES) out.push({ name: `services.SERVICE.${p}.${f.field}`, unit: f.unit, meaning: `${f.meaning} in the phase '${p}' (SERVICE: a name in chains.services)` });
   }
   return out;
 }
