@@ -50,7 +50,7 @@ table.t { border-collapse: collapse; background: #fff; margin: 6px 0 12px; font-
 table.t th, table.t td { border: 1px solid #e2e2e2; padding: 3px 8px; text-align: right; white-space: nowrap; }
 table.t th { background: #f0f0f0; font-weight: 600; }
 table.t td.l, table.t th.l { text-align: left; white-space: normal; }
-table.t td.bad { color: #b00020; font-weight: 600; }
+table.t td.bad, p.bad { color: #b00020; font-weight: 600; }
 table.t td.good { color: #1b5e20; }
 pre { background: #fff; border: 1px solid #e2e2e2; padding: 10px; overflow: auto; font-size: 12px; }
 .note { color: #555; font-size: 12px; }

@@ -9,15 +9,22 @@
  * in the store, last epoch's offered load summed over workers), so a herd of failing-over clients overloads
  * them through the M/M/1 model (throttling, timeouts) like any other load; the cross-region round trip is added
  * to each such attempt, within the client's attempt deadline.
+ * Dependency chains (scenario `chains`): a user request is an ordered list of calls to named services; each call
+ * is served like a single-service request's attempts (with the clients' retries) and the request fails when a
+ * call fails after its retries; its latency spans every call. The clients' endpoint is the one dynamic service
+ * (its own cache entry, the race, the failover); the others are static, healthy endpoints with their own load
+ * balancers in the same service model, so a chain also fails when one of them is short of capacity.
  *
  * Leaves out: a control plane in the other region (its endpoint is static and healthy: always the same answer,
  * every load balancer in service, so its resolver cache cannot fail and is not simulated); failing over with
  * zero backoff (a retry after a failover waits its backoff like any retry); state that must be replicated before
  * a client can use the other region (a failed-over request is served as if the data were there); clients homed
  * anywhere but the home region; more than one failover region per client; and load from the other region's own
- * users (its capacity is what is left for the failover).
+ * users (its capacity is what is left for the failover); for chains, per-region copies of the static services
+ * (a failed-over client calls the same ones), dynamic services besides the clients' endpoint, and calls made in
+ * parallel.
  *
- * Determinism and speed: this scan replaces ClientShard's own scan when the scenario has regions (one branch per
+ * Determinism and speed: this scan replaces ClientShard's own scan when the scenario has regions or chains (one branch per
  * chunk in ClientShard.runChunk, none per attempt on the single-region path). A pinned client takes exactly the
  * draws the single-region scan takes, in the same order, from its own stream, so its history is the same; a
  * capable client draws its stays from the same stream. The per-client failover state is a 16-byte extension
