@@ -11,11 +11,12 @@ import type { Scenario, ScenarioInput } from './config/schema.ts';
 import { type Progress, runSimulation } from './engine/coordinator.ts';
 import type { RunResult } from './engine/result.ts';
 import { InputError } from './errors.ts';
-import { abortingThreshold, type CompiledThreshold, compileThresholds } from './gates/thresholds.ts';
+import { abortRules, type CompiledThreshold, compileThresholds } from './gates/thresholds.ts';
 import { readResultFile, writeResultFile } from './result/file.ts';
 
 export type { Scenario, ScenarioInput } from './config/schema.ts';
 export type { Progress } from './engine/coordinator.ts';
+export type { StoppedBy } from './engine/live.ts';
 export type { DnsSummary, Interval, Phase, RunResult, Violation } from './engine/result.ts';
 export type { Invariant, SimEvent } from './model/dns/events.ts';
 export type { ClientsSummary, ClientTotals, ClientWindow, PhaseSummary } from './metrics/client-windows.ts';
@@ -67,12 +68,12 @@ export interface SimulateOptions {
   /** Aborting stops the run at the next epoch; the result is then marked partial. */
   signal?: AbortSignal;
   /**
-   * Thresholds with abortOnFail (the scenario's own and these) stop the run as soon as they can no longer hold;
-   * this is called once when that happens. The result is partial and those thresholds fail when evaluated.
+   * More thresholds with abortOnFail, beside the scenario's own. Each is checked at the end of every epoch; the
+   * first that can no longer hold stops the run there: the result is partial, its stoppedBy names the threshold,
+   * and the stop is the same for any worker count, run after run (perf.wallS excepted: it is wall-clock time).
    */
   abortThresholds?: readonly CompiledThreshold[];
-  onThresholdAbort?: (t: CompiledThreshold, p: Progress) => void;
-  /** Run on this thread, one worker, no pool (no progress then, nor early aborts). Same result. */
+  /** Run on this thread, one worker, no pool (no progress then, nor a stop by signal; abortOnFail still stops it). Same result. */
   inProcess?: boolean;
 }
 
@@ -87,37 +88,16 @@ export async function simulate(scenario: Scenario | ScenarioInput | string, opts
   if (opts.seed !== undefined) s = { ...s, seed: opts.seed };
   const workers = opts.inProcess ? 1 : (opts.workers ?? defaultWorkers());
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new InputError([`workers: must be an integer from 1 to 256 (got ${workers})`], 'invalid run');
-  const watched = [...(s.thresholds ? compileThresholds(s.thresholds) : []), ...(opts.abortThresholds ?? [])].filter((t) => t.spec.abortOnFail);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  if (opts.signal?.aborted) stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let tripped = false;
-  const onProgress =
-    opts.onProgress || watched.length > 0
-      ? (p: Progress) => {
-          opts.onProgress?.({ ...p, durationS: s.durationS });
-          if (tripped || watched.length === 0) return;
-          const t = abortingThreshold(watched, { violations: p.live.violations, endpointEmpties: p.live.endpointEmpties, attempts: p.attempts, wallS: p.wallS });
-          if (t) {
-            tripped = true;
-            opts.onThresholdAbort?.(t, p);
-            stop.abort();
-          }
-        }
-      : undefined;
-  try {
-    return await runSimulation(s, {
-      workers,
-      inProcess: opts.inProcess,
-      signal: stop.signal,
-      onProgress,
-      // Watching for an abort polls more often: the run goes on simulating between two looks.
-      progressMs: watched.length > 0 ? Math.min(opts.progressMs ?? 250, 20) : (opts.progressMs ?? 250),
-    });
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
+  const watched = [...(s.thresholds ? compileThresholds(s.thresholds) : []), ...(opts.abortThresholds ?? [])];
+  const onProgress = opts.onProgress;
+  return runSimulation(s, {
+    workers,
+    inProcess: opts.inProcess,
+    signal: opts.signal,
+    onProgress: onProgress ? (p) => onProgress({ ...p, durationS: s.durationS }) : undefined,
+    progressMs: opts.progressMs ?? 250,
+    abortOn: abortRules(watched),
+  });
 }
 
 /** Read a result file written by `cascadesim run --out` or writeResult (InputError when it is not one). */

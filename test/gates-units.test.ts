@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import type { RunResult } from '../src/engine/result.ts';
 import { compareResults } from '../src/gates/baseline.ts';
 import { compare, failsForGood, parseCondition, parseRelativeCondition, relativeLimit, splitMetricCondition } from '../src/gates/conditions.ts';
-import { abortingThreshold, compileThresholds, evaluateThresholds } from '../src/gates/thresholds.ts';
+import { brokenRule } from '../src/engine/live.ts';
+import { abortRules, compileThresholds, evaluateThresholds } from '../src/gates/thresholds.ts';
 import { InputError } from '../src/errors.ts';
 import { nearNames } from '../src/suggest.ts';
 
@@ -94,8 +95,9 @@ describe('thresholds and baseline gates', () => {
   it('aborts on the first watched upper bound crossed, never on one that can still be met', () => {
     const c = compileThresholds({ 'dns.violations': [{ condition: '== 0', abortOnFail: true }], 'dns.endpointEmptied': ['== 0'], 'clients.attempts': [{ condition: '> 10', abortOnFail: true }] });
     const live = (v: number, empties = 0) => ({ violations: { monotonic: v }, endpointEmpties: empties, attempts: 0, wallS: 1 });
-    assert.equal(abortingThreshold(c, live(0, 3)), null, 'endpointEmptied has no abortOnFail; attempts > 10 may still happen');
-    assert.equal(abortingThreshold(c, live(1))?.spec.metric, 'dns.violations');
+    const rules = abortRules(c);
+    assert.equal(brokenRule(rules, live(0, 3)), null, 'endpointEmptied has no abortOnFail; attempts > 10 may still happen');
+    assert.deepEqual(brokenRule(rules, live(1)), { rule: { metric: 'dns.violations', condition: '== 0', op: '==', limit: 0 }, value: 1 });
     assert.throws(() => compileThresholds({ 'clients.errorRate': [{ condition: '< 1%', abortOnFail: true }] }), InputError);
   });
 

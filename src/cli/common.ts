@@ -97,6 +97,7 @@ export function jsonSummary(r: RunResult): Record<string, unknown> {
     digest: r.digest,
     partial: r.partial,
     reachedS: r.reachedS,
+    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
     phases: r.phases,
     dns: {
       protocol: r.dns.protocol,

@@ -9,7 +9,7 @@ import type { RunResult } from '../engine/result.ts';
 import { ExitCode, InputError } from '../errors.ts';
 import { compareResults, compileGates } from '../gates/baseline.ts';
 import { checkDigest } from '../gates/digest.ts';
-import { type CompiledThreshold, compileThresholds, evaluateThresholds, type ThresholdSpec } from '../gates/thresholds.ts';
+import { type CompiledThreshold, compileThresholds, evaluateThresholds } from '../gates/thresholds.ts';
 import { NO_COLORS } from '../report/table.ts';
 import { type GateReport, gatesFailed, gateTableLines, type JUnitSuite, junitXml, markdownSummary } from '../report/gates.ts';
 import { readResultFile } from '../result/file.ts';
@@ -81,13 +81,13 @@ export function gateOptions(values: Values, problems: string[], allow: { baselin
 }
 
 /** Judge a result: the scenario's thresholds and --threshold, the baseline gates, the digest. */
-export function judge(r: RunResult, o: GateOptions, abortedBy: ThresholdSpec | null = null): GateReport {
+export function judge(r: RunResult, o: GateOptions): GateReport {
   const own = r.scenario.thresholds ? compileThresholds(r.scenario.thresholds) : [];
   return {
     thresholds: evaluateThresholds(r, [...own, ...o.thresholds]),
     baseline: o.baseline ? compareResults(o.baseline, r, o.failIfs) : null,
     digest: o.expectDigest !== null ? checkDigest(r, o.expectDigest) : null,
-    abortedBy: abortedBy ? `${abortedBy.metric} ${abortedBy.condition}` : null,
+    abortedBy: r.stoppedBy ? `${r.stoppedBy.metric} ${r.stoppedBy.condition}` : null,
   };
 }
 

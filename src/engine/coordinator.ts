@@ -19,6 +19,7 @@ import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
+import type { AbortRule } from './live.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, epochCount, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
 import { LIVE_ORDER, runWorker } from './worker-loop.ts';
@@ -35,6 +36,11 @@ export interface RunOptions {
   progressMs?: number;
   /** When aborted, the workers stop at the next epoch boundary and the result is marked partial. */
   signal?: AbortSignal;
+  /**
+   * Thresholds with abortOnFail: checked at the end of every epoch; the first one broken stops the run there
+   * (the result is partial and says which, in stoppedBy).
+   */
+  abortOn?: AbortRule[];
 }
 
 export interface Progress {
@@ -108,6 +114,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
       }
     : undefined;
   const startMs = performance.now();
+  const startedAtMs = performance.timeOrigin + startMs;
   const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({
     sab: store.sab,
     dims: store.dims,
@@ -116,6 +123,8 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     workers,
     population,
     failAt: injectedFailure(),
+    abortOn: opts.abortOn,
+    startedAtMs,
   }));
   const onAbort = () => store.requestStop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -8,6 +8,7 @@ import { Encoder } from '@msgpack/msgpack';
 import type { Scenario } from '../config/schema.ts';
 import { compareEvents, type Invariant, type SimEvent, unpackEvents } from '../model/dns/events.ts';
 import { triggerReports, type TriggerReport } from '../model/dns/trigger.ts';
+import type { StoppedBy } from './live.ts';
 import type { WorkerOutcome } from './task.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
@@ -58,6 +59,12 @@ export interface RunResult {
   digest: string;
   /** Simulated time the run reached (durationS unless interrupted). */
   reachedS: number;
+  /**
+   * The abortOnFail threshold that stopped the run at reachedS, with the figure that broke it; absent when the
+   * run was not stopped by one. Not in the digest (the digest covers what the model computed; partial and
+   * reachedS already say where it stopped).
+   */
+  stoppedBy?: StoppedBy;
   phases: Phase[];
   dns: DnsSummary;
   events: SimEvent[];
@@ -233,8 +240,10 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   const busy = outcomes.reduce((a, o) => a + o.busyS + o.waitS, 0);
   const waits = outcomes.reduce((a, o) => a + o.waitS, 0);
   const simEvents = events.length + attempts;
+  const stoppedBy = outcomes[0].stoppedBy; // worker 0 judges abortOnFail
   return {
     ...base,
+    ...(stoppedBy ? { stoppedBy } : {}),
     workers,
     digest: digestOf(base),
     perf: {

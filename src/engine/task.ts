@@ -3,6 +3,7 @@ import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
 import { staticEndpoints } from '../config/regions-schema.ts';
 import type { PackedEvents } from '../model/dns/events.ts';
+import type { AbortRule, StoppedBy } from './live.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 
@@ -31,6 +32,10 @@ export interface WorkerTask {
    * the other workers wait for the control phase.
    */
   failAt?: { worker: number; epoch: number; inControl: boolean };
+  /** Thresholds with abortOnFail: worker 0 checks them at the end of every epoch and stops the run after it. */
+  abortOn?: AbortRule[];
+  /** When the run started (ms since the epoch: comparable across threads), for perf.wallS rules. */
+  startedAtMs?: number;
 }
 
 export interface WorkerOutcome {
@@ -44,6 +49,8 @@ export interface WorkerOutcome {
   /** Epochs completed; fewer than planned when the run was interrupted. */
   epochsDone: number;
   partial: boolean;
+  /** The abortOnFail rule that stopped the run (worker 0's outcome; null otherwise). */
+  stoppedBy?: StoppedBy | null;
   /** Wall time spent waiting for other workers (barrier and turns), for the coordination-overhead figure. */
   waitS: number;
   busyS: number;

@@ -44,6 +44,7 @@ import {
   type WorkerOutcome,
   type WorkerTask,
 } from './task.ts';
+import { brokenRule, type LiveFigures, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
 
 /** The order of the live counts on a worker's progress line: each invariant's violations, then endpoint-empty events. */
@@ -139,6 +140,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       join(e);
       attempts += shard.runChunk(c, epochT1(e), env);
       ranInWindow = true;
+      // Published before the chunk counts as done: worker 0's sum at the epoch's end (abortOnFail) sees every chunk.
+      store.setAttempts(w, attempts);
       sync.chunkDone(shard.chunks);
       last = e;
     }
@@ -225,6 +228,8 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const live = new Float64Array(LIVE_ORDER.length);
   let liveSeen = 0;
   const failAt = task.failAt;
+  const abortOn = task.abortOn ?? [];
+  let stoppedBy: StoppedBy | null = null;
 
   for (let k = 0; k < epochs; k++) {
     const t0 = p.epochT0(k);
@@ -290,6 +295,14 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     liveSeen = countLive(log.events, liveSeen, live);
     store.setLive(w, live);
     store.setProgress(w, t1, p.attempts);
+    // abortOnFail: judged here, on this epoch's complete figures, so the stop does not depend on timing.
+    if (abortOn.length > 0 && stoppedBy === null && store.stopAtEpoch() === 0) {
+      const broken = brokenRule(abortOn, liveFigures(store, W, live, task.startedAtMs));
+      if (broken) {
+        stoppedBy = { metric: broken.rule.metric, condition: broken.rule.condition, value: broken.value, atS: t1 };
+        store.setStopAtEpoch(k + 1);
+      }
+    }
     const stopAt = store.stopAtEpoch();
     if (stopAt !== 0 && stopAt <= k + 1) {
       partial = k + 1 < epochs;
@@ -312,7 +325,16 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,
     partial,
+    stoppedBy: partial ? stoppedBy : null,
   };
+}
+
+/** The live figures at an epoch's end: worker 0's counts, every worker's attempts (each published per chunk). */
+function liveFigures(store: SharedStore, workers: number, live: Float64Array, startedAtMs = performance.timeOrigin): LiveFigures {
+  let attempts = 0;
+  for (let j = 0; j < workers; j++) attempts += store.progress(j).attempts;
+  const violations = Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]]));
+  return { violations, endpointEmpties: live[LIVE_ORDER.length - 1], attempts, wallS: (performance.timeOrigin + performance.now() - startedAtMs) / 1000 };
 }
 
 function outcome(w: number, sync: WorkerSync, o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number }): WorkerOutcome {

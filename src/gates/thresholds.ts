@@ -7,7 +7,8 @@
 import type { RunResult } from '../engine/result.ts';
 import { InputError } from '../errors.ts';
 import { type MetricDef, metricDef, metricProblem, metricValue } from '../metrics/catalogue.ts';
-import { type Condition, compare, failsForGood, parseCondition, splitMetricCondition } from './conditions.ts';
+import { type AbortRule, WATCHED } from '../engine/live.ts';
+import { type Condition, compare, parseCondition, splitMetricCondition } from './conditions.ts';
 
 /** One condition on one metric. */
 export interface ThresholdSpec {
@@ -38,20 +39,6 @@ export interface CompiledThreshold {
   def: MetricDef;
   cond: Condition;
 }
-
-/**
- * Metrics the engine reports while a run goes on (counts that only grow), so abortOnFail can stop the run once
- * an upper bound is crossed. Everything else is known only at the end.
- */
-export const WATCHED = [
-  'dns.violations',
-  'dns.violations.never-delete-active',
-  'dns.violations.monotonic',
-  'dns.violations.non-empty',
-  'dns.endpointEmptied',
-  'clients.attempts',
-  'perf.wallS',
-] as const;
 
 type Seg = string | number;
 
@@ -154,29 +141,8 @@ function isCompiled(x: unknown): x is readonly CompiledThreshold[] {
   return Array.isArray(x) && x.length > 0 && typeof x[0] === 'object' && x[0] !== null && 'cond' in x[0];
 }
 
-/** The live figures the engine reports during a run (see RunOptions.onProgress). */
-export interface LiveFigures {
-  violations: Record<string, number>;
-  endpointEmpties: number;
-  attempts: number;
-  wallS: number;
+/** The abortOnFail thresholds as the engine checks them at each epoch's end (plain data for the workers). */
+export function abortRules(compiled: readonly CompiledThreshold[]): AbortRule[] {
+  return compiled.filter((t) => t.spec.abortOnFail).map((t) => ({ metric: t.spec.metric, condition: t.cond.text, op: t.cond.op, limit: t.cond.value }));
 }
 
-function liveValue(metric: string, f: LiveFigures): number | null {
-  if (metric === 'dns.violations') return Object.values(f.violations).reduce((a, b) => a + b, 0);
-  if (metric.startsWith('dns.violations.')) return f.violations[metric.slice('dns.violations.'.length)] ?? 0;
-  if (metric === 'dns.endpointEmptied') return f.endpointEmpties > 0 ? 1 : 0;
-  if (metric === 'clients.attempts') return f.attempts;
-  if (metric === 'perf.wallS') return f.wallS;
-  return null;
-}
-
-/** The first abortOnFail threshold that can no longer hold given the live figures, or null. */
-export function abortingThreshold(compiled: readonly CompiledThreshold[], f: LiveFigures): CompiledThreshold | null {
-  for (const t of compiled) {
-    if (!t.spec.abortOnFail) continue;
-    const v = liveValue(t.spec.metric, f);
-    if (v !== null && failsForGood(v, t.cond.op, t.cond.value)) return t;
-  }
-  return null;
-}

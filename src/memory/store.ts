@@ -183,6 +183,11 @@ export class SharedStore implements StoreViews {
     this.f64[i + 1] = attempts;
   }
 
+  /** A worker's attempts so far, alone (published after each chunk it runs). */
+  setAttempts(worker: number, attempts: number): void {
+    this.f64[progressIndex(this.layout, worker) + 1] = attempts;
+  }
+
   progress(worker: number): { simS: number; attempts: number } {
     const i = progressIndex(this.layout, worker);
     return { simS: this.f64[i], attempts: this.f64[i + 1] };

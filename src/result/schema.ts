@@ -126,6 +126,7 @@ export const resultSchema = z.looseObject({
   workers: num,
   digest: str,
   reachedS: num,
+  stoppedBy: z.looseObject({ metric: str, condition: str, value: num, atS: num }).optional(),
   phases: list(z.looseObject({ name: str, fromS: num, toS: num })),
   dns: z.looseObject({
     protocol: str,

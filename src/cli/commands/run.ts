@@ -5,7 +5,6 @@ import { defaultWorkers, loadScenario, simulate } from '../../api.ts';
 import type { Scenario } from '../../config/schema.ts';
 import type { RunResult } from '../../engine/result.ts';
 import { ExitCode, InputError } from '../../errors.ts';
-import type { ThresholdSpec } from '../../gates/thresholds.ts';
 import { reportHtml } from '../../report/html.ts';
 import { resolveScenario } from '../../config/load.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
@@ -81,23 +80,15 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   let result: RunResult;
-  let abortedBy: ThresholdSpec | null = null;
   try {
-    result = await simulate(scenario, {
-      workers,
-      signal: ac.signal,
-      onProgress: (p) => progress.update(p),
-      progressMs: 200,
-      abortThresholds: gates.thresholds,
-      onThresholdAbort: (t) => {
-        abortedBy = t.spec;
-        progress.stop();
-        if (!quiet) io.err(errColors.yellow(`cascadesim: threshold ${t.spec.metric} ${t.cond.text} can no longer hold; stopping at the next epoch (abortOnFail)`));
-      },
-    });
+    result = await simulate(scenario, { workers, signal: ac.signal, onProgress: (p) => progress.update(p), progressMs: 200, abortThresholds: gates.thresholds });
   } finally {
     progress.stop();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  }
+  const abortedBy = result.stoppedBy ?? null;
+  if (abortedBy && !quiet) {
+    io.err(errColors.yellow(`cascadesim: threshold ${abortedBy.metric} ${abortedBy.condition} can no longer hold (${abortedBy.metric} = ${abortedBy.value} at ${abortedBy.atS}s simulated); stopped there (abortOnFail)`));
   }
   // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say); one output
   // that fails (a full disk) does not cost the others.
@@ -106,7 +97,7 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   if (outT) jobs.push({ target: outT, what: 'the result', data: () => encodeResult(result), done: (t) => `result written to ${shownPath(t)}${partialTag}` });
   if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(result), done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}` });
   const { written, failed } = writeAllOutputs(jobs);
-  const verdict = judge(result, gates, abortedBy);
+  const verdict = judge(result, gates);
   const suite = { name: result.scenario.name, result, gates: verdict, timeS: result.perf.wallS };
   let code: number;
   if (json) {
