@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { applySets, DEFAULT_SCENARIO, loadScenario as loadScenarioFile, validateScenario } from './config/load.ts';
+import { applySets, DEFAULT_SCENARIO, loadScenario as loadScenarioFile, readScenarioFile, validateScenario } from './config/load.ts';
 import type { Scenario, ScenarioInput } from './config/schema.ts';
 import { type Progress, runSimulation } from './engine/coordinator.ts';
 import type { RunResult } from './engine/result.ts';
@@ -33,7 +33,16 @@ export {
   type ThresholdsInput,
   type ThresholdsSection,
 } from './gates/thresholds.ts';
-export { builtinScenarios } from './config/load.ts';
+export { builtinScenarios, DEFAULT_SCENARIO, resolveScenario, scenarioToYaml } from './config/load.ts';
+export { PROTOCOLS, type Protocol } from './config/schema.ts';
+export { INVARIANTS } from './model/dns/events.ts';
+export { compileGates } from './gates/baseline.ts';
+export { checkDigest, type DigestCheck, digestParts } from './gates/digest.ts';
+export { encodeResult } from './result/file.ts';
+// Reports of a result, as `cascadesim report` writes them: a self-contained HTML page, the windows as CSV or JSON,
+// the latency histograms as an HdrHistogram interval log.
+export { compareHtml, reportHtml } from './report/html.ts';
+export { hdrLog, windowsCsv, windowsJson } from './report/export.ts';
 
 export interface LoadOptions {
   /** Overrides by dotted path, as `--set` takes them: 'clients.count=2000', 'dns.faults[0].atS=300'. */
@@ -56,6 +65,11 @@ export function loadScenario(scenario: string | ScenarioInput | Scenario = DEFAU
   if (opts.seed !== undefined) raw.seed = opts.seed;
   if (problems.length > 0) throw new InputError(problems, 'invalid scenario');
   return validateScenario(raw);
+}
+
+/** Check a scenario file without running it: the scenario with defaults filled in, or InputError listing every problem. */
+export function validateScenarioFile(file: string): Scenario {
+  return validateScenario(readScenarioFile(file), `scenario ${file}`);
 }
 
 export interface SimulateOptions {

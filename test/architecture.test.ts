@@ -1,7 +1,8 @@
 /**
  * Rules of the code's shape that a reviewer would otherwise have to remember:
  * - src/model/ is pure: no I/O, no clocks, no Math.random, no timers, no process (determinism rests on it);
- * - nothing outside src/cli/ imports the command line (the CLI sits on top, the library never reaches up);
+ * - nothing outside src/cli/ imports the command line (the CLI sits on top, the library never reaches up), and the
+ *   command line reaches the library through src/api.ts, the package's public API;
  * - no two modules of src/ import each other, directly or in a longer loop.
  * Each checker is shown to catch a planted offence, so a broken checker cannot pass silently.
  */
@@ -103,6 +104,20 @@ describe('architecture', () => {
     const found = tsFiles(SRC)
       .filter((f) => !f.startsWith(cli + path.sep) && f !== path.join(SRC, 'cli.ts'))
       .flatMap((f) => importsOf(f).filter((i) => i.resolved?.startsWith(cli + path.sep)).map((i) => `${path.relative(ROOT, f)} imports ${i.spec}`));
+    assert.deepEqual(found, []);
+  });
+
+  it('keeps the command line a thin layer: it reaches the library through src/api.ts', () => {
+    // What src/cli may import besides api.ts: errors, its own terminal I/O (output planner, capped reads), the
+    // renderers it prints with, and the tools the public API does not offer (the checker, the thread race, sweeps).
+    const allowed = ['api.ts', 'errors.ts', 'io/', 'report/', 'check/', 'race/', 'sweep/', 'memory/seqlock.ts', 'cli/', 'cli.ts'];
+    const outside = (file: string, spec: string) => {
+      const rel = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
+      return spec.startsWith('.') && !allowed.some((a) => (a.endsWith('/') ? rel.startsWith(a) : rel === a));
+    };
+    assert.equal(outside(path.join(SRC, 'cli', 'commands', 'x.ts'), '../../engine/result.ts'), true, 'a planted offence is caught');
+    assert.equal(outside(path.join(SRC, 'cli', 'commands', 'x.ts'), '../../api.ts'), false);
+    const found = tsFiles(path.join(SRC, 'cli')).flatMap((f) => importsOf(f).filter((i) => outside(f, i.spec)).map((i) => `${path.relative(ROOT, f)} imports ${i.spec}`));
     assert.deepEqual(found, []);
   });
 

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
-import type { RunResult } from '../engine/result.ts';
+import type { RunResult } from '../api.ts';
 import { ExitCode, InputError } from '../errors.ts';
 import { incidentTimeline } from '../report/access.ts';
 import { phaseRows, recoveryRows } from '../report/summary.ts';

@@ -5,14 +5,10 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
-import type { RunResult } from '../engine/result.ts';
 import { ExitCode, InputError } from '../errors.ts';
-import { compareResults, compileGates } from '../gates/baseline.ts';
-import { checkDigest } from '../gates/digest.ts';
-import { type CompiledThreshold, compileThresholds, evaluateThresholds } from '../gates/thresholds.ts';
+import { checkDigest, type CompiledThreshold, compareResults, compileGates, compileThresholds, evaluateThresholds, readResult, type RunResult } from '../api.ts';
 import { NO_COLORS } from '../report/table.ts';
 import { type GateReport, gatesFailed, gateTableLines, type JUnitSuite, junitXml, markdownSummary } from '../report/gates.ts';
-import { readResultFile } from '../result/file.ts';
 import { checkWritable, type Out, outColors, type Values, writeOutput } from './common.ts';
 
 export const GATE_OPTIONS = {
@@ -54,7 +50,7 @@ export function gateOptions(values: Values, problems: string[], allow: { baselin
   }
   const read = (file: string, option: string): RunResult | null => {
     try {
-      return readResultFile(file);
+      return readResult(file);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.problems.map((p) => `${option}: ${p}`));

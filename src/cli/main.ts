@@ -2,7 +2,7 @@
  * The command line's dispatcher: one module per subcommand under commands/, each a thin layer over the library.
  * Exit codes: 0 done, 1 failure, 2 bad input, 99 a gate failed, 130 interrupted (a partial result is still written).
  */
-import { DEFAULT_SCENARIO, builtinScenarios } from '../config/load.ts';
+import { builtinScenarios, DEFAULT_SCENARIO } from '../api.ts';
 import { ExitCode, InputError, OutputError } from '../errors.ts';
 import { clip } from '../io/input.ts';
 import { CHECK_USAGE, cmdCheck } from './commands/check.ts';

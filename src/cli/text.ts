@@ -1,5 +1,5 @@
 /** The readable output of `run`: the event timeline that matters and a summary. */
-import type { RunResult } from '../engine/result.ts';
+import type { RunResult } from '../api.ts';
 import { notableEvents } from '../report/notable.ts';
 import { noOutageExplanation } from '../report/explain.ts';
 import { replayCommand } from '../report/replay.ts';

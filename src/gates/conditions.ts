@@ -3,7 +3,8 @@
  * conditions (`> +10%`, `> +0.01`, `>= +30s`), parsed against the metric's unit from the catalogue so that
  * `250ms` on a metric in seconds means 0.25 and `5%` on a ratio means 0.05.
  */
-import type { MetricUnit } from '../metrics/catalogue.ts';
+/** A metric's unit, as the catalogue names it: 'ratio' | 'count' | 's' | 'ms' | 'x' | 'bool' | 'per_s'. */
+export type MetricUnit = string;
 
 export const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Operator = (typeof OPERATORS)[number];

@@ -14,6 +14,7 @@
 import type { RunResult } from '../engine/result.ts';
 import { PHASE_NAMES } from '../engine/phases.ts';
 import { InputError } from '../errors.ts';
+import type { MetricUnit } from '../gates/conditions.ts';
 import { INVARIANTS } from '../model/dns/events.ts';
 import { AWS_EVENTS } from '../model/ec2/timeline.ts';
 import { didYouMean } from '../suggest.ts';
@@ -21,7 +22,7 @@ import type { ClientTotals } from './client-windows.ts';
 import { ERROR_CLASSES } from './client-counters.ts';
 import { OVERLOAD_UTILISATION, type RegionsSpan, type ServiceFigures } from '../engine/regions-result.ts';
 
-export type MetricUnit = string; // 'ratio' | 'count' | 's' | 'ms' | 'x' | 'bool' | 'per_s'
+export type { MetricUnit } from '../gates/conditions.ts';
 
 export interface MetricDef {
   name: string;

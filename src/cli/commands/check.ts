@@ -3,10 +3,8 @@
  * model's own code (src/check). Prints the shortest schedule breaking each invariant, or that none breaks within
  * the bound; exit 99 when one breaks, 0 when none does.
  */
-import { PROTOCOLS, type Protocol, type Scenario } from '../../config/schema.ts';
-import { loadScenario } from '../../config/load.ts';
+import { INVARIANTS, type Invariant, loadScenario, PROTOCOLS, type Protocol, type Scenario } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
-import { INVARIANTS, type Invariant } from '../../model/dns/events.ts';
 import { explore } from '../../check/explore.ts';
 import { replayScenario, replayScenarioYaml, traceLines, traceOf } from '../../check/trace.ts';
 import { boundedScenario, World } from '../../check/world.ts';
@@ -44,7 +42,7 @@ export function cmdCheck(argv: string[], io: Out): number {
   planOutputs([['--out', outFile]], positionals[0] ? [{ what: 'scenario', file: positionals[0] }] : [], problems);
   let base: Scenario | undefined;
   try {
-    base = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [] }).scenario;
+    base = loadScenario(positionals[0], { set: (values.set as string[] | undefined) ?? [] });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);

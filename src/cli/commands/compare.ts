@@ -2,9 +2,8 @@
 import path from 'node:path';
 import { InputError } from '../../errors.ts';
 import { compareLines } from '../../report/compare.ts';
-import { compareHtml } from '../../report/html.ts';
 import { shownPath, writeAllOutputs } from '../../io/output.ts';
-import { readResultFile } from '../../result/file.ts';
+import { compareHtml, readResult } from '../../api.ts';
 import { openHint, type Out, outColors, parse, planOutputs, printFailures } from '../common.ts';
 import { emitGates, gateOptions, judge } from '../gates.ts';
 
@@ -40,7 +39,7 @@ export function cmdCompare(argv: string[], io: Out): number {
   // Both files are read before either is refused: the user learns about both bad files at once.
   const read = positionals.map((f) => {
     try {
-      return readResultFile(f);
+      return readResult(f);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.problems);

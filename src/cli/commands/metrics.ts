@@ -1,5 +1,5 @@
 /** `cascadesim metrics`: the catalogue of metric names thresholds, gates and sweeps take (name, unit, meaning). */
-import { listMetrics } from '../../metrics/catalogue.ts';
+import { listMetrics } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { renderTable } from '../../report/table.ts';
 import { type Out, outColors, parse } from '../common.ts';

@@ -3,8 +3,7 @@
  * shared plan store, with invariant monitors on every write and read (src/race). Not deterministic. Exit 99 when
  * an invariant breaks, 0 when none does.
  */
-import { loadScenario } from '../../config/load.ts';
-import { PROTOCOLS, type Protocol, type Scenario } from '../../config/schema.ts';
+import { loadScenario, PROTOCOLS, type Protocol, type Scenario } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { boundedScenario } from '../../check/world.ts';
 import { BROKEN_VARIANTS, type BrokenVariant } from '../../memory/seqlock.ts';
@@ -52,7 +51,7 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
   const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
   let base: Scenario | undefined;
   try {
-    base = loadScenario(positionals[0], { sets: (values.set as string[] | undefined) ?? [], seed }).scenario;
+    base = loadScenario(positionals[0], { set: (values.set as string[] | undefined) ?? [], seed });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);

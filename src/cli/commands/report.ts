@@ -1,9 +1,7 @@
 /** `cascadesim report`: a saved result's summary, or its windows as HTML, CSV, JSON or an HdrHistogram log. */
 import { InputError } from '../../errors.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
-import { hdrLog, windowsCsv, windowsJson } from '../../report/export.ts';
-import { reportHtml } from '../../report/html.ts';
-import { readResultFile } from '../../result/file.ts';
+import { hdrLog, readResult, reportHtml, windowsCsv, windowsJson } from '../../api.ts';
 import { openHint, type Out, parse, planOutputs, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 
@@ -47,7 +45,7 @@ export function cmdReport(argv: string[], io: Out): number {
   if (stdoutClaims.length > 1) problems.push(`only one output can go to stdout, got ${stdoutClaims.join(' and ')}`);
   const gates = gateOptions(values, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
-  const r = readResultFile(file);
+  const r = readResult(file);
   // Gates judge the saved result: its scenario's thresholds, --threshold, --baseline/--fail-if, --expect-digest.
   const verdict = judge(r, gates);
   const suites = [{ name: r.scenario.name, result: r, gates: verdict, timeS: 0 }];

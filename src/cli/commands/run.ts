@@ -1,14 +1,9 @@
 /** `cascadesim run`: load a scenario, simulate it with progress, write the result and reports, print the summary, judge the gates. */
 import os from 'node:os';
 import pc from 'picocolors';
-import { defaultWorkers, loadScenario, simulate } from '../../api.ts';
-import type { Scenario } from '../../config/schema.ts';
-import type { RunResult } from '../../engine/result.ts';
+import { defaultWorkers, encodeResult, loadScenario, reportHtml, resolveScenario, type RunResult, type Scenario, simulate } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
-import { reportHtml } from '../../report/html.ts';
-import { resolveScenario } from '../../config/load.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
-import { encodeResult } from '../../result/file.ts';
 import { intOption, jsonSummary, openHint, type Out, parse, planOutputs, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 import { createProgress, type ProgressMode, useColor } from '../progress.ts';
