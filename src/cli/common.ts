@@ -11,7 +11,7 @@ import { incidentTimeline } from '../report/access.ts';
 import { phaseRows, recoveryRows } from '../report/summary.ts';
 import type { Colors } from '../report/table.ts';
 import { summaryTableLines } from '../report/terminal.ts';
-import { checkDistinct, type OutputTarget, planOutput, shownPath, writePath } from '../io/output.ts';
+import { checkDistinct, type OutputTarget, planOutput, shownPath } from '../io/output.ts';
 import { useColor } from './progress.ts';
 import { summaryLines, timelineLines } from './text.ts';
 
@@ -49,16 +49,6 @@ export function toStdout(t: OutputTarget | null): boolean {
 /** "open file:///..." for a written HTML file; nothing for a device or a pipe. */
 export function openHint(t: OutputTarget): string {
   return t.kind === 'file' ? `; open ${pathToFileURL(shownPath(t)).href}` : '';
-}
-
-/** Check one output before the work (options outside planOutputs, such as --junit). */
-export function checkWritable(file: string, option: string, problems: string[]): void {
-  planOutput(option, file, problems);
-}
-
-/** Write one output (io/output.ts: atomic for a file, a stream for a device); an OutputError (exit 1) if it fails. */
-export function writeOutput(file: string, text: string, what: string): string {
-  return shownPath(writePath(file, text, what));
 }
 
 /** One line per output that could not be written; the exit code of an I/O failure. */

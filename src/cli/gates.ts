@@ -3,13 +3,14 @@
  * --fail-if, --expect-digest, --junit), checking them before a long run, judging a result, and the outputs (the
  * table, JUnit XML, GitHub's job summary). Exit code 99 when any gate fails, as k6 does.
  */
-import { appendFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
-import { ExitCode, InputError } from '../errors.ts';
+import { ExitCode, InputError, OutputError } from '../errors.ts';
+import { appendTarget, checkDistinct, type OutputTarget, planOutput, shownPath, writeTarget } from '../io/output.ts';
 import { checkDigest, type CompiledThreshold, compareResults, compileGates, compileThresholds, evaluateThresholds, readResult, type RunResult } from '../api.ts';
 import { NO_COLORS } from '../report/table.ts';
 import { type GateReport, gatesFailed, gateTableLines, type JUnitSuite, junitXml, markdownSummary } from '../report/gates.ts';
-import { checkWritable, type Out, outColors, type Values, writeOutput } from './common.ts';
+import { type Out, outColors, planOutputs, type Values } from './common.ts';
 
 export const GATE_OPTIONS = {
   threshold: { type: 'string', multiple: true },
@@ -19,6 +20,12 @@ export const GATE_OPTIONS = {
   junit: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** What a command writes and reads besides the gates, for the one check of every output against every input. */
+export interface CommandFiles {
+  outputs: [option: string, file: string | undefined][];
+  inputs: { what: string; file: string }[];
+}
+
 export interface GateOptions {
   /** --threshold, compiled (the scenario's own are added when the result is judged). */
   thresholds: CompiledThreshold[];
@@ -26,13 +33,22 @@ export interface GateOptions {
   failIfs: string[];
   /** A digest, or the expected run's result. */
   expectDigest: string | RunResult | null;
-  junit: string | null;
+  junit: OutputTarget | null;
+  /** GITHUB_STEP_SUMMARY, appended to; null when unset or unusable (then stepSummaryProblem says why). */
+  stepSummary: OutputTarget | null;
+  stepSummaryProblem: string | null;
+  /** The command's own outputs, planned with the gates' (in the order given). */
+  targets: (OutputTarget | null)[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/i;
 
-/** Read and check the gate options; problems are collected (each with its option), files read up front. */
-export function gateOptions(values: Values, problems: string[], allow: { baseline: boolean } = { baseline: true }): GateOptions {
+/**
+ * Read and check the gate options; problems are collected (each with its option), files read up front. The
+ * command's outputs are planned here with the gates' (--junit, GITHUB_STEP_SUMMARY), so that no output names an
+ * input (the scenario, a RESULT, --baseline, --expect-digest) or another output.
+ */
+export function gateOptions(values: Values, problems: string[], files: CommandFiles, allow: { baseline: boolean } = { baseline: true }): GateOptions {
   const specs = (values.threshold as string[] | undefined) ?? [];
   let thresholds: CompiledThreshold[] = [];
   try {
@@ -71,9 +87,28 @@ export function gateOptions(values: Values, problems: string[], allow: { baselin
     else if (existsSync(want)) expectDigest = read(want, '--expect-digest');
     else problems.push(`--expect-digest: expected a 64-digit hex digest or a result file (got ${want})`);
   }
-  const junit = (values.junit as string | undefined) ?? null;
-  if (junit !== null) checkWritable(junit, '--junit', problems);
-  return { thresholds, baseline, failIfs, expectDigest, junit };
+  const inputs = [...files.inputs];
+  if (baseFile !== undefined && allow.baseline) inputs.push({ what: '--baseline result', file: baseFile });
+  if (want !== undefined && typeof expectDigest === 'object' && expectDigest !== null) inputs.push({ what: '--expect-digest result', file: want });
+  const junit = values.junit as string | undefined;
+  if (junit === '-') problems.push('--junit -: name a file (or /dev/stdout)');
+  const targets = planOutputs([...files.outputs, ['--junit', junit === '-' ? undefined : junit]], inputs, problems);
+  // GitHub's job summary: an unusable one is said and skipped (the gates do not depend on it), but it must not be
+  // one of the command's inputs or outputs.
+  const step = process.env.GITHUB_STEP_SUMMARY;
+  const stepProblems: string[] = [];
+  const stepSummary = step ? planOutput('GITHUB_STEP_SUMMARY', step, stepProblems) : null;
+  if (stepSummary) checkDistinct([...targets, stepSummary], inputs, problems);
+  return {
+    thresholds,
+    baseline,
+    failIfs,
+    expectDigest,
+    junit: targets[files.outputs.length],
+    stepSummary,
+    stepSummaryProblem: stepProblems[0] ?? null,
+    targets: targets.slice(0, files.outputs.length),
+  };
 }
 
 /** Judge a result: the scenario's thresholds and --threshold, the baseline gates, the digest. */
@@ -101,16 +136,17 @@ export function emitGates(g: GateReport, suites: JUnitSuite[], o: GateOptions, i
     for (const l of gateTableLines(g, print ? outColors(io) : NO_COLORS)) to(l);
   }
   if (o.junit !== null) {
-    const abs = writeOutput(o.junit, junitXml(suites), 'the JUnit report');
-    io.err(`cascadesim: JUnit report written to ${abs}`);
+    writeTarget(o.junit, junitXml(suites), 'the JUnit report');
+    io.err(`cascadesim: JUnit report written to ${shownPath(o.junit)}`);
   }
-  const step = process.env.GITHUB_STEP_SUMMARY;
-  if (step && summaryOf) {
+  if (summaryOf && o.stepSummaryProblem) io.err(`cascadesim: cannot append to ${o.stepSummaryProblem}`);
+  if (summaryOf && o.stepSummary) {
     try {
-      appendFileSync(step, markdownSummary(summaryOf, g));
+      appendTarget(o.stepSummary, markdownSummary(summaryOf, g), 'the job summary');
     } catch (err) {
       // The run's outcome does not depend on GitHub's summary file: say so and go on.
-      io.err(`cascadesim: cannot append to GITHUB_STEP_SUMMARY ${step} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      if (!(err instanceof OutputError)) throw err;
+      io.err(`cascadesim: ${err.message}`);
     }
   }
   return gatesFailed(g) ? ExitCode.thresholdsFailed : ExitCode.ok;

@@ -208,9 +208,35 @@ export function writeTarget(t: OutputTarget, data: Uint8Array | string, what: st
       }
     }
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new OutputError(`${t.option} ${t.file}: cannot write ${what} (${e.code ?? e.message}${e.code ? `: ${ioText(e)}` : ''})`);
+    throw ioFailure(t, `cannot write ${what}`, err);
   }
+}
+
+/**
+ * Append `data` to a planned output (GitHub's job summary): a file or a stream is opened for appending, never
+ * truncated or replaced; a descriptor of this process is written to. Any failure is an OutputError.
+ */
+export function appendTarget(t: OutputTarget, data: string, what: string): void {
+  try {
+    if (t.kind === 'fd') writeAll(t.fd, Buffer.from(data, 'utf8'));
+    else {
+      const flags = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_NOCTTY | (t.kind === 'file' ? fsConstants.O_CREAT : 0);
+      const fd = openSync(t.path, flags, 0o644);
+      try {
+        writeAll(fd, Buffer.from(data, 'utf8'));
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (err) {
+    throw ioFailure(t, `cannot append ${what}`, err);
+  }
+}
+
+/** `--out F: cannot write the result (ENOSPC: no space left on device)`. */
+function ioFailure(t: OutputTarget, doing: string, err: unknown): OutputError {
+  const e = err as NodeJS.ErrnoException;
+  return new OutputError(`${t.option} ${t.file}: ${doing} (${e.code ?? e.message}${e.code ? `: ${ioText(e)}` : ''})`);
 }
 
 /** Node's errno message without the syscall and path it repeats ("ENOSPC: no space left on device, write"). */
@@ -225,7 +251,7 @@ export function shownPath(t: OutputTarget): string {
 }
 
 /**
- * Check and write one output in one step (library callers: the API's writeResult; --junit): a device stays a
+ * Check and write one output in one step (library callers: the API's writeResult): a device stays a
  * device, a file is replaced atomically. A path that cannot be used is an InputError, a failed write an OutputError.
  */
 export function writePath(file: string, data: Uint8Array | string, what: string): OutputTarget {

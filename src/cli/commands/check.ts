@@ -3,12 +3,13 @@
  * model's own code (src/check). Prints the shortest schedule breaking each invariant, or that none breaks within
  * the bound; exit 99 when one breaks, 0 when none does.
  */
-import { INVARIANTS, type Invariant, loadScenario, PROTOCOLS, type Protocol, type Scenario } from '../../api.ts';
+import { INVARIANTS, type Invariant, loadScenario, PROTOCOLS, type Protocol, resolveScenario, type Scenario } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { explore } from '../../check/explore.ts';
 import { replayScenario, replayScenarioYaml, traceLines, traceOf } from '../../check/trace.ts';
 import { boundedScenario, World } from '../../check/world.ts';
-import { intOption, type Out, parse, planOutputs, writeOutput } from '../common.ts';
+import { shownPath, writeTarget } from '../../io/output.ts';
+import { intOption, type Out, parse, planOutputs } from '../common.ts';
 
 export const CHECK_USAGE =
   'cascadesim check [SCENARIO] [--protocol legacy|fenced|locked-check] [--enactors N] [--endpoints N] [--generations N] [--keep N] [--max-steps N] [--set k=v ...] [--out FILE] [--invariant NAME] [--json]';
@@ -38,15 +39,18 @@ export function cmdCheck(argv: string[], io: Out): number {
   const invariantArg = values.invariant as string | undefined;
   if (invariantArg !== undefined && !(INVARIANTS as readonly string[]).includes(invariantArg)) problems.push(`--invariant: must be one of ${INVARIANTS.join(', ')} (got ${invariantArg})`);
   const outFile = values.out as string | undefined;
-  // The counterexample must not replace the scenario it was checked from (`check s.yaml --out s.yaml`).
-  planOutputs([['--out', outFile]], positionals[0] ? [{ what: 'scenario', file: positionals[0] }] : [], problems);
   let base: Scenario | undefined;
+  let scenarioFile: string | undefined;
   try {
+    scenarioFile = resolveScenario(positionals[0]);
     base = loadScenario(positionals[0], { set: (values.set as string[] | undefined) ?? [] });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);
   }
+  // The counterexample must not replace the scenario it was checked from (`check s.yaml --out s.yaml`, or a
+  // built-in's own file).
+  const [outT] = planOutputs([['--out', outFile]], scenarioFile ? [{ what: 'scenario', file: scenarioFile }] : [], problems);
   if (problems.length > 0 || !base) throw new InputError(problems, 'invalid check');
   const protocol = protocolArg as Protocol;
   const bounds = { protocol, enactors, endpoints, generations, keepGenerations: keep, maxSteps };
@@ -64,10 +68,11 @@ export function cmdCheck(argv: string[], io: Out): number {
     ? results.find((x) => x.c.invariant === (invariantArg as Invariant))
     : [...results].sort((a, b) => a.c.schedule.length - b.c.schedule.length)[0];
   let written: string | null = null;
-  if (outFile && chosen) {
+  if (outT && chosen) {
     const replay = replayScenario(scenario, chosen.c, chosen.trace);
     const command = ['cascadesim', 'check', ...argv].join(' ');
-    written = writeOutput(outFile, replayScenarioYaml(replay, chosen.trace, command), 'the counterexample scenario');
+    writeTarget(outT, replayScenarioYaml(replay, chosen.trace, command), 'the counterexample scenario');
+    written = shownPath(outT);
   }
 
   const bound = `${enactors} Enactors, ${endpoints} endpoints, plan generations 1-${generations} (1 is the bootstrap plan), keepGenerations ${keep}, ${scenario.dns.planSlots} plan slots, schedules of up to ${maxSteps} steps`;

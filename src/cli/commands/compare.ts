@@ -4,7 +4,7 @@ import { InputError } from '../../errors.ts';
 import { compareLines } from '../../report/compare.ts';
 import { shownPath, writeAllOutputs } from '../../io/output.ts';
 import { compareHtml, readResult } from '../../api.ts';
-import { openHint, type Out, outColors, parse, planOutputs, printFailures } from '../common.ts';
+import { openHint, type Out, outColors, parse, printFailures } from '../common.ts';
 import { emitGates, gateOptions, judge } from '../gates.ts';
 
 function compareLabels(a: string, b: string, given: string | undefined, problems: string[]): [string, string] {
@@ -32,9 +32,14 @@ export function cmdCompare(argv: string[], io: Out): number {
   if (positionals.length !== 2) problems.push(`compare takes exactly two RESULT files, got ${positionals.length}`);
   const html = values.html as string | undefined;
   if (html === '-') problems.push('--html needs a file name (the comparison is a file to open in a browser)');
-  const [htmlT] = planOutputs([['--html', html === '-' ? undefined : html]], positionals.map((f, i) => ({ what: `RESULT file ${'AB'[i] ?? ''}`.trim(), file: f })), problems);
   const labels = compareLabels(positionals[0] ?? 'A', positionals[1] ?? 'B', values.labels as string | undefined, problems);
-  const gates = gateOptions(values, problems, { baseline: false });
+  const gates = gateOptions(
+    values,
+    problems,
+    { outputs: [['--html', html === '-' ? undefined : html]], inputs: positionals.map((f, i) => ({ what: `RESULT file ${'AB'[i] ?? ''}`.trim(), file: f })) },
+    { baseline: false },
+  );
+  const [htmlT] = gates.targets;
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   // Both files are read before either is refused: the user learns about both bad files at once.
   const read = positionals.map((f) => {

@@ -2,7 +2,7 @@
 import { InputError } from '../../errors.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
 import { hdrLog, readResult, reportHtml, windowsCsv, windowsJson } from '../../api.ts';
-import { openHint, type Out, parse, planOutputs, printFailures, printSummary, toStdout } from '../common.ts';
+import { openHint, type Out, parse, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 
 /** Where file output goes: '-' means stdout, which only one output may claim. */
@@ -31,19 +31,18 @@ export function cmdReport(argv: string[], io: Out): number {
   const hlogToStdout = claimStdout(hlog, '--hlog -', stdoutClaims);
   if (html === '-') problems.push('--html needs a file name (the report is a file to open in a browser)');
   const file = positionals[0];
-  const [htmlT, csvT, hlogT] = planOutputs(
-    [
+  const gates = gateOptions(values, problems, {
+    outputs: [
       ['--html', html === '-' ? undefined : html],
       ['--csv', csv],
       ['--hlog', hlog],
     ],
-    positionals.length === 1 ? [{ what: 'RESULT file', file }] : [],
-    problems,
-  );
+    inputs: positionals.length === 1 ? [{ what: 'RESULT file', file }] : [],
+  });
+  const [htmlT, csvT, hlogT] = gates.targets;
   for (const t of [htmlT, csvT, hlogT]) if (toStdout(t) && t) stdoutClaims.push(`${t.option} ${t.file}`);
   const anyOutput = html !== undefined || csv !== undefined || hlog !== undefined || json;
   if (stdoutClaims.length > 1) problems.push(`only one output can go to stdout, got ${stdoutClaims.join(' and ')}`);
-  const gates = gateOptions(values, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const r = readResult(file);
   // Gates judge the saved result: its scenario's thresholds, --threshold, --baseline/--fail-if, --expect-digest.

@@ -4,7 +4,7 @@ import pc from 'picocolors';
 import { defaultWorkers, encodeResult, loadScenario, reportHtml, resolveScenario, type RunResult, type Scenario, simulate } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
-import { intOption, jsonSummary, openHint, type Out, parse, planOutputs, printFailures, printSummary, toStdout } from '../common.ts';
+import { intOption, jsonSummary, openHint, type Out, parse, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 import { createProgress, type ProgressMode, useColor } from '../progress.ts';
 
@@ -30,7 +30,6 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   const htmlFile = values.html as string | undefined;
   const json = values.json === true;
   const quiet = values.quiet === true || json;
-  const gates = gateOptions(values, problems);
   let scenario: Scenario | undefined;
   let scenarioFile: string | undefined;
   try {
@@ -40,14 +39,14 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);
   }
-  const [outT, htmlT] = planOutputs(
-    [
+  const gates = gateOptions(values, problems, {
+    outputs: [
       ['--out', outFile],
       ['--html', htmlFile],
     ],
-    scenarioFile ? [{ what: 'scenario', file: scenarioFile }] : [],
-    problems,
-  );
+    inputs: scenarioFile ? [{ what: 'scenario', file: scenarioFile }] : [],
+  });
+  const [outT, htmlT] = gates.targets;
   for (const [t, opt] of [
     [outT, '--out'],
     [htmlT, '--html'],

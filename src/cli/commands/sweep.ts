@@ -7,7 +7,6 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pc from 'picocolors';
 import { ExitCode, InputError } from '../../errors.ts';
 import { executeSweep, mergeSweepFiles, type Shard } from '../../sweep/execute.ts';
@@ -18,7 +17,8 @@ import { sweepProgress } from '../../sweep/progress.ts';
 import { pointsCsv, pointsJsonl, runsCsv, summaryTable } from '../../sweep/report.ts';
 import { builtinSweeps, parseVaryOption, readSweepSpec, validateSpec } from '../../sweep/spec.ts';
 import { summarize, type SweepSummary } from '../../sweep/summary.ts';
-import { intOption, type Out, outColors, parse, planOutputs, type Values, writeOutput } from '../common.ts';
+import { type OutputJob, type OutputTarget, shownPath, writeAllOutputs } from '../../io/output.ts';
+import { intOption, openHint, type Out, outColors, parse, planOutputs, printFailures, type Values } from '../common.ts';
 import { useColor } from '../progress.ts';
 
 const OUTPUT_OPTIONS = {
@@ -31,40 +31,44 @@ const OUTPUT_OPTIONS = {
   quiet: { type: 'boolean' },
 } as const;
 
+/** A sweep's output files, planned before any run. */
+interface SweepTargets {
+  out: OutputTarget | null;
+  csv: OutputTarget | null;
+  runs: OutputTarget | null;
+  points: OutputTarget | null;
+  html: OutputTarget | null;
+}
+
 /**
  * Output files, planned by the one output writer (src/io/output.ts): none may be an input or another output
- * (compared by device and inode, so links count), and --out must be a regular file: the sweep appends to it and
- * rewrites it atomically, which a device or a pipe cannot take (`sweep merge` may write to one). Returns --out's resolved path (a symlink's target).
+ * (compared by device and inode, so links count), and with `appendsToOut` --out must be a regular file: the sweep
+ * appends to it and rewrites it atomically, which a device or a pipe cannot take (`sweep merge` may write to one).
  */
-function checkOutputs(values: Values, inputs: string[], problems: string[], appendsToOut = false): string | null {
-  const opts = ['out', 'csv', 'csv-runs', 'points', 'html'] as const;
-  const targets = planOutputs(
-    opts.map((o) => [`--${o}`, values[o] as string | undefined]),
+function checkOutputs(values: Values, inputs: string[], problems: string[], appendsToOut = false): SweepTargets {
+  const [out, csv, runs, points, html] = planOutputs(
+    (['out', 'csv', 'csv-runs', 'points', 'html'] as const).map((o) => [`--${o}`, values[o] as string | undefined]),
     inputs.map((file) => ({ what: 'input of the sweep', file })),
     problems,
   );
-  const out = targets[0];
-  if (appendsToOut && out && out.kind !== 'file') {
-    problems.push(`--out ${out.file}: not a regular file (the sweep appends each run to it and rewrites it when done)`);
-    return null;
-  }
-  return out ? out.path : null;
+  if (appendsToOut && out && out.kind !== 'file') problems.push(`--out ${out.file}: not a regular file (the sweep appends each run to it and rewrites it when done)`);
+  return { out, csv, runs, points, html };
 }
 
-/** Write the summary files and print the summary (terminal table or --json). */
-function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunRecord>, values: Values, io: Out, written: string[]): void {
-  const csvFile = values.csv as string | undefined;
-  const runsFile = values['csv-runs'] as string | undefined;
-  const pointsFile = values.points as string | undefined;
-  const htmlFile = values.html as string | undefined;
+/**
+ * Write the summary files (after `first`, e.g. the merged sweep), all through writeAllOutputs: one that fails does
+ * not cost the others. Then print the summary (terminal table or --json) and what was written. Returns the exit
+ * code of a failed output, or null.
+ */
+function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunRecord>, t: SweepTargets, values: Values, io: Out, first: OutputJob[] = [], written: string[] = []): number | null {
   const partial = summary.complete ? '' : ' (partial)';
-  if (csvFile) written.push(`per-point CSV written to ${writeOutput(csvFile, pointsCsv(summary), 'the CSV')}${partial}`);
-  if (runsFile) written.push(`per-run CSV written to ${writeOutput(runsFile, runsCsv(header, records), 'the CSV')}${partial}`);
-  if (pointsFile) written.push(`per-point JSON Lines written to ${writeOutput(pointsFile, pointsJsonl(summary), 'the points')}${partial}`);
-  if (htmlFile) {
-    const abs = writeOutput(htmlFile, sweepHtml(summary, header.spec.report), 'the HTML report');
-    written.push(`HTML report written to ${abs}${partial}; open ${pathToFileURL(abs).href}`);
-  }
+  const jobs = [...first];
+  if (t.csv) jobs.push({ target: t.csv, what: 'the CSV', data: () => pointsCsv(summary), done: (x) => `per-point CSV written to ${shownPath(x)}${partial}` });
+  if (t.runs) jobs.push({ target: t.runs, what: 'the CSV', data: () => runsCsv(header, records), done: (x) => `per-run CSV written to ${shownPath(x)}${partial}` });
+  if (t.points) jobs.push({ target: t.points, what: 'the points', data: () => pointsJsonl(summary), done: (x) => `per-point JSON Lines written to ${shownPath(x)}${partial}` });
+  if (t.html) jobs.push({ target: t.html, what: 'the HTML report', data: () => sweepHtml(summary, header.spec.report), done: (x) => `HTML report written to ${shownPath(x)}${partial}${openHint(x)}` });
+  const outputs = writeAllOutputs(jobs);
+  written.push(...outputs.written);
   if (values.json === true) {
     io.out(JSON.stringify(summary));
     for (const w of written) io.err(`cascadesim: ${w}`);
@@ -74,6 +78,7 @@ function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunR
     if (written.length > 0) io.out('');
     for (const w of written) io.out(w);
   }
+  return outputs.failed.length > 0 ? printFailures(outputs.failed, io) : null;
 }
 
 function parseShard(values: Values, problems: string[]): Shard | null {
@@ -219,7 +224,8 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const { plan, inputs } = buildPlan(positionals[0], values);
   if (values['dry-run'] === true) return dryRun(plan, shard, io);
-  const outPath = checkOutputs(values, inputs, problems, true);
+  const targets = checkOutputs(values, inputs, problems, true);
+  const outPath = targets.out ? targets.out.path : null;
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
 
   const quiet = values.quiet === true || values.json === true;
@@ -257,26 +263,27 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
   const written: string[] = [];
   if (values.out) written.push(`sweep result written to ${path.resolve(values.out as string)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`);
   if (outcome.resumed > 0 && values.quiet !== true) io.err(`cascadesim: resumed: ${outcome.resumed} runs were already done`);
-  emit(outcome.summary, outcome.header, outcome.records.values(), values, io, written);
-  return outcome.interrupted ? ExitCode.interrupted : ExitCode.ok;
+  const failed = emit(outcome.summary, outcome.header, outcome.records.values(), targets, values, io, [], written);
+  // An output that could not be written outranks the interruption: the user must learn of it.
+  return failed ?? (outcome.interrupted ? ExitCode.interrupted : ExitCode.ok);
 }
 
 function mergeCommand(argv: string[], io: Out): number {
   const { values, positionals } = parse(argv, OUTPUT_OPTIONS);
   const problems: string[] = [];
   if (positionals.length === 0) problems.push('sweep merge needs the shard files');
-  checkOutputs(values, positionals, problems);
+  const targets = checkOutputs(values, positionals, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const { header, records } = mergeSweepFiles(positionals);
   const summary = summarize(header, records.values());
-  const written: string[] = [];
-  if (values.out) {
-    writeOutput(values.out as string, canonicalText(header, records.values()), 'the merged sweep');
-    written.push(`merged sweep written to ${path.resolve(values.out as string)}${summary.complete ? '' : ` (partial: ${records.size} of ${header.runs} runs)`}`);
+  const merged: OutputJob[] = [];
+  if (targets.out) {
+    const missing = summary.complete ? '' : ` (partial: ${records.size} of ${header.runs} runs)`;
+    merged.push({ target: targets.out, what: 'the merged sweep', data: () => canonicalText(header, records.values()), done: (x) => `merged sweep written to ${shownPath(x)}${missing}` });
   }
-  emit(summary, header, records.values(), values, io, written);
+  const failed = emit(summary, header, records.values(), targets, values, io, merged);
   if (!summary.complete) io.err(`cascadesim: merge: ${header.runs - records.size} of ${header.runs} runs are missing (a shard not finished or not given)`);
-  return summary.complete ? ExitCode.ok : ExitCode.failure;
+  return failed ?? (summary.complete ? ExitCode.ok : ExitCode.failure);
 }
 
 function reportCommand(argv: string[], io: Out): number {
@@ -284,13 +291,12 @@ function reportCommand(argv: string[], io: Out): number {
   const problems: string[] = [];
   if (positionals.length !== 1) problems.push(`sweep report takes one result file, got ${positionals.length}`);
   if (values.out !== undefined) problems.push('sweep report: --out is not an option here (the result file is its input)');
-  checkOutputs(values, positionals, problems);
+  const targets = checkOutputs(values, positionals, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const f = readSweepFile(positionals[0]);
   const expected = f.header.shard ? shardRuns(f.header.runs, f.header.shard).length : f.header.runs;
   const summary = summarize(f.header, f.records.values(), expected);
-  emit(summary, f.header, f.records.values(), values, io, []);
-  return ExitCode.ok;
+  return emit(summary, f.header, f.records.values(), targets, values, io) ?? ExitCode.ok;
 }
 
 export async function cmdSweep(argv: string[], io: Out): Promise<number> {

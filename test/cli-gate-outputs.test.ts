@@ -1,0 +1,68 @@
+/**
+ * The gates' files go through the one output planner (src/io/output.ts) with every other output of the command:
+ * --junit and GITHUB_STEP_SUMMARY may not name an input (a scenario, a RESULT, --baseline, --expect-digest) or
+ * another output, refused before any work (exit 2); an unusable GITHUB_STEP_SUMMARY is said and skipped. Sweep
+ * summary outputs are written together: one that fails (a full disk) does not cost the others, and exits 1.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { ROOT, runCli } from './helpers.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'cascadesim-gate-outputs-'));
+const f = (name: string) => path.join(dir, name);
+const SMALL = ['--set', 'clients.count=200', '--set', 'durationS=900', '--set', 'actions[0].atS=800', '--workers', '1'];
+
+describe('gate outputs through the one output planner', () => {
+  before(async () => {
+    const r = await runCli(['run', ...SMALL, '--quiet', '--out', f('r.msgpack')]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('refuses --junit or GITHUB_STEP_SUMMARY naming an input or another output, before the run', async () => {
+    const builtin = path.join(ROOT, 'scenarios', 'dns-race.yaml');
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['run', 'dns-race', '--junit', builtin], {}, /--junit \S+dns-race\.yaml: is the scenario/],
+      [['run', ...SMALL, '--out', f('same.xml'), '--junit', f('same.xml')], {}, /--junit \S+same\.xml: the same file as --out/],
+      [['report', f('r.msgpack'), '--junit', f('r.msgpack')], {}, /--junit \S+r\.msgpack: is the RESULT file/],
+      [['run', ...SMALL, '--expect-digest', f('r.msgpack'), '--junit', f('r.msgpack')], {}, /--junit \S+r\.msgpack: is the --expect-digest result/],
+      [['run', ...SMALL, '--baseline', f('r.msgpack'), '--fail-if', 'dns.violations > 0', '--html', f('r.msgpack')], {}, /--html \S+r\.msgpack: is the --baseline result/],
+      [['run', ...SMALL, '--html', f('page.html')], { GITHUB_STEP_SUMMARY: f('page.html') }, /GITHUB_STEP_SUMMARY \S+page\.html: the same file as --html/],
+      [['report', f('r.msgpack')], { GITHUB_STEP_SUMMARY: f('r.msgpack') }, /GITHUB_STEP_SUMMARY \S+r\.msgpack: is the RESULT file/],
+    ];
+    const before = readFileSync(f('r.msgpack'));
+    const runs = await Promise.all(cases.map(([args, env]) => runCli(args, { env })));
+    runs.forEach((r, i) => {
+      assert.equal(r.code, 2, `${cases[i][0].join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, cases[i][2]);
+      assert.doesNotMatch(r.stderr, /running/, 'refused before the run');
+    });
+    assert.deepEqual(readFileSync(f('r.msgpack')), before, 'the input is untouched');
+    assert.equal(existsSync(f('page.html')), false);
+  });
+
+  it('appends the job summary through the planner, and says so and goes on when it cannot', async () => {
+    writeFileSync(f('step.md'), '# before\n');
+    const ok = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0', '--junit', f('j.xml')], { env: { GITHUB_STEP_SUMMARY: f('step.md') } });
+    assert.equal(ok.code, 0, ok.stderr);
+    const md = readFileSync(f('step.md'), 'utf8');
+    assert.ok(md.startsWith('# before\n### cascadesim'), md.slice(0, 80));
+    assert.match(readFileSync(f('j.xml'), 'utf8'), /<testsuites/);
+    const bad = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0'], { env: { GITHUB_STEP_SUMMARY: path.join(dir, 'no-such-dir', 'step.md') } });
+    assert.equal(bad.code, 0, bad.stderr);
+    assert.match(bad.stderr, /cannot append to GITHUB_STEP_SUMMARY \S+step\.md: cannot write in \S+no-such-dir \(ENOENT\)/);
+  });
+
+  it('writes every sweep summary output it can: a full disk costs that one (exit 1), not the others', async () => {
+    const sweep = await runCli(['sweep', '--base', 'dns-race', '--set', 'clients=null', '--set', 'durationS=700', '--vary', 'dns.protocol=legacy,fenced', '--seeds', '2', '--out', f('sw.jsonl'), '--quiet']);
+    assert.equal(sweep.code, 0, sweep.stderr);
+    const r = await runCli(['sweep', 'report', f('sw.jsonl'), '--csv', '/dev/full', '--points', f('points.jsonl'), '--html', f('sw.html')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /--csv \/dev\/full: cannot write the CSV \(ENOSPC/);
+    assert.equal(readFileSync(f('points.jsonl'), 'utf8').trim().split('\n').length, 2, 'one line per point');
+    assert.match(readFileSync(f('sw.html'), 'utf8'), /<html/i);
+    assert.match(r.stdout, /per-point JSON Lines written to .*points\.jsonl/);
+  });
+});
