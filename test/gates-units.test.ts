@@ -36,6 +36,9 @@ describe('conditions', () => {
     assert.equal(parseCondition('== 0', 'count').value, 0);
     assert.equal(parseCondition('>= 1.5e3', 'count').value, 1500);
     assert.equal(parseCondition('<=250ms', 'ms').text, '<= 250ms');
+    // A negative absolute limit (a timeline offset); + stays refused below (it means "relative" in baseline gates).
+    assert.equal(parseCondition('> -1.5m', 's').value, -90);
+    assert.equal(parseCondition('>-90s', 's').text, '> -90s');
     for (const [bad, unit] of [
       ['< 5%', 'ms'],
       ['< 5ms', 'ratio'],

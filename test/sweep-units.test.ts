@@ -87,9 +87,14 @@ describe('sweep specs', () => {
     );
     const text = problems.join('\n');
     assert.match(text, /^seeds: must be >= 1$/m);
-    assert.match(text, /^outcomes\.bad: must read METRIC OP NUMBER/m);
     // Schema problems come first; the vary entries are checked once the shape is right.
-    const vary = problemsOf(() => validateSpec({ base: 'dns-race', vary: { 'dns.faults[0].stallS': { dist: 'uniform', minS: 'a' }, 'a..b': [1], 'x.y': { from: 1, to: 2 }, 'z.w': [] }, report: { region: 'nope' } }, null)).join('\n');
+    const outcomes = { bad: 'dns.emptyS >> 1', unit: 'dns.emptyS > 5%', typo: 'dns.emptys > 0', ok: 'clients.recoveredAfterRepairS <= 5m', gone: 'ec2.leasesRecoveredAfterS missing' };
+    const vary = problemsOf(() => validateSpec({ base: 'dns-race', vary: { 'dns.faults[0].stallS': { dist: 'uniform', minS: 'a' }, 'a..b': [1], 'x.y': { from: 1, to: 2 }, 'z.w': [] }, report: { region: 'nope' }, outcomes }, null)).join('\n');
+    // Outcomes read conditions as thresholds do: the gates' syntax and units, the catalogue's names.
+    assert.match(vary, /^outcomes\.bad: ">> 1": expected an operator .*; must read METRIC CONDITION/m);
+    assert.match(vary, /^outcomes\.unit: "> 5%": % is for ratios only \(this metric is in s\)/m);
+    assert.match(vary, /^outcomes\.typo: dns\.emptys: unknown metric \(did you mean dns\.emptyS/m);
+    assert.doesNotMatch(vary, /outcomes\.(ok|gone)/);
     assert.match(vary, /vary\.dns\.faults\[0\]\.stallS\.minS: must be a number/);
     assert.match(vary, /vary\.a\.\.b: 'a\.\.b' is not a scenario path/);
     assert.match(vary, /vary\.x\.y: must be a list of values, a range/);
@@ -98,7 +103,11 @@ describe('sweep specs', () => {
   });
 
   it('outcomes compare a metric with a number, null meaning no', () => {
-    const [gt, ex] = parseOutcomes({ a: 'dns.emptyS > 0', b: 'ec2.leasesRecoveredAfterS exists' });
+    const [gt, ex, mins, neg] = parseOutcomes({ a: 'dns.emptyS > 0', b: 'ec2.leasesRecoveredAfterS exists', c: 'clients.recoveredAfterRepairS <= 5m', d: 'timeline.leases-recovered >= -90s' });
+    assert.equal(mins.test(300), true, 'minutes convert to the metric\'s seconds');
+    assert.equal(mins.test(301), false);
+    assert.equal(neg.test(-90), true);
+    assert.equal(neg.test(-91), false);
     assert.equal(gt.test(0), false);
     assert.equal(gt.test(0.5), true);
     assert.equal(gt.test(null), false);

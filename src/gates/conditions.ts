@@ -70,11 +70,17 @@ function syntaxHelp(what: string): string {
   return `${what}: expected an operator (${OPERATORS.join(' ')}) and a number with an optional unit, e.g. "< 0.05", "<= 250ms", "== 0", "< 2%"`;
 }
 
-/** A threshold condition on a metric of `unit`. Throws a one-line message (Error) when malformed. */
+/**
+ * A threshold condition on a metric of `unit`: an absolute limit, negative ones included (`> -30s`). A `+` is
+ * refused: it means "relative to the baseline" in baseline gates, which a threshold has not got. Throws a one-line
+ * message (Error) when malformed.
+ */
 export function parseCondition(text: string, unit: MetricUnit): Condition {
   const m = CONDITION.exec(text);
-  if (m?.[2] !== '') throw new Error(syntaxHelp(JSON.stringify(text)));
-  return { op: m[1] as Operator, value: convert(Number(m[3]), m[4], unit, text), text: `${m[1]} ${m[3]}${m[4]}` };
+  if (!m) throw new Error(syntaxHelp(JSON.stringify(text)));
+  if (m[2] === '+') throw new Error(`${JSON.stringify(text)}: a + limit is relative to a baseline (compare --fail-if); a threshold takes an absolute one`);
+  const sign = m[2] === '-' ? -1 : 1;
+  return { op: m[1] as Operator, value: sign * convert(Number(m[3]), m[4], unit, text), text: `${m[1]} ${m[2]}${m[3]}${m[4]}` };
 }
 
 /**

@@ -1,10 +1,13 @@
 /**
- * Yes/no outcomes of a run, from its metrics: `dns.emptyS > 0` (the endpoint emptied), `ec2.leasesRecoveredAfterS
- * exists` (the leases came back). A metric that does not apply (null) makes every comparison "no".
+ * Yes/no outcomes of a run, from its metrics: `dns.emptyS > 0` (the endpoint emptied), `clients.recoveredAfterRepairS
+ * <= 5m`, `ec2.leasesRecoveredAfterS exists` (the leases came back). The condition is a threshold's (the gates'
+ * parseCondition: the metric's unit, `250ms`, `5%`, `2m`), so a sweep and a CI gate read a condition the same way;
+ * `exists` / `missing` ask whether the metric has a value. A metric that does not apply (null) makes every
+ * comparison "no".
  */
 import { InputError } from '../errors.ts';
-import { compare, type Operator } from '../gates/conditions.ts';
-import { CONDITION } from './spec.ts';
+import { compare, parseCondition, splitMetricCondition } from '../gates/conditions.ts';
+import { metricDef, metricProblem } from '../metrics/catalogue.ts';
 
 export interface Outcome {
   label: string;
@@ -12,18 +15,41 @@ export interface Outcome {
   test: (v: number | null) => boolean;
 }
 
-export function parseOutcomes(outcomes: Record<string, string>): Outcome[] {
-  return Object.entries(outcomes).map(([label, text]) => {
-    const m = CONDITION.exec(text);
-    if (!m) throw new InputError([`outcomes.${label}: '${text}' must read METRIC OP NUMBER or METRIC exists|missing`], 'invalid sweep');
-    const [, metric, op, num, word] = m;
-    if (word) {
-      const exists = word.toLowerCase() === 'exists';
-      return { label, metric, test: (v) => (v !== null) === exists };
-    }
-    const x = Number(num);
-    return { label, metric, test: (v) => v !== null && compare(v, op as Operator, x) };
+const PRESENCE = /^\s*([A-Za-z][\w.-]*)\s+(exists|missing)\s*$/i;
+
+const SYNTAX = 'must read METRIC CONDITION, with the condition of a threshold ("== 1", "> 0", "<= 5m", "< 2%"), or METRIC exists|missing';
+
+/** One outcome, or the one-line reason it is not one (the metric must be in the catalogue). */
+function parseOutcome(label: string, text: string): Outcome | string {
+  const presence = PRESENCE.exec(text);
+  const mc = presence ? { metric: presence[1], condition: '' } : splitMetricCondition(text);
+  if (!mc) return `'${text}': ${SYNTAX}`;
+  const unknown = metricProblem(mc.metric);
+  if (unknown) return `${mc.metric}: ${unknown}`;
+  if (presence) {
+    const exists = presence[2].toLowerCase() === 'exists';
+    return { label, metric: mc.metric, test: (v) => (v !== null) === exists };
+  }
+  try {
+    const c = parseCondition(mc.condition, metricDef(mc.metric).unit);
+    return { label, metric: mc.metric, test: (v) => v !== null && compare(v, c.op, c.value) };
+  } catch (err) {
+    return `${(err as Error).message}; ${SYNTAX}`;
+  }
+}
+
+/** Every problem with a spec's outcomes, each with its path (`outcomes.emptied: ...`). */
+export function outcomeProblems(outcomes: Record<string, string>): string[] {
+  return Object.entries(outcomes).flatMap(([label, text]) => {
+    const o = parseOutcome(label, text);
+    return typeof o === 'string' ? [`outcomes.${label}: ${o}`] : [];
   });
+}
+
+export function parseOutcomes(outcomes: Record<string, string>): Outcome[] {
+  const problems = outcomeProblems(outcomes);
+  if (problems.length > 0) throw new InputError(problems, 'invalid sweep');
+  return Object.entries(outcomes).map(([label, text]) => parseOutcome(label, text) as Outcome);
 }
 
 /** Metrics the outcomes read, beside the ones the spec lists. */

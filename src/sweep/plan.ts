@@ -14,7 +14,6 @@ import { InputError } from '../errors.ts';
 import { Rng, sampleDuration, seedFor } from '../model/prng.ts';
 import { thresholdProblems, type ThresholdsSection } from '../gates/thresholds.ts';
 import { metricProblem } from '../metrics/catalogue.ts';
-import { parseOutcomes } from './outcomes.ts';
 import { type Axis, axisTargets, MAX_RUNS, type SweepSpec } from './spec.ts';
 
 /** Streams of the sweep's own draws (distinct from the model's streams by construction: other seeds). */
@@ -144,10 +143,6 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     const p = metricProblem(m);
     if (p) problems.push(`metrics[${i}]: ${m}: ${p}`);
   });
-  for (const o of parseOutcomes(spec.outcomes)) {
-    const p = metricProblem(o.metric);
-    if (p) problems.push(`outcomes.${o.label}: ${o.metric}: ${p}`);
-  }
   if (Object.keys(spec.thresholds).length > 0) problems.push(...thresholdProblems(spec.thresholds as ThresholdsSection, 'thresholds'));
   const gridAxes = spec.axes.filter((a) => a.kind !== 'draw');
   const drawAxes = spec.axes.filter((a) => a.kind === 'draw');

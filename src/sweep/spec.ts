@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { durationDist } from '../config/common.ts';
 import { packageRoot, parseKeyPath, parseScenarioText, zodProblems } from '../config/load.ts';
 import { InputError } from '../errors.ts';
+import { outcomeProblems } from './outcomes.ts';
 
 const finite = () => z.number({ error: 'must be a number' }).refine(Number.isFinite, { error: 'must be finite' });
 const positiveInt = (max: number) =>
@@ -44,9 +45,6 @@ const factorAxis = z.strictObject({
 export const MAX_SEEDS = 1_000_000;
 export const MAX_RUNS = 10_000_000;
 
-/** A yes/no per run: `METRIC OP NUMBER` (OP: < <= > >= == !=), or `METRIC exists` / `METRIC missing` (null). */
-export const CONDITION = /^\s*([A-Za-z0-9_.\-[\]]+)\s*(?:(<=|>=|==|!=|<|>)\s*(-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)|\s(exists|missing))\s*$/i;
-
 export const specSchema = z.strictObject({
   name: z.string().min(1).default('custom'),
   description: z.string().default(''),
@@ -71,7 +69,7 @@ export const specSchema = z.strictObject({
   /** Metric names from the catalogue (`cascadesim metrics`). */
   metrics: z.array(z.string()).default([]),
   /** Yes/no outcomes per run, by label: share with a 95% Wilson interval per point. */
-  outcomes: z.record(z.string(), z.string().regex(CONDITION, { error: 'must read METRIC OP NUMBER (OP: < <= > >= == !=) or METRIC exists|missing' })).default({}),
+  outcomes: z.record(z.string(), z.string()).default({}),
   /**
    * An outcome label: metrics, the other outcomes and thresholds are summarised over the runs where it held only
    * (e.g. given: outage, for questions about what an outage does); its own share is over every run.
@@ -219,6 +217,7 @@ export function validateSpec(raw: unknown, specDir: string | null, where = 'swee
     problems.push(`given: '${rest.given}' is not one of the outcomes (${Object.keys(rest.outcomes).join(', ') || 'none'})`);
   }
   if (names.size !== axes.length) problems.push('vary: a parameter is listed twice');
+  problems.push(...outcomeProblems(rest.outcomes));
   if (problems.length > 0) throw new InputError(problems, `invalid ${where}`);
   return { ...rest, axes, baseFile: resolveBase(rest.base, specDir) };
 }
