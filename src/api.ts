@@ -37,7 +37,7 @@ export { builtinScenarios, DEFAULT_SCENARIO, resolveScenario, scenarioToYaml } f
 export { PROTOCOLS, type Protocol } from './config/schema.ts';
 export { INVARIANTS } from './model/dns/events.ts';
 export { compileGates } from './gates/baseline.ts';
-export { checkDigest, type DigestCheck, digestParts } from './gates/digest.ts';
+export { checkDigest, type DigestCheck, digestKey, digestParts, isDigestOrKey } from './gates/digest.ts';
 export { encodeResult } from './result/file.ts';
 // Reports of a result, as `cascadesim report` writes them: a self-contained HTML page, the windows as CSV or JSON,
 // the latency histograms as an HdrHistogram interval log.

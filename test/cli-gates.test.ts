@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import YAML from 'yaml';
+import { digestKey } from '../src/gates/digest.ts';
 import { readResultFile } from '../src/result/file.ts';
 import { hasStackTrace, ROOT, runCli } from './helpers.ts';
 
@@ -109,13 +110,16 @@ describe('CI gates through the CLI', () => {
 
   it('--expect-digest exits 0 on the same output, 99 on another, naming the parts that differ and the first difference', async () => {
     const digest = readResultFile(legacy).digest;
-    const [same, other, proto, bare, junk] = await Promise.all([
+    const key = digestKey(readResultFile(legacy));
+    const [same, other, proto, bare, junk, keyed, keySame] = await Promise.all([
       // Two workers against the one-worker baseline: the digest does not depend on the thread count.
       runCli(['run', ...SMALL, '--workers', '2', '--expect-digest', digest, '--quiet']),
       runCli(['run', ...SMALL, '--set', 'clients.ttlS=60', '--expect-digest', legacy, '--quiet']),
       runCli(['run', ...SMALL, '--set', 'dns.protocol=fenced', '--expect-digest', legacy, '--quiet']),
       runCli(['run', ...SMALL, '--set', 'clients.ttlS=60', '--expect-digest', digest, '--quiet']),
       runCli(['run', ...SMALL, '--expect-digest', 'abc']),
+      runCli(['run', ...SMALL, '--set', 'clients.ttlS=60', '--expect-digest', key, '--quiet']),
+      runCli(['run', ...SMALL, '--workers', '2', '--expect-digest', key]),
     ]);
     assert.equal(same.code, 0, same.stderr);
     assert.equal(other.code, 99);
@@ -126,7 +130,13 @@ describe('CI gates through the CLI', () => {
     assert.equal(proto.code, 99);
     assert.match(proto.stderr, /control-plane events differ; first: event #\d+: expected [\d.]+s enactor-\d/);
     assert.equal(bare.code, 99);
-    assert.match(bare.stderr, /give the expected run's result file/);
+    assert.match(bare.stderr, /a bare digest cannot be split into parts: pin the expected run's digest key instead \(run prints it; this run's is [0-9a-f]{64}(:[0-9a-f]{16}){4}\)/);
+    // The digest key (digest and part digests) names the parts without the expected file.
+    assert.equal(keyed.code, 99);
+    assert.match(keyed.stderr, /client windows differ\n\s+summary differs\n/);
+    assert.doesNotMatch(keyed.stderr, /control-plane events differ|EC2 windows differ/);
+    assert.equal(keySame.code, 0, keySame.stderr);
+    assert.ok(keySame.stdout.includes(`digest key (pinned with --expect-digest, names the parts that differ) ${key}\n`), 'run prints the key it is pinned with');
     assert.equal(junk.code, 2);
   });
 

@@ -3,9 +3,12 @@
  * be decided before a run ends, what a missing value does, and near-name suggestions.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { RunResult } from '../src/engine/result.ts';
+import { Encoder } from '@msgpack/msgpack';
+import { DIGEST_FIELDS, digestOf, type RunResult } from '../src/engine/result.ts';
 import { compareResults } from '../src/gates/baseline.ts';
+import { checkDigest, DIGEST_PARTS, digestKey, digestParts } from '../src/gates/digest.ts';
 import { compare, failsForGood, parseCondition, parseRelativeCondition, relativeLimit, splitMetricCondition } from '../src/gates/conditions.ts';
 import { brokenRule } from '../src/engine/live.ts';
 import { abortRules, compileThresholds, evaluateThresholds } from '../src/gates/thresholds.ts';
@@ -125,5 +128,65 @@ describe('thresholds and baseline gates', () => {
     assert.equal(nearNames('clients.errorrate', names)[0], 'clients.errorRate');
     assert.equal(nearNames('clients.outage.p99', names)[0], 'clients.outage.latencyMs.p99');
     assert.deepEqual(nearNames('zzz', names), []);
+  });
+});
+
+describe('the digest and its parts', () => {
+  // A result small enough to spell out, with every field the digest covers distinct.
+  const r = {
+    ...fakeResult(1, 0.5),
+    formatVersion: 1,
+    seed: 7,
+    events: [{ seq: 0, atS: 1, kind: 'apply' }],
+    windows: { clients: [{ index: 0, fromS: 0 }], ec2: [{ index: 0, toS: 10 }] },
+    timeline: null,
+  } as unknown as RunResult;
+
+  it('hashes the fields in the order every digest so far was written with', () => {
+    // The encoding the digest has always had (before the field list was shared with the parts): its bytes pinned.
+    const legacy = new Encoder({ ignoreUndefined: true }).encode({
+      formatVersion: r.formatVersion,
+      partial: r.partial,
+      scenario: r.scenario,
+      seed: r.seed,
+      reachedS: r.reachedS,
+      phases: r.phases,
+      dns: r.dns,
+      events: r.events,
+      clients: r.clients,
+      regions: r.regions,
+      services: r.services,
+      windows: r.windows,
+      ec2: r.ec2,
+      timeline: r.timeline,
+    });
+    assert.equal(digestOf(r), createHash('sha256').update(legacy).digest('hex'));
+  });
+
+  it('splits every field into exactly one part, and the key names the parts that moved', () => {
+    const other = { ...r, windows: { ...r.windows, ec2: [{ index: 0, toS: 11 }] }, seed: 8 } as unknown as RunResult;
+    const a = { ...r, digest: digestOf(r) };
+    const b = { ...other, digest: digestOf(other) };
+    const pa = digestParts(a);
+    const pb = digestParts(b);
+    assert.deepEqual(
+      DIGEST_PARTS.filter((p) => pa[p] !== pb[p]),
+      ['ec2Windows', 'summary'],
+    );
+    const check = checkDigest(b, digestKey(a));
+    assert.equal(check.ok, false);
+    assert.deepEqual(
+      check.parts.map((p) => p.part),
+      ['ec2Windows', 'summary'],
+    );
+    assert.equal(checkDigest(a, digestKey(a)).ok, true);
+    assert.equal(checkDigest(b, a.digest).parts.length, 0, 'a bare digest names no part');
+    // Each field changes exactly one part: none is left out of the parts, none counted twice.
+    for (const k of DIGEST_FIELDS) {
+      const moved = { ...a, [k]: k === 'windows' ? { clients: [], ec2: [] } : 'changed' } as unknown as RunResult;
+      const pm = digestParts(moved);
+      const changed = DIGEST_PARTS.filter((p) => pm[p] !== pa[p]);
+      assert.deepEqual(changed, k === 'windows' ? ['clientWindows', 'ec2Windows'] : [k === 'events' ? 'events' : 'summary'], k);
+    }
   });
 });

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
-import type { RunResult } from '../api.ts';
+import { digestKey, type RunResult } from '../api.ts';
 import { ExitCode, InputError } from '../errors.ts';
 import { incidentTimeline } from '../report/access.ts';
 import { phaseRows, recoveryRows } from '../report/summary.ts';
@@ -85,6 +85,7 @@ export function jsonSummary(r: RunResult): Record<string, unknown> {
     seed: r.seed,
     workers: r.workers,
     digest: r.digest,
+    digestKey: digestKey(r),
     partial: r.partial,
     reachedS: r.reachedS,
     ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),

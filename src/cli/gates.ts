@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { ExitCode, InputError, OutputError } from '../errors.ts';
 import { appendTarget, checkDistinct, type OutputTarget, planOutput, shownPath, writeTarget } from '../io/output.ts';
-import { checkDigest, type CompiledThreshold, compareResults, compileGates, compileThresholds, evaluateThresholds, readResult, type RunResult } from '../api.ts';
+import { checkDigest, type CompiledThreshold, isDigestOrKey, compareResults, compileGates, compileThresholds, evaluateThresholds, readResult, type RunResult } from '../api.ts';
 import { NO_COLORS } from '../report/table.ts';
 import { type GateReport, gatesFailed, gateTableLines, type JUnitSuite, junitXml, markdownSummary } from '../report/gates.ts';
 import { type Out, outColors, planOutputs, type Values } from './common.ts';
@@ -40,8 +40,6 @@ export interface GateOptions {
   /** The command's own outputs, planned with the gates' (in the order given). */
   targets: (OutputTarget | null)[];
 }
-
-const HEX64 = /^[0-9a-f]{64}$/i;
 
 /**
  * Read and check the gate options; problems are collected (each with its option), files read up front. The
@@ -83,9 +81,9 @@ export function gateOptions(values: Values, problems: string[], files: CommandFi
   let expectDigest: string | RunResult | null = null;
   const want = values['expect-digest'] as string | undefined;
   if (want !== undefined) {
-    if (HEX64.test(want.trim())) expectDigest = want.trim().toLowerCase();
+    if (isDigestOrKey(want)) expectDigest = want.trim().toLowerCase();
     else if (existsSync(want)) expectDigest = read(want, '--expect-digest');
-    else problems.push(`--expect-digest: expected a 64-digit hex digest or a result file (got ${want})`);
+    else problems.push(`--expect-digest: expected a 64-digit hex digest, a digest key (DIGEST:EVENTS:CLIENTWINDOWS:EC2WINDOWS:SUMMARY, printed by run) or a result file (got ${want})`);
   }
   const inputs = [...files.inputs];
   if (baseFile !== undefined && allow.baseline) inputs.push({ what: '--baseline result', file: baseFile });

@@ -1,5 +1,5 @@
 /** The readable output of `run`: the event timeline that matters and a summary. */
-import type { RunResult } from '../api.ts';
+import { digestKey, type RunResult } from '../api.ts';
 import { notableEvents } from '../report/notable.ts';
 import { noOutageExplanation } from '../report/explain.ts';
 import { replayCommand } from '../report/replay.ts';
@@ -52,6 +52,7 @@ export function summaryLines(r: RunResult): string[] {
     for (const c of first.chain) out.push(`    <- ${c}`);
   }
   out.push(`digest ${r.digest}`);
+  out.push(`digest key (pinned with --expect-digest, names the parts that differ) ${digestKey(r)}`);
   const replay = replayCommand(r);
   out.push(replay ? `replay: ${replay}` : `replay: run the scenario as run (in the result file and its HTML report) with --seed ${r.seed}`);
   return out;

@@ -3,10 +3,16 @@
  * each has its own SHA-256 here, so a mismatch says which parts moved (control-plane events, client windows, EC2
  * windows, the summary) and, given the expected result itself, the first difference in each: a deliberate model
  * change (say, the summary and client windows move, the event log does not) is told apart from an accident.
+ *
+ * The digest itself is one SHA-256 over the whole encoding (its bytes are those of every result written so far),
+ * so the parts cannot be read back out of it. A run therefore also prints its digest key: the digest followed by
+ * the first 16 hex digits of each part's SHA-256 (`DIGEST:EVENTS:CLIENTWINDOWS:EC2WINDOWS:SUMMARY`). Pinned in
+ * CI instead of the bare digest, the key names the parts that differ without the expected result file; the file
+ * (`--expect-digest RESULT`) adds the first difference in each.
  */
 import { createHash } from 'node:crypto';
 import { Encoder } from '@msgpack/msgpack';
-import type { RunResult } from '../engine/result.ts';
+import { DIGEST_FIELDS, type DigestField, type RunResult } from '../engine/result.ts';
 
 export const DIGEST_PARTS = ['events', 'clientWindows', 'ec2Windows', 'summary'] as const;
 export type DigestPart = (typeof DIGEST_PARTS)[number];
@@ -20,25 +26,40 @@ export const PART_LABELS: Record<DigestPart, string> = {
 
 const encoder = new Encoder({ ignoreUndefined: true });
 
-/** What each part holds; the four together are everything digestOf hashes. */
+/**
+ * The part each of the digest's fields falls in (`windows` holds two: client and EC2 windows). A field added to
+ * DIGEST_FIELDS must be placed here (the type says so), so the parts always cover exactly what the digest does.
+ */
+const PART_OF: Record<DigestField, DigestPart | 'windows'> = {
+  formatVersion: 'summary',
+  partial: 'summary',
+  scenario: 'summary',
+  seed: 'summary',
+  reachedS: 'summary',
+  phases: 'summary',
+  dns: 'summary',
+  events: 'events',
+  clients: 'summary',
+  regions: 'summary',
+  services: 'summary',
+  windows: 'windows',
+  ec2: 'summary',
+  timeline: 'summary',
+};
+
+/** What each part holds, from DIGEST_FIELDS in its order; the four together are everything digestOf hashes. */
 function partsOf(r: RunResult): Record<DigestPart, unknown> {
-  return {
-    events: r.events,
-    clientWindows: r.windows.clients,
-    ec2Windows: r.windows.ec2,
-    summary: {
-      formatVersion: r.formatVersion,
-      partial: r.partial,
-      scenario: r.scenario,
-      seed: r.seed,
-      reachedS: r.reachedS,
-      phases: r.phases,
-      dns: r.dns,
-      clients: r.clients,
-      ec2: r.ec2,
-      timeline: r.timeline,
-    },
-  };
+  const summary: Partial<Record<DigestField, unknown>> = {};
+  const parts: Record<DigestPart, unknown> = { events: null, clientWindows: null, ec2Windows: null, summary };
+  for (const k of DIGEST_FIELDS) {
+    const p = PART_OF[k];
+    if (p === 'windows') {
+      parts.clientWindows = r.windows.clients;
+      parts.ec2Windows = r.windows.ec2;
+    } else if (p === 'summary') summary[k] = r[k];
+    else parts[p] = r[k];
+  }
+  return parts;
 }
 
 /** SHA-256 of each part's msgpack encoding (the same encoding the whole digest uses). */
@@ -47,6 +68,23 @@ export function digestParts(r: RunResult): Record<DigestPart, string> {
   const out = {} as Record<DigestPart, string>;
   for (const p of DIGEST_PARTS) out[p] = createHash('sha256').update(encoder.encode(parts[p])).digest('hex');
   return out;
+}
+
+/** Hex digits of each part's SHA-256 in a digest key: 64 bits, plenty to tell two outputs apart (not a signature). */
+const KEY_PART_HEX = 16;
+const DIGEST_HEX = /^[0-9a-f]{64}$/i;
+const DIGEST_KEY = new RegExp(`^([0-9a-f]{64})((?::[0-9a-f]{${KEY_PART_HEX}}){${DIGEST_PARTS.length}})$`, 'i');
+
+/** The digest and its parts' digests, as `--expect-digest` takes them: DIGEST:EVENTS:CLIENTWINDOWS:EC2WINDOWS:SUMMARY. */
+export function digestKey(r: RunResult): string {
+  const parts = digestParts(r);
+  return [r.digest, ...DIGEST_PARTS.map((p) => parts[p].slice(0, KEY_PART_HEX))].join(':');
+}
+
+/** Is `text` a digest (64 hex digits) or a digest key? */
+export function isDigestOrKey(text: string): boolean {
+  const t = text.trim();
+  return DIGEST_HEX.test(t) || DIGEST_KEY.test(t);
 }
 
 /** 'client windows differ', 'summary differs'. */
@@ -130,14 +168,24 @@ function describe(part: DigestPart, expected: RunResult, actual: RunResult): str
 export function checkDigest(actual: RunResult, expected: string | RunResult): DigestCheck {
   if (typeof expected === 'string') {
     const want = expected.trim().toLowerCase();
-    const ok = want === actual.digest;
-    return {
-      expected: want,
-      actual: actual.digest,
-      ok,
-      parts: [],
-      note: ok ? '' : 'give the expected run\'s result file instead of its digest (--expect-digest RESULT) to see which parts differ and where',
-    };
+    const key = DIGEST_KEY.exec(want);
+    const wantDigest = key ? key[1] : want;
+    const ok = wantDigest === actual.digest;
+    if (ok || !key) {
+      return {
+        expected: wantDigest,
+        actual: actual.digest,
+        ok,
+        parts: [],
+        note: ok
+          ? ''
+          : `a bare digest cannot be split into parts: pin the expected run's digest key instead (run prints it; this run's is ${digestKey(actual)}) to name the parts that differ, or give its result file (--expect-digest RESULT) to see the first difference in each`,
+      };
+    }
+    const wantParts = key[2].slice(1).split(':');
+    const got = digestParts(actual);
+    const parts = DIGEST_PARTS.filter((p, i) => !got[p].startsWith(wantParts[i])).map((p) => ({ part: p, label: PART_LABELS[p], first: null }));
+    return { expected: wantDigest, actual: actual.digest, ok, parts, note: 'give the expected run\'s result file (--expect-digest RESULT) to see the first difference in each part' };
   }
   const ok = expected.digest === actual.digest;
   const pe = digestParts(expected);

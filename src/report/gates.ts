@@ -80,7 +80,7 @@ export function gateTableLines(g: GateReport, c: Colors = NO_COLORS): string[] {
     const d = g.digest;
     out.push(`${c.bold('digest')} ${verdict(d.ok)}${d.ok ? ` ${d.actual}` : `: expected ${d.expected}, got ${d.actual}`}`);
     for (const p of d.parts) out.push(`  ${partDiffers(p)}${p.first ? `; first: ${p.first}` : ''}`);
-    if (!d.ok && d.parts.length === 0 && d.note) out.push(c.dim(`  ${d.note}`));
+    if (!d.ok && d.note) out.push(c.dim(`  ${d.note}`));
   }
   return out;
 }
@@ -124,7 +124,7 @@ function casesOf(r: RunResult | null, g: GateReport): Case[] {
     cases.push({
       name: 'digest',
       classname: 'digest',
-      failure: d.ok ? null : { message: `digest ${d.actual}, expected ${d.expected}`, body: d.parts.length > 0 ? d.parts.map((p) => `${partDiffers(p)}; first: ${p.first ?? '?'}`).join('\n') : d.note },
+      failure: d.ok ? null : { message: `digest ${d.actual}, expected ${d.expected}`, body: [...d.parts.map((p) => `${partDiffers(p)}${p.first ? `; first: ${p.first}` : ''}`), ...(d.note ? [d.note] : [])].join('\n') },
     });
   }
   if (r) {
