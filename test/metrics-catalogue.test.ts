@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import type { RunResult } from '../src/engine/result.ts';
 import { InputError } from '../src/errors.ts';
 import { listMetrics, metricValue, metricValues } from '../src/metrics/catalogue.ts';
+import { phaseRows } from '../src/report/summary.ts';
 import { runInProcess, scenario } from './helpers.ts';
 
 describe('metrics catalogue', () => {
@@ -94,6 +95,31 @@ describe('metrics catalogue', () => {
     assert.equal(metricValue(never, 'ec2.leasesRecoveredAfterS'), null);
     assert.equal(metricValue(never, 'ec2.leasesRecovered'), 0);
     assert.equal(metricValue(never, 'ec2.nlbErrorS'), legacy.reachedS - 4000, 'still failing: counts to the end of the run');
+  });
+
+  it('reads EC2 per phase: the report\'s per-phase peaks, and the congestive collapse where it happens', async () => {
+    const r = await runInProcess(scenario('ec2-lease-collapse', ['clients.count=500']));
+    const rows = phaseRows(r);
+    assert.deepEqual(
+      r.phases.map((p) => p.name),
+      ['before', 'outage', 'recovery'],
+    );
+    const peaks = ['leaseBacklogMax', 'leasesLostMax', 'propagationDelayMaxS', 'propagationBacklogMax', 'nlbErrorRateMax'] as const;
+    for (const p of r.phases) {
+      const row = rows.find((x) => x.name === p.name)?.ec2;
+      assert.ok(row, p.name);
+      for (const k of peaks) assert.equal(metricValue(r, `ec2.${p.name}.${k}`), row[k], `ec2.${p.name}.${k} is the HTML table's figure`);
+      assert.ok((metricValue(r, `ec2.${p.name}.leaseBacklogMax`) as number) <= (r.ec2?.leaseBacklogMax as number));
+    }
+    // The phases partition the windows: the largest per-phase peak is the whole run's.
+    assert.equal(Math.max(...r.phases.map((p) => metricValue(r, `ec2.${p.name}.leasesLostMax`) as number)), rows.at(-1)?.ec2?.leasesLostMax);
+    // DynamoDB is unreachable during the outage, fine before; after the repair DWFM's work all finishes late.
+    assert.equal(metricValue(r, 'ec2.before.ddbFailureShare'), 0);
+    assert.ok((metricValue(r, 'ec2.outage.ddbFailureShare') as number) > 0.9);
+    assert.ok((metricValue(r, 'ec2.recovery.leaseWastedShare') as number) > 0.9, 'congestive collapse: finished lease attempts are late');
+    assert.equal(metricValue(r, 'ec2.before.leasesLostMax'), 0);
+    assert.equal(metricValue(r, 'ec2.after.leaseBacklogMax'), null, 'a phase the run lacks');
+    assert.equal(metricValue(legacy, 'ec2.outage.leaseBacklogMax'), null, 'no EC2 in the run');
   });
 
   it('refuses an unknown name as bad input, suggesting near names', () => {

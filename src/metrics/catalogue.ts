@@ -16,6 +16,7 @@ import { PHASE_NAMES } from '../engine/phases.ts';
 import { InputError } from '../errors.ts';
 import type { MetricUnit } from '../gates/conditions.ts';
 import { INVARIANTS } from '../model/dns/events.ts';
+import type { Ec2Window } from '../model/ec2/model.ts';
 import { AWS_EVENTS } from '../model/ec2/timeline.ts';
 import { didYouMean } from '../suggest.ts';
 import type { ClientTotals } from './client-windows.ts';
@@ -284,6 +285,73 @@ const EC2_ENTRIES: Entry[] = [
   },
 ];
 
+/** EC2's metrics windows that start inside the phase (as the reports' per-phase tables count them); null without EC2. */
+function ec2WindowsIn(r: RunResult, phase: string): Ec2Window[] | null {
+  const ph = phaseOf(r, phase);
+  if (!r.ec2 || !ph) return null;
+  return r.windows.ec2.filter((w) => w.fromS >= ph.fromS && w.fromS < ph.toS);
+}
+
+/** The largest of a window figure over the phase's EC2 windows (null: none, or no value in any). */
+function ec2PhasePeak(pick: (w: Ec2Window) => number | null) {
+  return (r: RunResult, phase: string): number | null => {
+    let m: number | null = null;
+    for (const w of ec2WindowsIn(r, phase) ?? []) {
+      const v = finite(pick(w));
+      if (v !== null && (m === null || v > m)) m = v;
+    }
+    return m;
+  };
+}
+
+/** A ratio of two window counts summed over the phase (null: no EC2 windows, or nothing to divide by). */
+function ec2PhaseShare(part: (w: Ec2Window) => number, whole: (w: Ec2Window) => number) {
+  return (r: RunResult, phase: string): number | null => {
+    const wins = ec2WindowsIn(r, phase);
+    if (!wins) return null;
+    const d = wins.reduce((a, w) => a + whole(w), 0);
+    return d > 0 ? wins.reduce((a, w) => a + part(w), 0) / d : null;
+  };
+}
+
+const IN_PHASE = 'over the EC2 metrics windows that start in the phase';
+
+const EC2_PHASE_ENTRIES: PhaseEntry[] = [
+  { name: 'ec2.{phase}.leaseBacklogMax', unit: 'count', meaning: `largest queue of lease attempts at DWFM's hosts ${IN_PHASE}`, get: ec2PhasePeak((w) => w.leases.backlog) },
+  { name: 'ec2.{phase}.leasesLostMax', unit: 'count', meaning: `most droplets without a lease at a window's end ${IN_PHASE}`, get: ec2PhasePeak((w) => w.leases.lost) },
+  {
+    name: 'ec2.{phase}.leaseWastedShare',
+    unit: 'ratio',
+    meaning: `share of finished lease attempts that finished after their deadline (wasted work) ${IN_PHASE}`,
+    get: ec2PhaseShare(
+      (w) => w.leases.wasted,
+      (w) => w.leases.established + w.leases.wasted,
+    ),
+  },
+  {
+    name: 'ec2.{phase}.ddbFailureShare',
+    unit: 'ratio',
+    meaning: `share of DWFM's DynamoDB calls that failed ${IN_PHASE}`,
+    get: ec2PhaseShare(
+      (w) => w.ddb.failures,
+      (w) => w.ddb.calls,
+    ),
+  },
+  {
+    name: 'ec2.{phase}.launchSuccessRate',
+    unit: 'ratio',
+    meaning: `share of launch requests that succeeded ${IN_PHASE}`,
+    get: ec2PhaseShare(
+      (w) => w.launches.succeeded,
+      (w) => w.launches.requested,
+    ),
+  },
+  { name: 'ec2.{phase}.propagationDelayMaxS', unit: 's', meaning: `worst network propagation delay ${IN_PHASE}`, get: ec2PhasePeak((w) => w.network.propagationDelayS) },
+  { name: 'ec2.{phase}.propagationBacklogMax', unit: 'count', meaning: `largest Network Manager backlog (work units) ${IN_PHASE}`, get: ec2PhasePeak((w) => w.network.backlogUnits) },
+  { name: 'ec2.{phase}.nlbErrorRateMax', unit: 'ratio', meaning: `worst NLB connection error rate in a window ${IN_PHASE}`, get: ec2PhasePeak((w) => w.nlb.errorRate) },
+  { name: 'ec2.{phase}.flapRateMaxPerS', unit: 'per_s', meaning: `worst NLB health-check flap rate ${IN_PHASE}`, get: ec2PhasePeak((w) => w.nlb.flapRatePerS) },
+];
+
 /** The first DNS repair at or after the trigger (the operators' fix), as phasesOf finds it. */
 function repairS(r: RunResult): number | null {
   const t = triggerS(r) ?? 0;
@@ -396,7 +464,7 @@ function serviceMetric(name: string, phases: readonly string[] | null): Resolved
 
 const ENTRIES: Entry[] = [...RUN_ENTRIES, ...CLIENT_ENTRIES, ...DNS_ENTRIES, ...EC2_ENTRIES, ...RECOVERY_ENTRIES, ...REGIONS_ENTRIES];
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
-const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES, ...REGIONS_PHASE_ENTRIES];
+const PHASE_ENTRIES: PhaseEntry[] = [...CLIENT_PHASE_ENTRIES, ...DNS_PHASE_ENTRIES, ...EC2_PHASE_ENTRIES, ...REGIONS_PHASE_ENTRIES];
 /** 'clients.{phase}.errorRate' -> ['clients.', '.errorRate'] */
 const PHASE_PARTS = PHASE_ENTRIES.map((e) => {
   const [head, tail] = e.name.split('{phase}');
