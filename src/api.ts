@@ -41,7 +41,8 @@ export { checkDigest, type DigestCheck, digestKey, digestParts, isDigestOrKey } 
 export { encodeResult } from './result/file.ts';
 // Reports of a result, as `cascadesim report` writes them: a self-contained HTML page, the windows as CSV or JSON,
 // the latency histograms as an HdrHistogram interval log.
-export { compareHtml, reportHtml } from './report/html.ts';
+export { compareHtml, type ReportOptions, reportHtml } from './report/html.ts';
+export type { GateReport } from './report/gates.ts';
 export { hdrLog, windowsCsv, windowsJson } from './report/export.ts';
 
 export interface LoadOptions {

@@ -45,8 +45,18 @@ describe('gate outputs through the one output planner', () => {
 
   it('appends the job summary through the planner, and says so and goes on when it cannot', async () => {
     writeFileSync(f('step.md'), '# before\n');
-    const ok = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0', '--junit', f('j.xml')], { env: { GITHUB_STEP_SUMMARY: f('step.md') } });
-    assert.equal(ok.code, 0, ok.stderr);
+    const ok = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0', '--threshold', 'clients.errorRate<0.01%', '--junit', f('j.xml'), '--html', f('judged.html')], {
+      env: { GITHUB_STEP_SUMMARY: f('step.md') },
+    });
+    assert.equal(ok.code, 99, ok.stderr);
+    // The HTML report of a judged result shows the thresholds: metric, condition, value, verdict.
+    const html = readFileSync(f('judged.html'), 'utf8');
+    assert.match(html, /<h2>Gates: <span class="bad">failed<\/span><\/h2>/);
+    assert.match(html, /<tr><td class="l">dns\.violations<\/td><td class="l">&gt;= 0<\/td><td>\d+<\/td><td class="good">pass<\/td><\/tr>/);
+    assert.match(html, /<tr><td class="l">clients\.errorRate<\/td><td class="l">&lt; 0\.01%<\/td><td>[\d.]+%<\/td><td class="bad">FAIL<\/td><\/tr>/);
+    const plain = await runCli(['report', f('r.msgpack'), '--html', f('plain.html')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(readFileSync(f('plain.html'), 'utf8'), /<h2>Gates/, 'nothing judged, no gates section');
     const md = readFileSync(f('step.md'), 'utf8');
     assert.ok(md.startsWith('# before\n### cascadesim'), md.slice(0, 80));
     assert.match(readFileSync(f('j.xml'), 'utf8'), /<testsuites/);

@@ -14,6 +14,8 @@ import { comparePageData, type PageData, pageData } from './charts.ts';
 import { type CompareRow, compareRows, formatCompareDelta, formatCompareValue, scenarioDiff } from './compare.ts';
 import { fmtCount, fmtDelta, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } from './format.ts';
 import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict, serviceCells, serviceHead } from './cells.ts';
+import { partDiffers } from '../gates/digest.ts';
+import { fmtMetric, type GateReport, gatesFailed } from './gates.ts';
 import { CLIENT_JS } from './html-client.ts';
 import { MAX_DRAWN_VIOLATIONS, markersOf } from './markers.ts';
 import { noOutageExplanation } from './explain.ts';
@@ -52,6 +54,7 @@ table.t th { background: #f0f0f0; font-weight: 600; }
 table.t td.l, table.t th.l { text-align: left; white-space: normal; }
 table.t td.bad, p.bad { color: #b00020; font-weight: 600; }
 table.t td.good { color: #1b5e20; }
+h2 .bad, p .bad { color: #b00020; }
 pre { background: #fff; border: 1px solid #e2e2e2; padding: 10px; overflow: auto; font-size: 12px; }
 .note { color: #555; font-size: 12px; }
 .k-trigger { color: #b00020; } .k-race { color: #6a1b9a; } .k-violation { color: #c2185b; } .k-restored { color: #2e7d32; } .k-action { color: #1a4f8b; }
@@ -305,13 +308,50 @@ function replayHint(r: RunResult): string {
     : `The scenario exactly as run is below; save it as a file and replay with <code>cascadesim run FILE --seed ${esc(r.seed)}</code>; ${same}.`;
 }
 
-export function reportHtml(r: RunResult): string {
+/** The gates the result was judged on: thresholds, baseline gates and the digest check, each with its verdict. */
+function gatesHtml(g: GateReport): string {
+  const verdict = (ok: boolean) => (ok ? { text: 'pass', cls: 'good' } : { text: 'FAIL', cls: 'bad' });
+  const out = [`<h2>Gates: ${gatesFailed(g) ? '<span class="bad">failed</span>' : 'passed'}</h2>`];
+  if (g.thresholds.length > 0) {
+    out.push(
+      '<h3>Thresholds</h3>',
+      table(
+        ['metric', 'condition', 'value', 'result'],
+        g.thresholds.map((t) => [t.metric, { text: t.condition, cls: 'l' }, fmtMetric(t.value, t.unit), verdict(t.ok)]),
+      ),
+    );
+  }
+  if (g.baseline && g.baseline.length > 0) {
+    out.push(
+      '<h3>Baseline gates</h3>',
+      table(
+        ['metric', 'fail if', 'baseline', 'new', 'limit', 'result'],
+        g.baseline.map((b) => [b.metric, { text: b.condition, cls: 'l' }, fmtMetric(b.base, b.unit), fmtMetric(b.value, b.unit), fmtMetric(b.limit, b.unit), verdict(!b.failed)]),
+      ),
+    );
+  }
+  if (g.digest) {
+    const d = g.digest;
+    out.push(`<h3>Digest</h3><p>${d.ok ? `matches <code>${esc(d.actual)}</code>` : `<span class="bad">differs</span>: expected <code>${esc(d.expected)}</code>, got <code>${esc(d.actual)}</code>`}</p>`);
+    if (d.parts.length > 0) out.push(`<ul>${d.parts.map((p) => `<li>${esc(partDiffers(p))}${p.first ? `; first: ${esc(p.first)}` : ''}</li>`).join('')}</ul>`);
+  }
+  return out.join('\n');
+}
+
+export interface ReportOptions {
+  /** What the result was judged on (thresholds, baseline gates, digest): shown near the top when given. */
+  gates?: GateReport | null;
+}
+
+export function reportHtml(r: RunResult, opts: ReportOptions = {}): string {
   const d = pageData(r);
+  const judged = opts.gates && (opts.gates.thresholds.length > 0 || opts.gates.baseline !== null || opts.gates.digest !== null);
   const body = `
 <h1>cascadesim: ${esc(r.scenario.name)}</h1>
 <p class="sub">${esc(r.scenario.description)}</p>
 <p class="sub">seed ${esc(r.seed)} &middot; protocol ${esc(r.dns.protocol)} &middot; ${esc(fmtDuration(r.reachedS))} simulated${r.clients ? ` &middot; ${esc(fmtCount(r.clients.count))} clients` : ''}</p>
-${r.partial ? `<p class="partial">Partial result: the run was interrupted at ${esc(when(r, r.reachedS))} of ${esc(fmtDuration(r.scenario.durationS))}.</p>` : ''}
+${r.partial ? `<p class="partial">Partial result: the run ${r.stoppedBy ? `was stopped by a threshold (${esc(`${r.stoppedBy.metric} ${r.stoppedBy.condition}`)})` : 'was interrupted'} at ${esc(when(r, r.reachedS))} of ${esc(fmtDuration(r.scenario.durationS))}.</p>` : ''}
+${judged && opts.gates ? gatesHtml(opts.gates) : ''}
 ${factsHtml(r)}
 ${explanationHtml(r)}
 <h2>Time series</h2>

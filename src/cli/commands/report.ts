@@ -69,7 +69,7 @@ export function cmdReport(argv: string[], io: Out): number {
   const jobs: OutputJob[] = [];
   if (csvT) jobs.push({ target: csvT, what: 'the CSV', data: () => windowsCsv(r), done: (t) => `CSV (one row per metrics window) written to ${shownPath(t)}` });
   if (hlogT && log !== null) jobs.push({ target: hlogT, what: 'the histogram log', data: () => log, done: (t) => `HdrHistogram interval log written to ${shownPath(t)}` });
-  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(r), done: (t) => `HTML report written to ${shownPath(t)}${openHint(t)}` });
+  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(r, { gates: verdict }), done: (t) => `HTML report written to ${shownPath(t)}${openHint(t)}` });
   const { written, failed } = writeAllOutputs(jobs);
   for (const w of written) say(w);
   const code = emitGates(verdict, suites, gates, io, stdoutClaims.length > 0 ? null : io.out, r);

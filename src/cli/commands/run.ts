@@ -87,11 +87,11 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say); one output
   // that fails (a full disk) does not cost the others.
   const partialTag = result.partial ? ' (partial)' : '';
+  const verdict = judge(result, gates);
   const jobs: OutputJob[] = [];
   if (outT) jobs.push({ target: outT, what: 'the result', data: () => encodeResult(result), done: (t) => `result written to ${shownPath(t)}${partialTag}` });
-  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(result), done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}` });
+  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(result, { gates: verdict }), done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}` });
   const { written, failed } = writeAllOutputs(jobs);
-  const verdict = judge(result, gates);
   const suite = { name: result.scenario.name, result, gates: verdict, timeS: result.perf.wallS };
   let code: number;
   if (json) {
