@@ -30,7 +30,7 @@ export interface RunOptions {
   inProcess?: boolean;
   /**
    * Called about every progressMs with the slowest worker's simulated time, the attempts so far, and the live
-   * counts (violations by invariant, endpoint-empty events) that thresholds with abortOnFail watch.
+   * counts (violations by invariant, endpoint-empty events). abortOnFail does not depend on it (see abortOn).
    */
   onProgress?: (p: Progress) => void;
   progressMs?: number;
