@@ -12,6 +12,10 @@ import { type Progress, runSimulation } from './engine/coordinator.ts';
 import type { RunResult } from './engine/result.ts';
 import { InputError } from './errors.ts';
 import { abortRules, type CompiledThreshold, compileThresholds } from './gates/thresholds.ts';
+import { type Counterexample, type Exploration, explore } from './check/explore.ts';
+import { replayScenario, type TraceStep, traceOf } from './check/trace.ts';
+import { type Bounds, boundedScenario, World } from './check/world.ts';
+import { type RaceOptions, type RaceResult, runRace } from './race/run.ts';
 import { readResultFile, writeResultFile } from './result/file.ts';
 
 export type { Scenario, ScenarioInput } from './config/schema.ts';
@@ -124,3 +128,63 @@ export function readResult(file: string): RunResult {
 export function writeResult(file: string, r: RunResult): void {
   writeResultFile(path.resolve(file), r);
 }
+
+// ---- protocol assurance: every schedule within a bound (`cascadesim check`), real threads (`cascadesim race`) ----
+
+export type { Bounds as CheckBounds } from './check/world.ts';
+export type { Counterexample, Exploration } from './check/explore.ts';
+export type { TraceStep } from './check/trace.ts';
+export { BREAKS, type BreakKind } from './race/monitor.ts';
+export type { RaceOptions, RaceResult } from './race/run.ts';
+
+/** What checkProtocol found: the exploration, and each counterexample with its step-by-step trace. */
+export interface ProtocolCheck extends Exploration {
+  /** The scenario cut down to the bound (DNS only, untimed): what was explored, and what a replay runs. */
+  scenario: Scenario;
+  counterexamples: (Counterexample & { trace: TraceStep[] })[];
+}
+
+/**
+ * Explore every interleaving of the Planner's and the Enactors' steps within `bounds`, breadth-first (so the first
+ * schedule found for each broken invariant is a shortest one), running the model's own actors and monitors.
+ */
+export function checkProtocol(base: Scenario, bounds: Bounds): ProtocolCheck {
+  const scenario = boundedScenario(base, bounds);
+  const world = new World(scenario, bounds.generations);
+  const initial = world.save();
+  const r = explore(world, bounds.maxSteps);
+  return { ...r, scenario, counterexamples: r.counterexamples.map((c) => ({ ...c, trace: traceOf(world, initial, c) })) };
+}
+
+/** A scenario whose dns.schedule makes `run` take a counterexample's steps at the same simulated times. */
+export function counterexampleScenario(check: ProtocolCheck, c: ProtocolCheck['counterexamples'][number]): Scenario {
+  return replayScenario(check.scenario, c, c.trace);
+}
+
+/**
+ * Run the Planner, each Enactor and `readers` client threads free-running on worker threads (no epochs), with
+ * monitors on every store operation. Not deterministic: thread timing decides the interleaving. The scenario is cut
+ * to `bounds` as checkProtocol cuts it, but the actors keep their timing.
+ */
+export function raceProtocol(base: Scenario, bounds: Pick<Bounds, 'protocol' | 'enactors' | 'endpoints' | 'keepGenerations'>, opts: RaceOptions): Promise<RaceResult> {
+  return runRace(boundedScenario(base, { ...bounds, generations: 0, maxSteps: 0 }, { untimed: false }), opts);
+}
+
+// ---- sweeps: one base scenario run many times over a grid, seeds and drawn values (`cascadesim sweep`) ----
+// A spec (validateSweepSpec of a parsed file, or readSweepSpec of a file or built-in name) is planned (planSweep:
+// every run's seed and values), run on worker processes with its result appended run by run to a file (runSweep),
+// and summarised per point (summarizeSweep); a sweep result file is read back with readSweepResult.
+
+export type { Axis, SweepSpec } from './sweep/spec.ts';
+export type { SweepPlan, RunSpec } from './sweep/plan.ts';
+export type { ExecuteOptions as SweepOptions, Shard, SweepOutcome } from './sweep/execute.ts';
+export type { RunRecord, SweepFile, SweepHeader } from './sweep/file.ts';
+export type { PointSummary, SweepSummary } from './sweep/summary.ts';
+export { builtinSweeps, parseVaryOption, readSweepSpec, validateSpec as validateSweepSpec } from './sweep/spec.ts';
+export { planSweep, pointLabel, runSpec as sweepRun, shardRuns } from './sweep/plan.ts';
+export { executeSweep as runSweep, mergeSweepFiles as mergeSweepResults } from './sweep/execute.ts';
+export { canonicalText as encodeSweep, readSweepFile as readSweepResult } from './sweep/file.ts';
+export { summarize as summarizeSweep } from './sweep/summary.ts';
+export { sweepHtml } from './sweep/html.ts';
+export { pointsCsv as sweepPointsCsv, pointsJsonl as sweepPointsJsonl, runsCsv as sweepRunsCsv } from './sweep/report.ts';
+

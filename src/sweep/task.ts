@@ -1,6 +1,6 @@
 /** One run of a sweep, as a pool thread executes it: the base scenario plus the run's overrides, simulated here. */
-import { simulate } from '../api.ts';
 import type { Scenario } from '../config/schema.ts';
+import { runSimulation } from '../engine/coordinator.ts';
 import { type CompiledThreshold, compileThresholds, evaluateThresholds, type ThresholdsSection } from '../gates/thresholds.ts';
 import { metricValues } from '../metrics/catalogue.ts';
 import { runScenario } from './plan.ts';
@@ -29,8 +29,9 @@ const compiled = new WeakMap<SweepWorkerData, CompiledThreshold[]>();
 
 export async function runSweepTask(data: SweepWorkerData, task: SweepTask): Promise<SweepTaskResult> {
   const s = runScenario(data.base, task.sets);
-  // The public API, on this thread: one engine worker, no pool of its own.
-  const r = await simulate(s, { inProcess: true });
+  // On this thread: one engine worker, no pool of its own. Every run goes to its end: a sweep summarises whole runs,
+  // so a base scenario's abortOnFail thresholds are judged at the end like the others, not allowed to stop it.
+  const r = await runSimulation(s, { workers: 1, inProcess: true });
   let th = compiled.get(data);
   if (!th) {
     th = Object.keys(data.thresholds).length > 0 ? compileThresholds(data.thresholds) : [];

@@ -3,11 +3,9 @@
  * model's own code (src/check). Prints the shortest schedule breaking each invariant, or that none breaks within
  * the bound; exit 99 when one breaks, 0 when none does.
  */
-import { INVARIANTS, type Invariant, loadScenario, PROTOCOLS, type Protocol, resolveScenario, type Scenario } from '../../api.ts';
+import { checkProtocol, counterexampleScenario, INVARIANTS, type Invariant, loadScenario, PROTOCOLS, type Protocol, resolveScenario, type Scenario } from '../../api.ts';
+import { replayScenarioYaml, traceLines } from '../../check/trace.ts';
 import { ExitCode, InputError } from '../../errors.ts';
-import { explore } from '../../check/explore.ts';
-import { replayScenario, replayScenarioYaml, traceLines, traceOf } from '../../check/trace.ts';
-import { boundedScenario, World } from '../../check/world.ts';
 import { shownPath, writeTarget } from '../../io/output.ts';
 import { intOption, type Out, parse, planOutputs } from '../common.ts';
 
@@ -54,12 +52,10 @@ export function cmdCheck(argv: string[], io: Out): number {
   if (problems.length > 0 || !base) throw new InputError(problems, 'invalid check');
   const protocol = protocolArg as Protocol;
   const bounds = { protocol, enactors, endpoints, generations, keepGenerations: keep, maxSteps };
-  const scenario = boundedScenario(base, bounds);
-  const world = new World(scenario, generations);
-  const initial = world.save();
-  const r = explore(world, maxSteps);
+  const r = checkProtocol(base, bounds);
+  const scenario = r.scenario;
   const statesPerS = r.wallS > 0 ? r.states / r.wallS : 0;
-  const results = r.counterexamples.map((c) => ({ c, trace: traceOf(world, initial, c) }));
+  const results = r.counterexamples.map((c) => ({ c, trace: c.trace }));
   const broken = new Set(results.map((x) => x.c.invariant));
   const holds = INVARIANTS.filter((i) => !broken.has(i));
 
@@ -69,7 +65,7 @@ export function cmdCheck(argv: string[], io: Out): number {
     : [...results].sort((a, b) => a.c.schedule.length - b.c.schedule.length)[0];
   let written: string | null = null;
   if (outT && chosen) {
-    const replay = replayScenario(scenario, chosen.c, chosen.trace);
+    const replay = counterexampleScenario(r, chosen.c);
     const command = ['cascadesim', 'check', ...argv].join(' ');
     writeTarget(outT, replayScenarioYaml(replay, chosen.trace, command), 'the counterexample scenario');
     written = shownPath(outT);

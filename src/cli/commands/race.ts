@@ -3,12 +3,9 @@
  * shared plan store, with invariant monitors on every write and read (src/race). Not deterministic. Exit 99 when
  * an invariant breaks, 0 when none does.
  */
-import { loadScenario, PROTOCOLS, type Protocol, type Scenario } from '../../api.ts';
+import { BREAKS, loadScenario, PROTOCOLS, type Protocol, raceProtocol, type Scenario } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
-import { boundedScenario } from '../../check/world.ts';
 import { BROKEN_VARIANTS, type BrokenVariant } from '../../memory/seqlock.ts';
-import { BREAKS } from '../../race/monitor.ts';
-import { runRace } from '../../race/run.ts';
 import { intOption, type Out, parse } from '../common.ts';
 
 export const RACE_USAGE =
@@ -57,17 +54,17 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
     problems.push(...err.problems);
   }
   if (problems.length > 0 || !base) throw new InputError(problems, 'invalid race');
-  // The same cut as check's (DNS only, small plan ring), but the actors keep their timing: it is what races.
-  const s = boundedScenario(base, { protocol: protocolArg as Protocol, enactors, endpoints, generations: 0, keepGenerations: keep, maxSteps: 0 }, { untimed: false });
+  const protocol = protocolArg as Protocol;
   const json = values.json === true;
   if (!json) {
     io.err(
-      `cascadesim race: protocol ${s.dns.protocol}; the Planner, ${enactors} Enactors and ${readers} client readers on their own threads, no lock-step; ${speed} simulated seconds per real second; seed ${s.seed} (it seeds only the actors' delays)`,
+      `cascadesim race: protocol ${protocol}; the Planner, ${enactors} Enactors and ${readers} client readers on their own threads, no lock-step; ${speed} simulated seconds per real second; seed ${base.seed} (it seeds only the actors' delays)`,
     );
     if (broken) io.err(`cascadesim race: DELIBERATELY BROKEN store (${broken}): the monitors should catch it`);
     io.err('cascadesim race: NOT deterministic: thread timing decides the interleaving, so another run gives other counts');
   }
-  const r = await runRace(s, { readers, speed, maxOps: ops, maxSeconds: seconds, stopOnBreak: values['stop-on-break'] === true, broken: (broken as BrokenVariant | undefined) ?? null });
+  // The same cut as check's (DNS only, small plan ring), but the actors keep their timing: it is what races.
+  const r = await raceProtocol(base, { protocol, enactors, endpoints, keepGenerations: keep }, { readers, speed, maxOps: ops, maxSeconds: seconds, stopOnBreak: values['stop-on-break'] === true, broken: (broken as BrokenVariant | undefined) ?? null });
   if (json) {
     io.out(JSON.stringify(r));
   } else {

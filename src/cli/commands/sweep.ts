@@ -9,14 +9,32 @@ import os from 'node:os';
 import path from 'node:path';
 import pc from 'picocolors';
 import { ExitCode, InputError } from '../../errors.ts';
-import { executeSweep, mergeSweepFiles, type Shard } from '../../sweep/execute.ts';
-import { canonicalText, readSweepFile, type RunRecord, type SweepHeader } from '../../sweep/file.ts';
-import { sweepHtml } from '../../sweep/html.ts';
-import { planSweep, pointLabel, runSpec, shardRuns, type SweepPlan } from '../../sweep/plan.ts';
+import {
+  builtinSweeps,
+  encodeSweep,
+  mergeSweepResults,
+  parseVaryOption,
+  planSweep,
+  pointLabel,
+  readSweepResult,
+  readSweepSpec,
+  type RunRecord,
+  runSweep,
+  type Shard,
+  shardRuns,
+  summarizeSweep,
+  type SweepHeader,
+  sweepHtml,
+  type SweepPlan,
+  sweepPointsCsv,
+  sweepPointsJsonl,
+  sweepRun,
+  sweepRunsCsv,
+  type SweepSummary,
+  validateSweepSpec,
+} from '../../api.ts';
 import { sweepProgress } from '../../sweep/progress.ts';
-import { pointsCsv, pointsJsonl, runsCsv, summaryTable } from '../../sweep/report.ts';
-import { builtinSweeps, parseVaryOption, readSweepSpec, validateSpec } from '../../sweep/spec.ts';
-import { summarize, type SweepSummary } from '../../sweep/summary.ts';
+import { summaryTable } from '../../sweep/report.ts';
 import { type OutputJob, type OutputTarget, shownPath, writeAllOutputs } from '../../io/output.ts';
 import { intOption, openHint, type Out, outColors, parse, planOutputs, printFailures, type Values } from '../common.ts';
 import { useColor } from '../progress.ts';
@@ -63,9 +81,9 @@ function checkOutputs(values: Values, inputs: string[], problems: string[], appe
 function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunRecord>, t: SweepTargets, values: Values, io: Out, first: OutputJob[] = [], written: string[] = []): number | null {
   const partial = summary.complete ? '' : ' (partial)';
   const jobs = [...first];
-  if (t.csv) jobs.push({ target: t.csv, what: 'the CSV', data: () => pointsCsv(summary), done: (x) => `per-point CSV written to ${shownPath(x)}${partial}` });
-  if (t.runs) jobs.push({ target: t.runs, what: 'the CSV', data: () => runsCsv(header, records), done: (x) => `per-run CSV written to ${shownPath(x)}${partial}` });
-  if (t.points) jobs.push({ target: t.points, what: 'the points', data: () => pointsJsonl(summary), done: (x) => `per-point JSON Lines written to ${shownPath(x)}${partial}` });
+  if (t.csv) jobs.push({ target: t.csv, what: 'the CSV', data: () => sweepPointsCsv(summary), done: (x) => `per-point CSV written to ${shownPath(x)}${partial}` });
+  if (t.runs) jobs.push({ target: t.runs, what: 'the CSV', data: () => sweepRunsCsv(header, records), done: (x) => `per-run CSV written to ${shownPath(x)}${partial}` });
+  if (t.points) jobs.push({ target: t.points, what: 'the points', data: () => sweepPointsJsonl(summary), done: (x) => `per-point JSON Lines written to ${shownPath(x)}${partial}` });
   if (t.html) jobs.push({ target: t.html, what: 'the HTML report', data: () => sweepHtml(summary, header.spec.report), done: (x) => `HTML report written to ${shownPath(x)}${partial}${openHint(x)}` });
   const outputs = writeAllOutputs(jobs);
   written.push(...outputs.written);
@@ -169,7 +187,7 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
     raw.outcomes = o;
   }
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
-  const spec = validateSpec(raw, dir, positional ? `sweep ${path.basename(positional)}` : 'sweep');
+  const spec = validateSweepSpec(raw, dir, positional ? `sweep ${path.basename(positional)}` : 'sweep');
   const plan = planSweep(spec);
   inputs.push(spec.baseFile);
   return { plan, inputs };
@@ -183,7 +201,7 @@ function dryRun(plan: SweepPlan, shard: Shard | null, io: Out): number {
     io.out(`  point ${p.index}: ${pointLabel(params) || '(baseline)'}`);
   }
   for (const r of runs) {
-    const s = runSpec(plan, r);
+    const s = sweepRun(plan, r);
     const draws = Object.entries(s.draws).map(([k, v]) => ` ${k}=${v}`).join('');
     io.out(`run ${r} point ${s.point} replicate ${s.replicate} seed ${s.seed}${draws}`);
   }
@@ -242,10 +260,10 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
     ac.abort();
   };
   process.on('SIGINT', onSigint);
-  let outcome: Awaited<ReturnType<typeof executeSweep>>;
+  let outcome: Awaited<ReturnType<typeof runSweep>>;
   let resumedBase = 0;
   try {
-    outcome = await executeSweep(plan, {
+    outcome = await runSweep(plan, {
       jobs,
       shard,
       out: outPath,
@@ -274,12 +292,12 @@ function mergeCommand(argv: string[], io: Out): number {
   if (positionals.length === 0) problems.push('sweep merge needs the shard files');
   const targets = checkOutputs(values, positionals, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
-  const { header, records } = mergeSweepFiles(positionals);
-  const summary = summarize(header, records.values());
+  const { header, records } = mergeSweepResults(positionals);
+  const summary = summarizeSweep(header, records.values());
   const merged: OutputJob[] = [];
   if (targets.out) {
     const missing = summary.complete ? '' : ` (partial: ${records.size} of ${header.runs} runs)`;
-    merged.push({ target: targets.out, what: 'the merged sweep', data: () => canonicalText(header, records.values()), done: (x) => `merged sweep written to ${shownPath(x)}${missing}` });
+    merged.push({ target: targets.out, what: 'the merged sweep', data: () => encodeSweep(header, records.values()), done: (x) => `merged sweep written to ${shownPath(x)}${missing}` });
   }
   const failed = emit(summary, header, records.values(), targets, values, io, merged);
   if (!summary.complete) io.err(`cascadesim: merge: ${header.runs - records.size} of ${header.runs} runs are missing (a shard not finished or not given)`);
@@ -293,9 +311,9 @@ function reportCommand(argv: string[], io: Out): number {
   if (values.out !== undefined) problems.push('sweep report: --out is not an option here (the result file is its input)');
   const targets = checkOutputs(values, positionals, problems);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
-  const f = readSweepFile(positionals[0]);
+  const f = readSweepResult(positionals[0]);
   const expected = f.header.shard ? shardRuns(f.header.runs, f.header.shard).length : f.header.runs;
-  const summary = summarize(f.header, f.records.values(), expected);
+  const summary = summarizeSweep(f.header, f.records.values(), expected);
   return emit(summary, f.header, f.records.values(), targets, values, io) ?? ExitCode.ok;
 }
 
