@@ -31,8 +31,11 @@ describe('gate outputs through the one output planner', () => {
       [['run', ...SMALL, '--baseline', f('r.msgpack'), '--fail-if', 'dns.violations > 0', '--html', f('r.msgpack')], {}, /--html \S+r\.msgpack: is the --baseline result/],
       [['run', ...SMALL, '--html', f('page.html')], { GITHUB_STEP_SUMMARY: f('page.html') }, /GITHUB_STEP_SUMMARY \S+page\.html: the same file as --html/],
       [['report', f('r.msgpack')], { GITHUB_STEP_SUMMARY: f('r.msgpack') }, /GITHUB_STEP_SUMMARY \S+r\.msgpack: is the RESULT file/],
+      // check --out and a built-in scenario's own file (the name resolves to it).
+      [['check', 'dns-race', '--out', builtin], {}, /--out \S+dns-race\.yaml: is the scenario/],
     ];
     const before = readFileSync(f('r.msgpack'));
+    const builtinBefore = readFileSync(builtin);
     const runs = await Promise.all(cases.map(([args, env]) => runCli(args, { env })));
     runs.forEach((r, i) => {
       assert.equal(r.code, 2, `${cases[i][0].join(' ')}: ${r.stderr}`);
@@ -40,6 +43,7 @@ describe('gate outputs through the one output planner', () => {
       assert.doesNotMatch(r.stderr, /running/, 'refused before the run');
     });
     assert.deepEqual(readFileSync(f('r.msgpack')), before, 'the input is untouched');
+    assert.deepEqual(readFileSync(builtin), builtinBefore);
     assert.equal(existsSync(f('page.html')), false);
   });
 
