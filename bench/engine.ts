@@ -44,7 +44,9 @@ function peakRss(pid: number): number | null {
 /** One run of the real CLI. Throws with its stderr when it fails. */
 export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI): Promise<EngineRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'run', ...c.args, '--workers', String(workers), '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', ...c.args, '--workers', String(workers), '--json', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let peak: number | null = null;

@@ -26,7 +26,12 @@ interface Check {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  console.log(`performance gate: ${os.cpus()[0]?.model ?? '?'} x ${os.availableParallelism()}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `performance gate: ${os.cpus()[0]?.model ?? '?'} x ${os.availableParallelism()}, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const busyPairs = [];
   const idleOne: EngineRun[] = [];
   const dnsPairs = [];
@@ -68,10 +73,19 @@ async function main(): Promise<void> {
     checks.map((c) => {
       const ok = c.figure >= c.floor;
       if (!ok) failed++;
-      return { check: c.what, floor: c.floor, figure: +c.figure.toFixed(2), margin: `${((c.figure / c.floor - 1) * 100).toFixed(0)}%`, 'measured when set': c.measured, result: ok ? 'ok' : 'BELOW FLOOR' };
+      return {
+        check: c.what,
+        floor: c.floor,
+        figure: +c.figure.toFixed(2),
+        margin: `${((c.figure / c.floor - 1) * 100).toFixed(0)}%`,
+        'measured when set': c.measured,
+        result: ok ? 'ok' : 'BELOW FLOOR',
+      };
     }),
   );
-  console.log(`performance gate: ${failed === 0 ? 'passed' : `${failed} ratio(s) below the floor`} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `performance gate: ${failed === 0 ? 'passed' : `${failed} ratio(s) below the floor`} in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   process.exitCode = failed === 0 ? 0 : 1;
 }
 

@@ -68,8 +68,18 @@ export class Heap<T extends { nextS: number } = NaiveClient> {
 
 export class NaiveClients {
   readonly counters = { requests: 0, attempts: 0, successes: 0, dnsEmpty: 0, connect: 0, timeout: 0, throttled: 0, retries: 0, failed: 0 };
-  readonly latencyIntended = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  readonly latencyAttempt = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  readonly latencyIntended = hdr.build({
+    bitBucketSize: 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  readonly latencyAttempt = hdr.build({
+    bitBucketSize: 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   private readonly heap = new Heap();
   private current: Answer | null = null;
   private version = -1;
@@ -83,7 +93,16 @@ export class NaiveClients {
     for (let i = from; i < to; i++) {
       const rng = new Rng(seedFor(seed, Stream.client, i));
       const t = rng.exp(1 / cfg.ratePerS);
-      const c: NaiveClient = { rng, nextS: t, arrivalS: t, requestS: 0, attempt: 0, cache: null, tokens: cfg.retry.budget?.burst ?? 0, sleepS: cfg.retry.baseS };
+      const c: NaiveClient = {
+        rng,
+        nextS: t,
+        arrivalS: t,
+        requestS: 0,
+        attempt: 0,
+        cache: null,
+        tokens: cfg.retry.budget?.burst ?? 0,
+        sleepS: cfg.retry.baseS,
+      };
       if (cfg.warmStart) {
         const left = -1 / cfg.ratePerS + rng.next() * (cfg.ttlS + 1 / cfg.ratePerS);
         if (left > 0) c.cache = { answer: null, expiresS: left }; // answer filled at the first epoch

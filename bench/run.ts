@@ -24,7 +24,16 @@ import { Heap } from './naive.ts';
 import { RECORD_BYTES, U32_PER_RECORD, U_EXP_MS, U_SERIAL, ClientRecords } from '../src/model/clients/records.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
 import { MULBERRY_INCREMENT, Rng } from '../src/model/prng.ts';
-import { DEFAULT_CLI, type EngineCase, naiveAttemptsPerS, type Pair, runEngine, runPair, scenarioClients, withNeighbour } from './engine.ts';
+import {
+  DEFAULT_CLI,
+  type EngineCase,
+  naiveAttemptsPerS,
+  type Pair,
+  runEngine,
+  runPair,
+  scenarioClients,
+  withNeighbour,
+} from './engine.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -62,9 +71,20 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
   const lbsPicked = Int32Array.from({ length: BATCH }, (_, i) => core.pick(serial, us[i]));
   const latUs = Float64Array.from({ length: BATCH }, () => rng.exp(4000) + (rng.next() < 0.01 ? rng.exp(500_000) : 0));
   const ll = new LogLinearCounts();
-  const hJs = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: LATENCY_MAX_US, numberOfSignificantValueDigits: 3 });
+  const hJs = hdr.build({
+    bitBucketSize: 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: LATENCY_MAX_US,
+    numberOfSignificantValueDigits: 3,
+  });
   await hdr.initWebAssembly();
-  const hWasm = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: LATENCY_MAX_US, numberOfSignificantValueDigits: 3, useWebAssembly: true });
+  const hWasm = hdr.build({
+    bitBucketSize: 64,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: LATENCY_MAX_US,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: true,
+  });
   const cum = answer.cumWeight;
   store.resolve(0, answer);
   const zig = new ZigguratExp();
@@ -192,7 +212,9 @@ async function engineCase(c: EngineCase, neighbour: boolean): Promise<CaseResult
     coordinationShareTwo: median(pairs.map((p) => p.two.coordinationShare)),
     attempts: pairs[0].one.attempts,
   };
-  console.log(`  ${c.name}${neighbour ? ' + neighbour' : ''}: 1 worker ${res.oneWallS.toFixed(2)} s, 2 workers ${res.twoWallS.toFixed(2)} s, x${res.speedup.toFixed(2)} (pairs: ${pairs.map((p) => p.speedup.toFixed(2)).join(' ')})`);
+  console.log(
+    `  ${c.name}${neighbour ? ' + neighbour' : ''}: 1 worker ${res.oneWallS.toFixed(2)} s, 2 workers ${res.twoWallS.toFixed(2)} s, x${res.speedup.toFixed(2)} (pairs: ${pairs.map((p) => p.speedup.toFixed(2)).join(' ')})`,
+  );
   return res;
 }
 
@@ -205,7 +227,9 @@ async function main(): Promise<void> {
     totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     loadAvgAtStart: os.loadavg().map((x) => +x.toFixed(2)),
   };
-  console.log(`cascadesim benchmarks: node ${machine.node} (V8 ${machine.v8}), ${machine.cpuModel} x ${machine.cpus}, load ${machine.loadAvgAtStart.join(' ')}`);
+  console.log(
+    `cascadesim benchmarks: node ${machine.node} (V8 ${machine.v8}), ${machine.cpuModel} x ${machine.cpus}, load ${machine.loadAvgAtStart.join(' ')}`,
+  );
   const microRows = await micro();
   console.log('\nmicro-benchmarks (tinybench, batches of 1000)');
   console.table(microRows.map((r) => ({ piece: r.name, 'ns/op': +r.nsPerOp.toFixed(2), 'rme %': +r.rmePct.toFixed(1) })));
@@ -225,9 +249,13 @@ async function main(): Promise<void> {
   // 10M clients: one run on 2 workers, alone on the machine.
   let tenM: { wallS: number; peakRssBytes: number | null } | null = null;
   if (!quick) {
-    const r = await withNeighbour(false, () => runEngine({ name: '10M clients', args: ['dns-race', '--set', 'clients.count=10000000', '--set', 'durationS=1200'] }, 2, CLI));
+    const r = await withNeighbour(false, () =>
+      runEngine({ name: '10M clients', args: ['dns-race', '--set', 'clients.count=10000000', '--set', 'durationS=1200'] }, 2, CLI),
+    );
     tenM = { wallS: r.wallS, peakRssBytes: r.peakRssBytes };
-    console.log(`  10M clients, 1,200 s, 2 workers: ${r.wallS.toFixed(1)} s, peak RSS ${r.peakRssBytes === null ? '?' : `${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB`}`);
+    console.log(
+      `  10M clients, 1,200 s, 2 workers: ${r.wallS.toFixed(1)} s, peak RSS ${r.peakRssBytes === null ? '?' : `${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB`}`,
+    );
   }
 
   // Engine vs naive: attempts per second on one worker, the default scenario's clients, measured now.
@@ -265,7 +293,9 @@ async function main(): Promise<void> {
     'no case slower with more workers (worst pair >= 0.95)': ratios.worstTwoOverOne >= 0.95,
     '64 Enactors DNS-only < 1 s on any worker count': Math.max(dns64.oneWallS, dns64.twoWallS) < 1,
     'aws-2025-10-20 at 1M clients < 60 s (2 workers)': aws ? aws.twoWallS < 60 : null,
-    '10M clients, 1,200 s: < 30 s and peak RSS < 1.5 GiB': tenM ? tenM.wallS < 30 && tenM.peakRssBytes !== null && tenM.peakRssBytes < 1.5 * 2 ** 30 : null,
+    '10M clients, 1,200 s: < 30 s and peak RSS < 1.5 GiB': tenM
+      ? tenM.wallS < 30 && tenM.peakRssBytes !== null && tenM.peakRssBytes < 1.5 * 2 ** 30
+      : null,
     'engine >= 20x the naive model (attempts/s, 1 worker)': ratios.engineOverNaive >= 20,
     'state <= 48 B/client (+ 8 B per 64-client block)': RECORD_BYTES <= 48,
   };
@@ -278,10 +308,25 @@ async function main(): Promise<void> {
     '2 workers / 1, default scenario': `${ratios.defaultTwoOverOne.toFixed(2)}x`,
     '2 workers / 1, default scenario, neighbour': `${ratios.defaultTwoOverOneWithNeighbour.toFixed(2)}x`,
     '2 workers / 1, worst pair of any case': `${ratios.worstTwoOverOne.toFixed(2)}x`,
-    'machine load at end': os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    'machine load at end': os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   });
   console.table(Object.entries(targets).map(([target, met]) => ({ target, met: met === null ? 'not run' : met ? 'yes' : 'NO' })));
-  const out = { machine: { ...machine, loadAvgAtEnd: os.loadavg().map((x) => +x.toFixed(2)) }, quick, full, rounds: ROUNDS, micro: microRows, engine: results, tenM, naiveAttemptsPerS: naive, ratios, bytesPerClient: RECORD_BYTES, targets };
+  const out = {
+    machine: { ...machine, loadAvgAtEnd: os.loadavg().map((x) => +x.toFixed(2)) },
+    quick,
+    full,
+    rounds: ROUNDS,
+    micro: microRows,
+    engine: results,
+    tenM,
+    naiveAttemptsPerS: naive,
+    ratios,
+    bytesPerClient: RECORD_BYTES,
+    targets,
+  };
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nwrote ${path.join('bench', 'results', 'latest.json')}`);

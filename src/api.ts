@@ -106,7 +106,8 @@ export async function simulate(scenario: Scenario | ScenarioInput | string, opts
   let s = typeof scenario === 'string' ? loadScenario(scenario) : validateScenario(scenario);
   if (opts.seed !== undefined) s = { ...s, seed: opts.seed };
   const workers = opts.inProcess ? 1 : (opts.workers ?? defaultWorkers());
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new InputError([`workers: must be an integer from 1 to 256 (got ${workers})`], 'invalid run');
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+    throw new InputError([`workers: must be an integer from 1 to 256 (got ${workers})`], 'invalid run');
   const watched = [...(s.thresholds ? compileThresholds(s.thresholds) : []), ...(opts.abortThresholds ?? [])];
   const onProgress = opts.onProgress;
   return runSimulation(s, {
@@ -166,7 +167,11 @@ export function counterexampleScenario(check: ProtocolCheck, c: ProtocolCheck['c
  * monitors on every store operation. Not deterministic: thread timing decides the interleaving. The scenario is cut
  * to `bounds` as checkProtocol cuts it, but the actors keep their timing.
  */
-export function raceProtocol(base: Scenario, bounds: Pick<Bounds, 'protocol' | 'enactors' | 'endpoints' | 'keepGenerations'>, opts: RaceOptions): Promise<RaceResult> {
+export function raceProtocol(
+  base: Scenario,
+  bounds: Pick<Bounds, 'protocol' | 'enactors' | 'endpoints' | 'keepGenerations'>,
+  opts: RaceOptions,
+): Promise<RaceResult> {
   return runRace(boundedScenario(base, { ...bounds, generations: 0, maxSteps: 0 }, { untimed: false }), opts);
 }
 
@@ -187,4 +192,3 @@ export { canonicalText as encodeSweep, readSweepFile as readSweepResult } from '
 export { summarize as summarizeSweep } from './sweep/summary.ts';
 export { sweepHtml } from './sweep/html.ts';
 export { pointsCsv as sweepPointsCsv, pointsJsonl as sweepPointsJsonl, runsCsv as sweepRunsCsv } from './sweep/report.ts';
-

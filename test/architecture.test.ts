@@ -48,7 +48,8 @@ function impurities(src: string): string[] {
   for (const [re, what] of IMPURE) if (re.test(code)) out.push(what);
   for (const m of src.matchAll(/^\s*import\s+(type\s+)?[^'"]*from\s+['"]([^'"]+)['"]/gm)) {
     const spec = m[2];
-    if (spec.startsWith('node:') || /^(fs|os|net|http|https|child_process|worker_threads|path|crypto|url)(\/|$)/.test(spec)) out.push(`imports ${spec}`);
+    if (spec.startsWith('node:') || /^(fs|os|net|http|https|child_process|worker_threads|path|crypto|url)(\/|$)/.test(spec))
+      out.push(`imports ${spec}`);
   }
   return out;
 }
@@ -90,8 +91,12 @@ function findCycle(graph: Map<string, string[]>): string[] | null {
 
 describe('architecture', () => {
   it('keeps src/model free of I/O, clocks, timers and Math.random', () => {
-    const planted = "import { readFileSync } from 'node:fs';\n// Math.random in a comment is fine\nconst x = Math.random();\nconst t = Date.now();\n";
-    assert.deepEqual(impurities(planted).sort(), ['Date.now / new Date() (wall clock)', 'Math.random (use the seeded streams of src/model/prng.ts)', 'imports node:fs'].sort());
+    const planted =
+      "import { readFileSync } from 'node:fs';\n// Math.random in a comment is fine\nconst x = Math.random();\nconst t = Date.now();\n";
+    assert.deepEqual(
+      impurities(planted).sort(),
+      ['Date.now / new Date() (wall clock)', 'Math.random (use the seeded streams of src/model/prng.ts)', 'imports node:fs'].sort(),
+    );
     assert.deepEqual(impurities("/** no Math.random, no Date.now() here */\nconst s = 'process';\n"), []);
     const files = tsFiles(path.join(SRC, 'model'));
     assert.ok(files.length > 10);
@@ -103,28 +108,63 @@ describe('architecture', () => {
     const cli = path.join(SRC, 'cli');
     const found = tsFiles(SRC)
       .filter((f) => !f.startsWith(cli + path.sep) && f !== path.join(SRC, 'cli.ts'))
-      .flatMap((f) => importsOf(f).filter((i) => i.resolved?.startsWith(cli + path.sep)).map((i) => `${path.relative(ROOT, f)} imports ${i.spec}`));
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => i.resolved?.startsWith(cli + path.sep))
+          .map((i) => `${path.relative(ROOT, f)} imports ${i.spec}`),
+      );
     assert.deepEqual(found, []);
   });
 
   it('keeps the command line a thin layer: it reaches the library through src/api.ts', () => {
     // What src/cli may import besides api.ts: errors, its own terminal I/O (output planner, capped reads), the
     // terminal renderers it prints with, and the race's hidden test-only switch for a broken store.
-    const allowed = ['api.ts', 'errors.ts', 'io/', 'report/', 'check/trace.ts', 'sweep/report.ts', 'sweep/progress.ts', 'memory/seqlock.ts', 'cli/', 'cli.ts'];
+    const allowed = [
+      'api.ts',
+      'errors.ts',
+      'io/',
+      'report/',
+      'check/trace.ts',
+      'sweep/report.ts',
+      'sweep/progress.ts',
+      'memory/seqlock.ts',
+      'cli/',
+      'cli.ts',
+    ];
     const outside = (file: string, spec: string) => {
-      const rel = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
+      const rel = path
+        .relative(SRC, path.resolve(path.dirname(file), spec))
+        .split(path.sep)
+        .join('/');
       return spec.startsWith('.') && !allowed.some((a) => (a.endsWith('/') ? rel.startsWith(a) : rel === a));
     };
     assert.equal(outside(path.join(SRC, 'cli', 'commands', 'x.ts'), '../../engine/result.ts'), true, 'a planted offence is caught');
     assert.equal(outside(path.join(SRC, 'cli', 'commands', 'x.ts'), '../../api.ts'), false);
-    const found = tsFiles(path.join(SRC, 'cli')).flatMap((f) => importsOf(f).filter((i) => outside(f, i.spec)).map((i) => `${path.relative(ROOT, f)} imports ${i.spec}`));
+    const found = tsFiles(path.join(SRC, 'cli')).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => outside(f, i.spec))
+        .map((i) => `${path.relative(ROOT, f)} imports ${i.spec}`),
+    );
     assert.deepEqual(found, []);
   });
 
   it('has no import cycles in src', () => {
-    assert.deepEqual(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]])), ['a', 'b', 'c', 'a']);
+    assert.deepEqual(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+      ['a', 'b', 'c', 'a'],
+    );
     const graph = new Map<string, string[]>();
-    for (const f of tsFiles(SRC)) graph.set(f, importsOf(f).flatMap((i) => (i.resolved ? [i.resolved] : [])));
+    for (const f of tsFiles(SRC))
+      graph.set(
+        f,
+        importsOf(f).flatMap((i) => (i.resolved ? [i.resolved] : [])),
+      );
     const cycle = findCycle(graph);
     assert.equal(cycle, null, cycle ? `import cycle: ${cycle.map((f) => path.relative(ROOT, f)).join(' -> ')}` : '');
   });

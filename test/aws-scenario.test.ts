@@ -22,16 +22,26 @@ interface Timeline {
 function checkTimeline(t: Timeline[], label: string): void {
   assert.deepEqual(new Set(t.map((x) => x.kind)), new Set(['scheduled', 'calibrated', 'predicted']), label);
   const awsOrder = t.map((x) => x.awsAtS);
-  assert.deepEqual(awsOrder, [...awsOrder].sort((a, b) => a - b), `${label}: rows not in AWS's order`);
+  assert.deepEqual(
+    awsOrder,
+    [...awsOrder].sort((a, b) => a - b),
+    `${label}: rows not in AWS's order`,
+  );
   for (const x of t) {
     assert.ok(x.basis.length > 0, `${label} ${x.event}: no basis`);
     if (x.kind === 'predicted') {
-      console.log(`${label}: predicted ${x.event}: ${x.simulatedAtS}s vs AWS ${x.awsAtS}s (${x.offsetShare === null ? '-' : `${(x.offsetShare * 100).toFixed(1)}%`})${x.orderNote ? `; ${x.orderNote}` : ''}`);
+      console.log(
+        `${label}: predicted ${x.event}: ${x.simulatedAtS}s vs AWS ${x.awsAtS}s (${x.offsetShare === null ? '-' : `${(x.offsetShare * 100).toFixed(1)}%`})${x.orderNote ? `; ${x.orderNote}` : ''}`,
+      );
       continue;
     }
     assert.ok(x.simulatedAtS !== null, `${label} ${x.event} never happened`);
     if (x.event === 'regional-endpoint-empty') assert.ok(Math.abs(x.simulatedAtS - x.awsAtS) < 60, `${label}: race at ${x.simulatedAtS}`);
-    else assert.ok((x.offsetShare as number) <= 0.2, `${label} ${x.event}: ${x.simulatedAtS}s vs AWS ${x.awsAtS}s (${((x.offsetShare as number) * 100).toFixed(1)}%)`);
+    else
+      assert.ok(
+        (x.offsetShare as number) <= 0.2,
+        `${label} ${x.event}: ${x.simulatedAtS}s vs AWS ${x.awsAtS}s (${((x.offsetShare as number) * 100).toFixed(1)}%)`,
+      );
   }
   // The order the model gets wrong is said, on both rows.
   const deg = t.find((x) => x.event === 'propagation-degraded');
@@ -61,7 +71,8 @@ describe('aws-2025-10-20', () => {
     assert.ok(j.ec2.leaseCollapseFromS !== null, 'no congestive collapse');
     checkTimeline(j.timeline, 'seed 20251020');
     const byEvent = new Map(j.timeline.map((t) => [t.event, t]));
-    for (const ev of ['propagation-degraded', 'launch-failures-end', 'ec2-fully-recovered']) assert.equal(byEvent.get(ev)?.kind, 'predicted', ev);
+    for (const ev of ['propagation-degraded', 'launch-failures-end', 'ec2-fully-recovered'])
+      assert.equal(byEvent.get(ev)?.kind, 'predicted', ev);
   });
 
   it('holds for another seed too; a lone lease lapsing hours later does not move the recovery time', async () => {
@@ -77,9 +88,13 @@ describe('aws-2025-10-20', () => {
       { atS: 36360, do: 'failover-off' },
       { atS: 52740, do: 'failover-on' },
     ]);
-    const r = await runCli(['run', 'aws-2025-10-20', '--set', 'clients.count=2000', '--set', `actions=${actions}`, '--json'], { timeoutMs: 300_000 });
+    const r = await runCli(['run', 'aws-2025-10-20', '--set', 'clients.count=2000', '--set', `actions=${actions}`, '--json'], {
+      timeoutMs: 300_000,
+    });
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { ec2: { leasesRecoveredAtS: number | null; leaseCollapseFromS: number | null; leaseCollapseEndS: number | null } };
+    const j = JSON.parse(r.stdout) as {
+      ec2: { leasesRecoveredAtS: number | null; leaseCollapseFromS: number | null; leaseCollapseEndS: number | null };
+    };
     assert.ok(j.ec2.leaseCollapseFromS !== null);
     assert.equal(j.ec2.leasesRecoveredAtS, null);
     assert.equal(j.ec2.leaseCollapseEndS, null);

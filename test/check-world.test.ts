@@ -36,17 +36,21 @@ describe('checker world', () => {
   it('restore replays any schedule exactly, for every protocol', () => {
     for (const protocol of ['legacy', 'fenced', 'locked-check'] as const) {
       fc.assert(
-        fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (prefix, rest) => {
-          const w0 = world(protocol);
-          play(w0, prefix, (j) => j + 1);
-          const mid = w0.save();
-          const midKey = w0.key();
-          const first = play(w0, rest, (j) => 100 + j);
-          w0.restore(mid);
-          assert.equal(w0.key(), midKey);
-          const again = play(w0, rest, (j) => 100 + j);
-          assert.deepEqual(again, first);
-        }),
+        fc.property(
+          fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+          fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+          (prefix, rest) => {
+            const w0 = world(protocol);
+            play(w0, prefix, (j) => j + 1);
+            const mid = w0.save();
+            const midKey = w0.key();
+            const first = play(w0, rest, (j) => 100 + j);
+            w0.restore(mid);
+            assert.equal(w0.key(), midKey);
+            const again = play(w0, rest, (j) => 100 + j);
+            assert.deepEqual(again, first);
+          },
+        ),
         { numRuns: 60, seed: 13 },
       );
     }
@@ -73,11 +77,17 @@ describe('checker world', () => {
       for (let i = 0; i < 3; i++) w.step(0, i + 1);
       const events = w.step(0, 4);
       if (protocol === 'legacy') {
-        assert.deepEqual(events.map((e) => e.kind), ['plan-created']);
+        assert.deepEqual(
+          events.map((e) => e.kind),
+          ['plan-created'],
+        );
         assert.match(events[0].detail, /replacing gen 2/);
       } else {
         // Gens 2-4 are newer than the endpoints' gen 1: an Enactor may be about to write any of them.
-        assert.deepEqual(events.map((e) => e.kind), ['planner-skip']);
+        assert.deepEqual(
+          events.map((e) => e.kind),
+          ['planner-skip'],
+        );
       }
     }
   });

@@ -21,7 +21,12 @@ interface CheckJson {
   statesPerS: number;
   complete: boolean;
   holds: string[];
-  counterexamples: { invariant: string; steps: number; schedule: { actor: string; atS: number }[]; violation: { atS: number; endpoint: number; detail: string; chain: string[] } }[];
+  counterexamples: {
+    invariant: string;
+    steps: number;
+    schedule: { actor: string; atS: number }[];
+    violation: { atS: number; endpoint: number; detail: string; chain: string[] };
+  }[];
   out: string | null;
 }
 

@@ -31,7 +31,10 @@ function refused(r: { code: number | null; stderr: string }, code: number, re: R
   assert.equal(hasStackTrace(r.stderr), false, r.stderr);
   const ls = r.stderr.trimEnd().split('\n');
   assert.ok(ls.length <= lines, `${ls.length} lines: ${r.stderr}`);
-  assert.ok(ls.every((l) => l.length <= 400), 'no line longer than 400 characters');
+  assert.ok(
+    ls.every((l) => l.length <= 400),
+    'no line longer than 400 characters',
+  );
 }
 
 function isCharDevice(p: string): boolean {
@@ -45,7 +48,11 @@ before(async () => {
 
 describe('1. outputs that are devices, pipes or stdout', () => {
   it('/dev/full: written as a device (ENOSPC, exit 1, one line) and still a device; /dev/null takes every output', async () => {
-    refused(await runCli(['run', 'dns-race', ...TINY, '--quiet', '--out', '/dev/full']), 1, /^cascadesim: --out \/dev\/full: cannot write the result \(ENOSPC/);
+    refused(
+      await runCli(['run', 'dns-race', ...TINY, '--quiet', '--out', '/dev/full']),
+      1,
+      /^cascadesim: --out \/dev\/full: cannot write the result \(ENOSPC/,
+    );
     assert.ok(isCharDevice('/dev/full'));
     refused(await runCli(['report', RESULT, '--csv', '/dev/full']), 1, /--csv \/dev\/full: cannot write the CSV \(ENOSPC/);
     const n = await runCli(['run', 'dns-race', ...TINY, '--quiet', '--out', '/dev/null', '--html', '/dev/null']);
@@ -59,7 +66,11 @@ describe('1. outputs that are devices, pipes or stdout', () => {
   it('/dev/stdout carries the result itself (with --quiet), and a FIFO gets the CSV as a stream', async () => {
     const r = await runCli(['run', 'dns-race', ...TINY, '--quiet', '--out', '/dev/stdout']);
     assert.equal(r.code, 0, r.stderr);
-    refused(await runCli(['run', 'dns-race', ...TINY, '--out', '/dev/stdout']), 2, /--out \/dev\/stdout: stdout carries the summary; add --quiet/);
+    refused(
+      await runCli(['run', 'dns-race', ...TINY, '--out', '/dev/stdout']),
+      2,
+      /--out \/dev\/stdout: stdout carries the summary; add --quiet/,
+    );
     const fifo = t('fifo');
     execFileSync('mkfifo', [fifo]);
     const cli = startCli(['report', RESULT, '--csv', fifo]);
@@ -76,7 +87,10 @@ describe('2. stdout that cannot be written', () => {
   it('report --csv - and run --json to /dev/full: exit 1, one line, no stack trace', async () => {
     const fd = openSync('/dev/full', 'w');
     try {
-      for (const args of [['report', RESULT, '--csv', '-'], ['run', 'dns-race', ...TINY, '--json']]) {
+      for (const args of [
+        ['report', RESULT, '--csv', '-'],
+        ['run', 'dns-race', ...TINY, '--json'],
+      ]) {
         refused(await runCliToFd(args, fd), 1, /^cascadesim: cannot write to stdout \(ENOSPC\)$/m);
       }
     } finally {
@@ -174,7 +188,16 @@ describe('9. YAML alias bombs', () => {
   it('a billion-laughs document is bad input (exit 2), found before it expands', async () => {
     const bomb = t('bomb.yaml');
     const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const [k, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']]) {
+    for (const [k, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+      ['h', 'g'],
+      ['i', 'h'],
+    ]) {
       rows.push(`${k}: &${k} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
     writeFileSync(bomb, `${rows.join('\n')}\n`);
@@ -188,7 +211,11 @@ describe('10. result files with a valid checksum but the wrong shape', () => {
     const r = decode(readFileSync(RESULT).subarray(HEADER_BYTES)) as RunResult;
     const mutations: [string, (x: RunResult) => void, RegExp][] = [
       ['perf', (x) => ((x as { perf: unknown }).perf = {}), /perf\.wallS: must be a number/],
-      ['empty', (x) => ((x.dns as { emptyIntervals: unknown[] }).emptyIntervals = [{}]), /dns\.emptyIntervals\[0\]\.endpoint: must be a string/],
+      [
+        'empty',
+        (x) => ((x.dns as { emptyIntervals: unknown[] }).emptyIntervals = [{}]),
+        /dns\.emptyIntervals\[0\]\.endpoint: must be a string/,
+      ],
       ['viol', (x) => ((x.dns as { violations: unknown[] }).violations = [42]), /dns\.violations\[0\]: .*expected object/],
       ['scen', (x) => ((x.scenario.dns as { enactors: unknown }).enactors = 'three'), /scenario\.dns\.enactors: must be a number/],
     ];
@@ -199,7 +226,10 @@ describe('10. result files with a valid checksum but the wrong shape', () => {
       writeFileSync(f, encodeResult(x));
       assert.throws(() => decodeResult(readFileSync(f), f), re);
       // Every reader goes through the same check: the CLI's report for each, --hlog and compare for the first.
-      const runs = await Promise.all([runCli(['report', f]), ...(name === 'perf' ? [runCli(['report', f, '--hlog', '-']), runCli(['compare', RESULT, f])] : [])]);
+      const runs = await Promise.all([
+        runCli(['report', f]),
+        ...(name === 'perf' ? [runCli(['report', f, '--hlog', '-']), runCli(['compare', RESULT, f])] : []),
+      ]);
       for (const o of runs) refused(o, 2, new RegExp(`bad-${name}\\.msgpack: not a valid result: ${re.source}`));
     }
     // A histogram that is not an HdrHistogram encoding shows only when the log is built: named, one line.
@@ -207,7 +237,11 @@ describe('10. result files with a valid checksum but the wrong shape', () => {
     x.windows.clients[0].hdr.intended = `HISTFAAAA${x.windows.clients[0].hdr.intended.slice(9, 30)}`;
     const f = t('bad-hdr.msgpack');
     writeFileSync(f, encodeResult(x));
-    refused(await runCli(['report', f, '--hlog', '-']), 2, /bad-hdr\.msgpack: windows\.clients\[0\]\.hdr\.intended: not an HdrHistogram encoding/);
+    refused(
+      await runCli(['report', f, '--hlog', '-']),
+      2,
+      /bad-hdr\.msgpack: windows\.clients\[0\]\.hdr\.intended: not an HdrHistogram encoding/,
+    );
   });
 });
 

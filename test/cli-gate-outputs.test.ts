@@ -27,9 +27,21 @@ describe('gate outputs through the one output planner', () => {
       [['run', 'dns-race', '--junit', builtin], {}, /--junit \S+dns-race\.yaml: is the scenario/],
       [['run', ...SMALL, '--out', f('same.xml'), '--junit', f('same.xml')], {}, /--junit \S+same\.xml: the same file as --out/],
       [['report', f('r.msgpack'), '--junit', f('r.msgpack')], {}, /--junit \S+r\.msgpack: is the RESULT file/],
-      [['run', ...SMALL, '--expect-digest', f('r.msgpack'), '--junit', f('r.msgpack')], {}, /--junit \S+r\.msgpack: is the --expect-digest result/],
-      [['run', ...SMALL, '--baseline', f('r.msgpack'), '--fail-if', 'dns.violations > 0', '--html', f('r.msgpack')], {}, /--html \S+r\.msgpack: is the --baseline result/],
-      [['run', ...SMALL, '--html', f('page.html')], { GITHUB_STEP_SUMMARY: f('page.html') }, /GITHUB_STEP_SUMMARY \S+page\.html: the same file as --html/],
+      [
+        ['run', ...SMALL, '--expect-digest', f('r.msgpack'), '--junit', f('r.msgpack')],
+        {},
+        /--junit \S+r\.msgpack: is the --expect-digest result/,
+      ],
+      [
+        ['run', ...SMALL, '--baseline', f('r.msgpack'), '--fail-if', 'dns.violations > 0', '--html', f('r.msgpack')],
+        {},
+        /--html \S+r\.msgpack: is the --baseline result/,
+      ],
+      [
+        ['run', ...SMALL, '--html', f('page.html')],
+        { GITHUB_STEP_SUMMARY: f('page.html') },
+        /GITHUB_STEP_SUMMARY \S+page\.html: the same file as --html/,
+      ],
       [['report', f('r.msgpack')], { GITHUB_STEP_SUMMARY: f('r.msgpack') }, /GITHUB_STEP_SUMMARY \S+r\.msgpack: is the RESULT file/],
       // check --out and a built-in scenario's own file (the name resolves to it).
       [['check', 'dns-race', '--out', builtin], {}, /--out \S+dns-race\.yaml: is the scenario/],
@@ -49,28 +61,62 @@ describe('gate outputs through the one output planner', () => {
 
   it('appends the job summary through the planner, and says so and goes on when it cannot', async () => {
     writeFileSync(f('step.md'), '# before\n');
-    const ok = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0', '--threshold', 'clients.errorRate<0.01%', '--junit', f('j.xml'), '--html', f('judged.html')], {
-      env: { GITHUB_STEP_SUMMARY: f('step.md') },
-    });
+    const ok = await runCli(
+      [
+        'report',
+        f('r.msgpack'),
+        '--threshold',
+        'dns.violations>=0',
+        '--threshold',
+        'clients.errorRate<0.01%',
+        '--junit',
+        f('j.xml'),
+        '--html',
+        f('judged.html'),
+      ],
+      {
+        env: { GITHUB_STEP_SUMMARY: f('step.md') },
+      },
+    );
     assert.equal(ok.code, 99, ok.stderr);
     // The HTML report of a judged result shows the thresholds: metric, condition, value, verdict.
     const html = readFileSync(f('judged.html'), 'utf8');
     assert.match(html, /<h2>Gates: <span class="bad">failed<\/span><\/h2>/);
     assert.match(html, /<tr><td class="l">dns\.violations<\/td><td class="l">&gt;= 0<\/td><td>\d+<\/td><td class="good">pass<\/td><\/tr>/);
-    assert.match(html, /<tr><td class="l">clients\.errorRate<\/td><td class="l">&lt; 0\.01%<\/td><td>[\d.]+%<\/td><td class="bad">FAIL<\/td><\/tr>/);
+    assert.match(
+      html,
+      /<tr><td class="l">clients\.errorRate<\/td><td class="l">&lt; 0\.01%<\/td><td>[\d.]+%<\/td><td class="bad">FAIL<\/td><\/tr>/,
+    );
     const plain = await runCli(['report', f('r.msgpack'), '--html', f('plain.html')]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.doesNotMatch(readFileSync(f('plain.html'), 'utf8'), /<h2>Gates/, 'nothing judged, no gates section');
     const md = readFileSync(f('step.md'), 'utf8');
     assert.ok(md.startsWith('# before\n### cascadesim'), md.slice(0, 80));
     assert.match(readFileSync(f('j.xml'), 'utf8'), /<testsuites/);
-    const bad = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0'], { env: { GITHUB_STEP_SUMMARY: path.join(dir, 'no-such-dir', 'step.md') } });
+    const bad = await runCli(['report', f('r.msgpack'), '--threshold', 'dns.violations>=0'], {
+      env: { GITHUB_STEP_SUMMARY: path.join(dir, 'no-such-dir', 'step.md') },
+    });
     assert.equal(bad.code, 0, bad.stderr);
     assert.match(bad.stderr, /cannot append to GITHUB_STEP_SUMMARY \S+step\.md: cannot write in \S+no-such-dir \(ENOENT\)/);
   });
 
   it('writes every sweep summary output it can: a full disk costs that one (exit 1), not the others', async () => {
-    const sweep = await runCli(['sweep', '--base', 'dns-race', '--set', 'clients=null', '--set', 'durationS=700', '--vary', 'dns.protocol=legacy,fenced', '--seeds', '2', '--out', f('sw.jsonl'), '--quiet']);
+    const sweep = await runCli([
+      'sweep',
+      '--base',
+      'dns-race',
+      '--set',
+      'clients=null',
+      '--set',
+      'durationS=700',
+      '--vary',
+      'dns.protocol=legacy,fenced',
+      '--seeds',
+      '2',
+      '--out',
+      f('sw.jsonl'),
+      '--quiet',
+    ]);
     assert.equal(sweep.code, 0, sweep.stderr);
     const r = await runCli(['sweep', 'report', f('sw.jsonl'), '--csv', '/dev/full', '--points', f('points.jsonl'), '--html', f('sw.html')]);
     assert.equal(r.code, 1, r.stderr);

@@ -51,15 +51,30 @@ describe('CI gates through the CLI', () => {
   });
 
   it('refuses an unknown metric or a malformed condition before running (exit 2, the path, near names)', async () => {
-    const r = await runCli(['run', ...SMALL, '--threshold', 'clients.outage.p99<250ms', '--threshold', 'dns.violations=<0', '--threshold', 'clients.errorRate<5ms']);
+    const r = await runCli([
+      'run',
+      ...SMALL,
+      '--threshold',
+      'clients.outage.p99<250ms',
+      '--threshold',
+      'dns.violations=<0',
+      '--threshold',
+      'clients.errorRate<5ms',
+    ]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--threshold clients\.outage\.p99<250ms: clients\.outage\.p99: unknown metric \(did you mean clients\.outage\.latencyMs\.p99/);
+    assert.match(
+      r.stderr,
+      /--threshold clients\.outage\.p99<250ms: clients\.outage\.p99: unknown metric \(did you mean clients\.outage\.latencyMs\.p99/,
+    );
     assert.match(r.stderr, /dns\.violations=<0/);
     assert.match(r.stderr, /"<5ms": ms is a time, but the metric is in ratio/);
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
     assert.doesNotMatch(r.stderr, /running/, 'nothing ran');
     const file = path.join(dir, 'bad-thresholds.yaml');
-    writeFileSync(file, 'thresholds:\n  dns.violation: ["== 0"]\n  clients.errorRate: ["< 5%", "about 3", { condition: "< 1", abortOnFail: true }]\n');
+    writeFileSync(
+      file,
+      'thresholds:\n  dns.violation: ["== 0"]\n  clients.errorRate: ["< 5%", "about 3", { condition: "< 1", abortOnFail: true }]\n',
+    );
     const v = await runCli(['validate', file]);
     assert.equal(v.code, 2);
     assert.match(v.stderr, /thresholds\.dns\.violation: dns\.violation: unknown metric \(did you mean dns\.violations/);
@@ -70,7 +85,18 @@ describe('CI gates through the CLI', () => {
 
   it('judges a saved result with report --threshold, and writes JUnit XML with one failing testcase per failed threshold', async () => {
     const junit = path.join(dir, 'report.xml');
-    const r = await runCli(['report', legacy, '--threshold', 'dns.violations==0', '--threshold', 'clients.errorRate<0.5%', '--threshold', 'clients.before.errorRate<0.5%', '--junit', junit]);
+    const r = await runCli([
+      'report',
+      legacy,
+      '--threshold',
+      'dns.violations==0',
+      '--threshold',
+      'clients.errorRate<0.5%',
+      '--threshold',
+      'clients.before.errorRate<0.5%',
+      '--junit',
+      junit,
+    ]);
     assert.equal(r.code, 99, r.stderr);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'));
     const suite = doc.testsuites.testsuite;
@@ -78,7 +104,10 @@ describe('CI gates through the CLI', () => {
     const cases = suite.testcase as { name: string; classname: string; failure?: { message: string } }[];
     const thresholds = cases.filter((c) => c.classname === 'dns-race.thresholds');
     assert.equal(thresholds.length, 3);
-    assert.deepEqual(thresholds.filter((c) => c.failure).map((c) => c.name), ['dns.violations == 0', 'clients.errorRate < 0.5%']);
+    assert.deepEqual(
+      thresholds.filter((c) => c.failure).map((c) => c.name),
+      ['dns.violations == 0', 'clients.errorRate < 0.5%'],
+    );
     assert.match((thresholds[0].failure as { message: string }).message, /dns\.violations = 3, needs == 0/);
     const invariants = cases.filter((c) => c.classname === 'dns-race.invariants');
     assert.equal(invariants.length, 3);
@@ -93,13 +122,41 @@ describe('CI gates through the CLI', () => {
   });
 
   it('compare --fail-if exits 99 on a change that crosses a limit and 0 without one', async () => {
-    const oneStepRun = runCli(['run', ...SMALL, '--set', 'clients.ttlS=1', '--baseline', legacy, '--fail-if', 'clients.amplification > +0%', '--quiet']);
-    const worse = await runCli(['compare', fenced, legacy, '--fail-if', 'clients.outage.latencyMs.p99 > +10%', '--fail-if', 'clients.errorRate > +0.01', '--fail-if', 'dns.violations > 0']);
+    const oneStepRun = runCli([
+      'run',
+      ...SMALL,
+      '--set',
+      'clients.ttlS=1',
+      '--baseline',
+      legacy,
+      '--fail-if',
+      'clients.amplification > +0%',
+      '--quiet',
+    ]);
+    const worse = await runCli([
+      'compare',
+      fenced,
+      legacy,
+      '--fail-if',
+      'clients.outage.latencyMs.p99 > +10%',
+      '--fail-if',
+      'clients.errorRate > +0.01',
+      '--fail-if',
+      'dns.violations > 0',
+    ]);
     assert.equal(worse.code, 99, worse.stderr);
     const t = worse.stdout.slice(worse.stdout.indexOf('baseline gates'));
     assert.match(t, /clients\.errorRate\s+> \+0\.01\s+0%\s+[\d.]+%\s+1\.00%\s+FAIL/);
     assert.match(t, /dns\.violations\s+> 0\s+0\s+3\s+0\s+FAIL/);
-    const same = await runCli(['compare', legacy, legacy, '--fail-if', 'clients.outage.latencyMs.p99 > +10%', '--fail-if', 'clients.errorRate > +0.01']);
+    const same = await runCli([
+      'compare',
+      legacy,
+      legacy,
+      '--fail-if',
+      'clients.outage.latencyMs.p99 > +10%',
+      '--fail-if',
+      'clients.errorRate > +0.01',
+    ]);
     assert.equal(same.code, 0, same.stderr);
     const better = await runCli(['compare', legacy, fenced, '--fail-if', 'clients.errorRate > +0.01']);
     assert.equal(better.code, 0, better.stderr);
@@ -130,17 +187,23 @@ describe('CI gates through the CLI', () => {
     assert.equal(proto.code, 99);
     assert.match(proto.stderr, /control-plane events differ; first: event #\d+: expected [\d.]+s enactor-\d/);
     assert.equal(bare.code, 99);
-    assert.match(bare.stderr, /a bare digest cannot be split into parts: pin the expected run's digest key instead \(run prints it; this run's is [0-9a-f]{64}(:[0-9a-f]{16}){4}\)/);
+    assert.match(
+      bare.stderr,
+      /a bare digest cannot be split into parts: pin the expected run's digest key instead \(run prints it; this run's is [0-9a-f]{64}(:[0-9a-f]{16}){4}\)/,
+    );
     // The digest key (digest and part digests) names the parts without the expected file.
     assert.equal(keyed.code, 99);
     assert.match(keyed.stderr, /client windows differ\n\s+summary differs\n/);
     assert.doesNotMatch(keyed.stderr, /control-plane events differ|EC2 windows differ/);
     assert.equal(keySame.code, 0, keySame.stderr);
-    assert.ok(keySame.stdout.includes(`digest key (pinned with --expect-digest, names the parts that differ) ${key}\n`), 'run prints the key it is pinned with');
+    assert.ok(
+      keySame.stdout.includes(`digest key (pinned with --expect-digest, names the parts that differ) ${key}\n`),
+      'run prints the key it is pinned with',
+    );
     assert.equal(junk.code, 2);
   });
 
-  it('stops a run at the first violation with abortOnFail, still writing the partial result, and fills GitHub\'s job summary', async () => {
+  it("stops a run at the first violation with abortOnFail, still writing the partial result, and fills GitHub's job summary", async () => {
     const out = path.join(dir, 'gate.msgpack');
     const summary = path.join(dir, 'step-summary.md');
     writeFileSync(summary, '# earlier step\n');
@@ -159,16 +222,25 @@ describe('CI gates through the CLI', () => {
   });
 
   it('runs the command of the CI examples as written: the gate passes with the fenced protocol', async () => {
-    const gh = YAML.parse(readFileSync(path.join(ROOT, 'examples', 'ci', 'github-actions.yml'), 'utf8')) as { jobs: { gate: { steps: { run?: string }[] } } };
-    const gl = YAML.parse(readFileSync(path.join(ROOT, 'examples', 'ci', 'gitlab-ci.yml'), 'utf8')) as { 'cascadesim-gate': { script: string[]; artifacts: { reports: { junit: string } } } };
+    const gh = YAML.parse(readFileSync(path.join(ROOT, 'examples', 'ci', 'github-actions.yml'), 'utf8')) as {
+      jobs: { gate: { steps: { run?: string }[] } };
+    };
+    const gl = YAML.parse(readFileSync(path.join(ROOT, 'examples', 'ci', 'gitlab-ci.yml'), 'utf8')) as {
+      'cascadesim-gate': { script: string[]; artifacts: { reports: { junit: string } } };
+    };
     const ghRun = gh.jobs.gate.steps.map((s) => s.run ?? '').find((r) => r.startsWith('npx cascadesim run')) as string;
     const glRun = gl['cascadesim-gate'].script.find((r) => r.startsWith('npx cascadesim run')) as string;
     assert.equal(ghRun, glRun, 'both examples gate the same way');
     const args = ghRun.split(/\s+/).slice(2);
     // The scenario path is relative to the project root; the outputs go to a scratch directory.
-    const abs = await runCli(args.map((a) => (a.endsWith('.yaml') ? path.join(ROOT, a) : a)), { cwd: dir });
+    const abs = await runCli(
+      args.map((a) => (a.endsWith('.yaml') ? path.join(ROOT, a) : a)),
+      { cwd: dir },
+    );
     assert.equal(abs.code, 0, abs.stderr + abs.stdout.slice(-2000));
-    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(path.join(dir, gl['cascadesim-gate'].artifacts.reports.junit), 'utf8'));
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+      readFileSync(path.join(dir, gl['cascadesim-gate'].artifacts.reports.junit), 'utf8'),
+    );
     assert.equal(Number(junit.testsuites.failures), 0);
     assert.ok(Number(junit.testsuites.tests) >= 8);
   });
@@ -178,7 +250,8 @@ describe('CI gates through the CLI', () => {
     assert.equal(j.code, 0);
     const list = JSON.parse(j.stdout) as { name: string; unit: string; meaning: string }[];
     const names = list.map((m) => m.name);
-    for (const n of ['clients.outage.errorRate', 'dns.violations.never-delete-active', 'ec2.leasesRecoveredAfterS']) assert.ok(names.includes(n), n);
+    for (const n of ['clients.outage.errorRate', 'dns.violations.never-delete-active', 'ec2.leasesRecoveredAfterS'])
+      assert.ok(names.includes(n), n);
     const t = await runCli(['metrics']);
     assert.match(t.stdout, /^clients\.outage\.latencyMs\.p99\s+ms\s+99th percentile/m);
   });

@@ -33,7 +33,19 @@ before(async () => {
     runCli(['run', 'dns-race', ...SMALL, '--out', legacyFile, '--quiet']),
     runCli(['run', 'dns-race', ...SMALL, '--set', 'dns.protocol=fenced', '--out', fencedFile, '--quiet']),
     // The full incident at a tenth of the fleet and four hours: EC2 windows, EC2 phases, the AWS timeline.
-    runCli(['run', 'aws-2025-10-20', '--set', 'clients.count=10000', '--set', 'durationS=14400', '--set', 'ec2.droplets=100000', '--out', ec2File, '--quiet']),
+    runCli([
+      'run',
+      'aws-2025-10-20',
+      '--set',
+      'clients.count=10000',
+      '--set',
+      'durationS=14400',
+      '--set',
+      'ec2.droplets=100000',
+      '--out',
+      ec2File,
+      '--quiet',
+    ]),
   ]);
   for (const r of runs) assert.equal(r.code, 0, r.stderr);
   legacy = readResultFile(legacyFile);
@@ -51,7 +63,18 @@ describe('report exports', () => {
     assert.equal(wins.length, 90);
     for (const h of head) assert.match(h, /(Index|S|Ms(P\d+|Max)|PerS|Count|Share|Ratio|Flag)$/, h);
     const col = (name: string) => head.indexOf(name);
-    for (const name of ['fromS', 'toS', 'requestsCount', 'attemptsCount', 'dnsEmptyCount', 'errorRateShare', 'amplificationRatio', 'latencyIntendedMsP99', 'latencyAttemptMsP50', 'goodputPerS']) {
+    for (const name of [
+      'fromS',
+      'toS',
+      'requestsCount',
+      'attemptsCount',
+      'dnsEmptyCount',
+      'errorRateShare',
+      'amplificationRatio',
+      'latencyIntendedMsP99',
+      'latencyAttemptMsP50',
+      'goodputPerS',
+    ]) {
       assert.ok(col(name) >= 0, `${name} in ${head.join(',')}`);
     }
     wins.forEach((w, i) => {
@@ -72,13 +95,20 @@ describe('report exports', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1, 'exactly one JSON document on stdout');
-    const j = JSON.parse(lines[0]) as { digest: string; columns: { name: string; unit: string }[]; windows: Record<string, number | null>[] };
+    const j = JSON.parse(lines[0]) as {
+      digest: string;
+      columns: { name: string; unit: string }[];
+      windows: Record<string, number | null>[];
+    };
     assert.equal(j.digest, legacy.digest);
     assert.equal(j.windows.length, legacy.windows.clients.length);
     const csv = await runCli(['report', legacyFile, '--csv', '-']);
     assert.equal(csv.code, 0, csv.stderr);
     const { head, rows } = parseCsv(csv.stdout);
-    assert.deepEqual(head, j.columns.map((c) => c.name));
+    assert.deepEqual(
+      head,
+      j.columns.map((c) => c.name),
+    );
     rows.forEach((row, i) => head.forEach((h, k) => assert.equal(row[k], j.windows[i][h], `${h} row ${i}`)));
     legacy.windows.clients.forEach((w, i) => assert.equal(j.windows[i].attemptsCount, w.counters.attempts));
   });
@@ -103,7 +133,8 @@ describe('report exports', () => {
   it('with no option prints the summary tables; with a run without clients refuses --hlog with exit 2', async () => {
     const r = await runCli(['report', legacyFile]);
     assert.equal(r.code, 0, r.stderr);
-    for (const s of ['clients by phase', 'control plane by phase', 'episodes and recovery', 'outage', 'VIOLATION never-delete-active']) assert.ok(r.stdout.includes(s), s);
+    for (const s of ['clients by phase', 'control plane by phase', 'episodes and recovery', 'outage', 'VIOLATION never-delete-active'])
+      assert.ok(r.stdout.includes(s), s);
     const bare = path.join(tmp, 'bare.msgpack');
     assert.equal((await runCli(['run', 'dns-race', '--set', 'clients=null', '--set', 'durationS=900', '--out', bare, '--quiet'])).code, 0);
     const h = await runCli(['report', bare, '--hlog', path.join(tmp, 'x.hlog')]);
@@ -153,11 +184,15 @@ describe('replay', () => {
 describe('bad result files', () => {
   const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
     ['truncated', (b) => b.subarray(0, Math.floor(b.length * 0.6)), /truncated: \d+ of \d+ payload bytes/],
-    ['corrupted', (b) => {
-      const c = Buffer.from(b);
-      c[Math.floor(c.length / 2)] ^= 0xff;
-      return c;
-    }, /corrupted: checksum mismatch/],
+    [
+      'corrupted',
+      (b) => {
+        const c = Buffer.from(b);
+        c[Math.floor(c.length / 2)] ^= 0xff;
+        return c;
+      },
+      /corrupted: checksum mismatch/,
+    ],
     ['foreign', () => Buffer.from('name,value\nx,1\n'), /not a cascadesim result file/],
     ['empty', () => Buffer.alloc(0), /empty file/],
   ];
@@ -165,12 +200,19 @@ describe('bad result files', () => {
     it(`${what}: exit code 2 and a one-line reason, from report and compare alike`, async () => {
       const file = path.join(tmp, `${what}.msgpack`);
       writeFileSync(file, damage(readFileSync(legacyFile)));
-      for (const args of [['report', file], ['report', file, '--csv', path.join(tmp, 'never.csv')], ['compare', legacyFile, file]]) {
+      for (const args of [
+        ['report', file],
+        ['report', file, '--csv', path.join(tmp, 'never.csv')],
+        ['compare', legacyFile, file],
+      ]) {
         const r = await runCli(args);
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
         const lines = r.stderr.trim().split('\n');
         assert.equal(lines.length, 1, r.stderr);
-        assert.match(lines[0], new RegExp(`^cascadesim: bad result file: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${reason.source}`));
+        assert.match(
+          lines[0],
+          new RegExp(`^cascadesim: bad result file: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${reason.source}`),
+        );
         assert.equal(hasStackTrace(r.stderr), false);
       }
     });

@@ -32,7 +32,10 @@ async function interruptAndCheck(signal: NodeJS.Signals, name: string): Promise<
   assert.equal(res.windows.clients.length, Math.ceil(res.reachedS / res.scenario.sim.windowS));
   assert.ok(res.windows.clients.every((w) => w.toS <= res.reachedS));
   assert.equal(res.phases.at(-1)?.toS, res.reachedS);
-  assert.deepEqual(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(tmp).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
   assert.ok(existsSync(html));
   assert.match(readFileSync(html, 'utf8'), /Partial result: the run was interrupted/);
 

@@ -19,7 +19,11 @@ describe('cascadesim run', () => {
     const r = await runCli(['run', 'dns-race', '--set', 'clients=null', '--set', 'dns.protocol=legacy', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as {
-      dns: { stuck: boolean; violations: { invariant: string; endpoint: string; atS: number }[]; emptyIntervals: { endpoint: string; fromS: number; toS: number }[] };
+      dns: {
+        stuck: boolean;
+        violations: { invariant: string; endpoint: string; atS: number }[];
+        emptyIntervals: { endpoint: string; fromS: number; toS: number }[];
+      };
       digest: string;
       perf: { wallS: number };
     };
@@ -76,7 +80,10 @@ describe('cascadesim run', () => {
     assert.equal(res.partial, false);
     assert.ok(res.events.length > 100);
     assert.equal(res.scenario.clients?.count, 20000);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.includes('.tmp')),
+      [],
+    );
   });
 
   it('the human output has a timeline and a summary with the seed to replay', async () => {
@@ -90,7 +97,18 @@ describe('cascadesim run', () => {
 
 describe('bad input', () => {
   it('lists every bad --set with its path, exit code 2, no stack trace', async () => {
-    const r = await runCli(['run', 'dns-race', '--set', 'dns.planner.periodS=-1', '--set', 'dns.enactors=0', '--set', 'dns.bogus=1', '--set', 'noequals']);
+    const r = await runCli([
+      'run',
+      'dns-race',
+      '--set',
+      'dns.planner.periodS=-1',
+      '--set',
+      'dns.enactors=0',
+      '--set',
+      'dns.bogus=1',
+      '--set',
+      'noequals',
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /dns\.planner\.periodS: must be >= 0\.01/);
     assert.match(r.stderr, /dns\.enactors: must be >= 1/);
@@ -105,7 +123,12 @@ describe('bad input', () => {
     writeFileSync(bad, 'durationS: -5\ndns:\n  protocol: optimistic\n  faults:\n    - { enactor: 7, atS: 1, stallS: 0 }\nunknownTop: 1\n');
     const r = await runCli(['validate', bad]);
     assert.equal(r.code, 2);
-    for (const p of ['durationS: must be > 0', 'dns.protocol: must be one of', 'dns.faults[0].stallS: must be > 0', 'unknownTop: unknown key']) {
+    for (const p of [
+      'durationS: must be > 0',
+      'dns.protocol: must be one of',
+      'dns.faults[0].stallS: must be > 0',
+      'unknownTop: unknown key',
+    ]) {
       assert.ok(r.stderr.includes(p), `${p} in ${r.stderr}`);
     }
     assert.equal(hasStackTrace(r.stderr), false);
@@ -126,7 +149,9 @@ describe('bad input', () => {
   });
 
   it('refuses a population larger than memory, with the estimate, before allocating', async () => {
-    const r = await runCli(['run', 'dns-race', '--set', 'clients.count=1000000000', '--set', 'durationS=10', '--json'], { timeoutMs: 30_000 });
+    const r = await runCli(['run', 'dns-race', '--set', 'clients.count=1000000000', '--set', 'durationS=10', '--json'], {
+      timeoutMs: 30_000,
+    });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /GiB/);
   });
@@ -174,7 +199,12 @@ describe('determinism with EC2 on', () => {
 
 describe('command-line edge cases', () => {
   it('--seed and --workers take decimal integers only', async () => {
-    for (const bad of [['--seed', ''], ['--seed', '0x10'], ['--seed', '1e3'], ['--workers', '2.5']]) {
+    for (const bad of [
+      ['--seed', ''],
+      ['--seed', '0x10'],
+      ['--seed', '1e3'],
+      ['--workers', '2.5'],
+    ]) {
       const r = await runCli(['run', 'dns-race', '--set', 'clients=null', ...bad]);
       assert.equal(r.code, 2, bad.join(' '));
     }

@@ -61,7 +61,15 @@ test('rate profile: arrivals follow ratePerS x factor, none while the factor is 
   assert.equal(a.next(0, 1), 0.5);
   assert.equal(a.next(9.5, 2), 20 + (2 - 1) / 6); // 0.5 s at rate 2 spends 1, the rest at rate 6 after the gap
   assert.equal(new Arrivals(1, [{ atS: 5, factor: 0 }]).next(4, 2), Infinity);
-  const cfg = clientsSchema.parse({ count: 20_000, ratePerS: 0.5, profile: [{ atS: 20, factor: 3 }, { atS: 40, factor: 0 }, { atS: 50, factor: 1 }] });
+  const cfg = clientsSchema.parse({
+    count: 20_000,
+    ratePerS: 0.5,
+    profile: [
+      { atS: 20, factor: 3 },
+      { atS: 40, factor: 0 },
+      { atS: 50, factor: 1 },
+    ],
+  });
   const r = runClientsHarness({ clients: cfg, durationS: 70, windowS: 10 });
   const expectFactor = [1, 1, 3, 3, 0, 1, 1];
   r.windows.forEach((w, i) => {

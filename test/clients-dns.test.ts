@@ -19,7 +19,14 @@ test('no fault: no errors, offered requests within 1% of count x rate x duration
   assert.ok(s.attemptLatencyMs.p50 > 2.5 && s.attemptLatencyMs.p50 < 3.2, `p50 ${s.attemptLatencyMs.p50}`);
 });
 
-const outage = { events: [{ atS: 30, do: 'empty' as const }, { atS: 60, do: 'restore' as const }], durationS: 80, windowS: 1 };
+const outage = {
+  events: [
+    { atS: 30, do: 'empty' as const },
+    { atS: 60, do: 'restore' as const },
+  ],
+  durationS: 80,
+  windowS: 1,
+};
 
 test('empty endpoint: dns-empty share follows the TTL, then stops within negativeTtlS of the repair', () => {
   const ttlS = 10;

@@ -7,7 +7,11 @@ import { RetryPolicy } from '../src/model/clients/retry.ts';
 
 test('100% failure with N attempts allowed: amplification N (dns-empty and connect alike)', () => {
   for (const N of [1, 3, 6]) {
-    const cfg = clientsSchema.parse({ count: 5000, ratePerS: 1, retry: { policy: 'exponential', jitter: 'full', baseS: 0.01, capS: 0.1, maxAttempts: N } });
+    const cfg = clientsSchema.parse({
+      count: 5000,
+      ratePerS: 1,
+      retry: { policy: 'exponential', jitter: 'full', baseS: 0.01, capS: 0.1, maxAttempts: N },
+    });
     const empty = runClientsHarness({ clients: cfg, durationS: 100, startEmpty: true }).summary;
     assert.equal(empty.successes, 0);
     assert.equal(empty.errors['dns-empty'], empty.attempts);
@@ -36,7 +40,11 @@ test('retry budget caps amplification at 1 + ratio (bound: 1 + ratio + burst x c
   const count = 5000;
   const ratio = 0.2;
   const burst = 3;
-  const cfg = clientsSchema.parse({ count, ratePerS: 2, retry: { policy: 'fixed', jitter: 'none', baseS: 0.01, maxAttempts: 10, budget: { ratio, burst } } });
+  const cfg = clientsSchema.parse({
+    count,
+    ratePerS: 2,
+    retry: { policy: 'fixed', jitter: 'none', baseS: 0.01, maxAttempts: 10, budget: { ratio, burst } },
+  });
   const r = runClientsHarness({ clients: cfg, durationS: 200, startEmpty: true, windowS: 10 });
   const s = r.summary;
   const bound = 1 + ratio + (burst * count) / s.requests;
@@ -57,7 +65,10 @@ test('backoff policies: fixed, exponential with cap, jitters within their ranges
   const fixed = new RetryPolicy({ ...base, policy: 'fixed', jitter: 'none' });
   assert.equal(fixed.delayS(5, 0.3, 0), 0.1);
   const expo = new RetryPolicy({ ...base, policy: 'exponential', jitter: 'none' });
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => expo.delayS(n, 0.5, 0)), [0.1, 0.2, 0.4, 0.8, 1, 1]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((n) => expo.delayS(n, 0.5, 0)),
+    [0.1, 0.2, 0.4, 0.8, 1, 1],
+  );
   const full = new RetryPolicy({ ...base, policy: 'exponential', jitter: 'full' });
   assert.equal(full.delayS(3, 0.25, 0), 0.1);
   const equal = new RetryPolicy({ ...base, policy: 'exponential', jitter: 'equal' });
@@ -95,7 +106,12 @@ test('coordinated omission: requests arriving during a long chain wait, and thei
   // Every attempt takes the 1 s connect timeout; requests arrive at 2/s: the client falls behind, and the
   // intended-start latency grows with the backlog while per-attempt latency stays at 1 s.
   const cfg = clientsSchema.parse({ count: 1000, ratePerS: 2, retry: { policy: 'none' } });
-  const r = runClientsHarness({ clients: cfg, durationS: 60, loadBalancers: 2, events: [0, 1].map((lb) => ({ atS: 0, do: 'lb-down' as const, lb })) });
+  const r = runClientsHarness({
+    clients: cfg,
+    durationS: 60,
+    loadBalancers: 2,
+    events: [0, 1].map((lb) => ({ atS: 0, do: 'lb-down' as const, lb })),
+  });
   const s = r.summary;
   assert.ok(Math.abs(s.attemptLatencyMs.max - 1000) < 1.1);
   assert.ok(s.latencyMs.p50 > 10_000, `intended p50 ${s.latencyMs.p50} ms`);

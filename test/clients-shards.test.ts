@@ -57,7 +57,11 @@ test('results are byte-identical whether the population runs as 1, 2, 3 or 7 sha
 });
 
 test('shardRange covers the population exactly, contiguous, sizes within one', () => {
-  for (const [count, workers] of [[10, 3], [1_000_000, 16], [5, 8]]) {
+  for (const [count, workers] of [
+    [10, 3],
+    [1_000_000, 16],
+    [5, 8],
+  ]) {
     let next = 0;
     for (let w = 0; w < workers; w++) {
       const [from, to] = shardRange(count, workers, w);
@@ -75,7 +79,10 @@ test('state is 48 bytes per client; an oversized population is refused with the 
   assert.equal(shard.records.bytes, 100_000 * 48);
   assert.ok(estimateClientBytes(100_000) >= shard.bytes());
   const tooMany = Math.ceil(os.totalmem() / RECORD_BYTES) + 1;
-  assert.throws(() => checkClientMemory(tooMany, os.totalmem()), (e: Error) => /clients: \d+ clients need ~[\d.]+ GiB/.test(e.message));
+  assert.throws(
+    () => checkClientMemory(tooMany, os.totalmem()),
+    (e: Error) => /clients: \d+ clients need ~[\d.]+ GiB/.test(e.message),
+  );
   assert.throws(() => checkClientMemory(50_000_000, 2 ** 31), /GiB/);
   assert.equal(checkClientMemory(1_000_000, os.totalmem()), estimateClientBytes(1_000_000));
 });
@@ -98,7 +105,10 @@ test('DdbCaller: same cache and service model as the population, deterministic p
     seqC.push(c.call(t, env).latencyS);
   }
   assert.notDeepEqual(seqA, seqC);
-  assert.equal(env.attemptsByLb.reduce((x, y) => x + y, 0), 60);
+  assert.equal(
+    env.attemptsByLb.reduce((x, y) => x + y, 0),
+    60,
+  );
   // Entries last ttlS = 5 s: fetched at 0, 5, 10 (an entry is stale AT its expiry). The endpoint empties after
   // the refresh at 10: answers keep coming until 15, then dns-empty, negative-cached for 2 s.
   assert.equal(a.call(10, env).error, 0);

@@ -45,7 +45,9 @@ describe('dns-race, legacy protocol', () => {
     const stuck = r.dns.stuckIntervals.find((iv) => iv.endpoint === REGIONAL);
     assert.ok(stuck && stuck.fromS >= regional[0].fromS && stuck.toS === repairS);
     // Between the race and the repair no Enactor applied anything to the regional endpoint.
-    const applied = r.events.filter((e) => e.kind === 'apply' && e.endpoint === 0 && e.atS > regional[0].fromS && e.atS < (repairS as number));
+    const applied = r.events.filter(
+      (e) => e.kind === 'apply' && e.endpoint === 0 && e.atS > regional[0].fromS && e.atS < (repairS as number),
+    );
     assert.equal(applied.length, 0);
     // ... though they kept trying, and were refused.
     assert.ok(r.events.filter((e) => e.kind === 'apply-failed' && e.detail.startsWith('inconsistent')).length > 10);
@@ -98,7 +100,10 @@ describe('dns-race, fixed protocols', () => {
       `dns.protocol=${protocol}`,
     ];
     const legacy = await runInProcess(scenario('dns-race', sets('legacy')));
-    assert.ok(legacy.dns.violations.some((v) => v.invariant === 'non-empty'), 'legacy should publish an empty set here');
+    assert.ok(
+      legacy.dns.violations.some((v) => v.invariant === 'non-empty'),
+      'legacy should publish an empty set here',
+    );
     const fenced = await runInProcess(scenario('dns-race', sets('fenced')));
     assert.deepEqual(fenced.dns.violations, []);
     assert.deepEqual(fenced.dns.emptyIntervals, []);
@@ -137,7 +142,11 @@ describe('Monte Carlo over seeds with random stalls', () => {
       const check = independentCheck(l);
       // The monitors and the independent check agree, seed by seed.
       assert.equal(l.dns.violations.filter((v) => v.invariant === 'monotonic').length, check.regressions, `legacy seed ${seed}`);
-      assert.equal(l.dns.violations.filter((v) => v.invariant === 'never-delete-active').length, check.activeDeleted, `legacy seed ${seed}`);
+      assert.equal(
+        l.dns.violations.filter((v) => v.invariant === 'never-delete-active').length,
+        check.activeDeleted,
+        `legacy seed ${seed}`,
+      );
       if (l.dns.violations.length > 0) legacyFailures++;
       if (l.dns.emptyIntervals.length > 0) legacyEmpty++;
     }

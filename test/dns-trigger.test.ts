@@ -17,7 +17,10 @@ const ADVERSARIAL = 'dns.faults=[{"kind":"adversarial","enactor":0,"atS":300}]';
 /** A configuration drawn from the seed: 2-5 Enactors, period 2-7 s, keep 3-14, 1-4 endpoints. */
 function config(seed: number, protocol: string): string[] {
   const endpoints = 1 + (seed % 4);
-  const eps = Array.from({ length: endpoints }, (_, i) => ({ name: i === 0 ? 'dynamodb.us-east-1.amazonaws.com' : `ep${i}`, loadBalancers: 4 }));
+  const eps = Array.from({ length: endpoints }, (_, i) => ({
+    name: i === 0 ? 'dynamodb.us-east-1.amazonaws.com' : `ep${i}`,
+    loadBalancers: 4,
+  }));
   return [
     'clients=null',
     'actions=[]',
@@ -49,12 +52,16 @@ function windowCheck(r: RunResult): { inWindow: boolean; why: string } | null {
   if (!write) return { inWindow: false, why: 'no stale write to the regional endpoint' };
   // Before it: the last write to the regional endpoint came from another Enactor, more than keep generations
   // ahead (that Enactor's clean-up will delete gen g).
-  const before = ev.filter((e) => e.kind === 'apply' && e.endpoint === 0 && e !== write && (e.seq < write.seq || (e.seq === write.seq && e.sub < write.sub)));
+  const before = ev.filter(
+    (e) => e.kind === 'apply' && e.endpoint === 0 && e !== write && (e.seq < write.seq || (e.seq === write.seq && e.sub < write.sub)),
+  );
   const regional = before.at(-1);
-  if (!regional || regional.actor === stall.actor || regional.gen <= g + keep) return { inWindow: false, why: `regional held gen ${regional?.gen} from ${regional?.actor}` };
+  if (!regional || regional.actor === stall.actor || regional.gen <= g + keep)
+    return { inWindow: false, why: `regional held gen ${regional?.gen} from ${regional?.actor}` };
   // And gen g had not been deleted yet.
   const deleted = ev.find((e) => e.kind === 'cleanup-delete' && e.gen === g);
-  if (deleted && deleted.seq < write.seq) return { inWindow: false, why: `gen ${g} deleted at ${deleted.atS} before the write at ${write.atS}` };
+  if (deleted && deleted.seq < write.seq)
+    return { inWindow: false, why: `gen ${g} deleted at ${deleted.atS} before the write at ${write.atS}` };
   return { inWindow: true, why: '' };
 }
 
@@ -84,7 +91,9 @@ describe('adversarial trigger', () => {
       if (r.dns.emptyIntervals.some((iv) => iv.endpoint === 'dynamodb.us-east-1.amazonaws.com')) emptied++;
       else assert.ok(noOutageExplanation(r), `seed ${seed}: no outage and no explanation`);
     }
-    console.log(`adversarial, legacy, 40 configurations: window used in ${opened}, regional endpoint emptied in ${emptied}; missed: ${missed.length}`);
+    console.log(
+      `adversarial, legacy, 40 configurations: window used in ${opened}, regional endpoint emptied in ${emptied}; missed: ${missed.length}`,
+    );
     assert.ok(opened >= 36, `the window was used in only ${opened} of 40 runs:\n${missed.join('\n')}`);
     assert.ok(emptied >= 36, `the regional endpoint emptied in only ${emptied} of 40 runs`);
   });
@@ -120,7 +129,10 @@ describe('adversarial trigger', () => {
   });
 
   it('an adversarial fault with a stall length, or a fixed one without, is refused with its path', () => {
-    assert.throws(() => scenario('dns-race', ['dns.faults=[{"kind":"adversarial","enactor":0,"atS":1,"stallS":5}]']), /dns\.faults\[0\]\.stallS: not allowed for kind adversarial/);
+    assert.throws(
+      () => scenario('dns-race', ['dns.faults=[{"kind":"adversarial","enactor":0,"atS":1,"stallS":5}]']),
+      /dns\.faults\[0\]\.stallS: not allowed for kind adversarial/,
+    );
     assert.throws(() => scenario('dns-race', ['dns.faults=[{"enactor":0,"atS":1}]']), /dns\.faults\[0\]\.stallS: required for kind stall/);
   });
 });
@@ -144,7 +156,14 @@ describe('fixed stalls and the explanation of a run without an outage', () => {
   });
 
   it('random stalls: a run without an outage lists the stale writes and their repair', async () => {
-    const sets = ['clients=null', 'dns.faults=[]', 'actions=[]', 'durationS=1500', 'dns.enactor.stallProbability=0.02', 'dns.enactor.stallS={"dist":"exponential","meanS":45}'];
+    const sets = [
+      'clients=null',
+      'dns.faults=[]',
+      'actions=[]',
+      'durationS=1500',
+      'dns.enactor.stallProbability=0.02',
+      'dns.enactor.stallS={"dist":"exponential","meanS":45}',
+    ];
     let explained = 0;
     for (let seed = 1; seed <= 20 && explained < 3; seed++) {
       const r = await runInProcess(scenario('dns-race', [...sets, `seed=${seed}`]));
@@ -155,7 +174,10 @@ describe('fixed stalls and the explanation of a run without an outage', () => {
       }
       assert.ok(why && why.length > 0);
       if (r.dns.violations.some((v) => v.invariant === 'monotonic')) {
-        assert.ok(why.some((l) => /regressed .* from gen \d+ to gen \d+ .* later/.test(l)), why.join('\n'));
+        assert.ok(
+          why.some((l) => /regressed .* from gen \d+ to gen \d+ .* later/.test(l)),
+          why.join('\n'),
+        );
         explained++;
       }
     }

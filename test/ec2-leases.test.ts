@@ -57,10 +57,7 @@ describe('DWFM lease collapse', () => {
 
   it('drains after throttle + restart, at the fleet service rate', () => {
     const atS = OUT_FROM_S + 3 * H;
-    const r = run(cfg(), 2 * H, 5 * H, [
-      act({ atS, do: 'throttle', leaseQueuePerHost: 20 }),
-      act({ atS, do: 'restart', select: 'stuck' }),
-    ]);
+    const r = run(cfg(), 2 * H, 5 * H, [act({ atS, do: 'throttle', leaseQueuePerHost: 20 }), act({ atS, do: 'restart', select: 'stuck' })]);
     const s = r.summary;
     assert.ok(s.leasesRecoveredAtS !== null, 'all leases back');
     const rateS = (5 * 10) / 4.33; // hosts * workers / mean service
@@ -76,10 +73,7 @@ describe('DWFM lease collapse', () => {
     const restartOnly = run(cfg(), 2 * H, 5 * H, [act({ atS, do: 'restart', select: 'all' })]).summary;
     assert.equal(restartOnly.leasesRecoveredAtS, null, 'restart alone: the checks refill the queues past the deadline');
     const throttleOnly = run(cfg(), 2 * H, 5 * H, [act({ atS, do: 'throttle', leaseQueuePerHost: 20 })]).summary;
-    const both = run(cfg(), 2 * H, 5 * H, [
-      act({ atS, do: 'throttle', leaseQueuePerHost: 20 }),
-      act({ atS, do: 'restart' }),
-    ]).summary;
+    const both = run(cfg(), 2 * H, 5 * H, [act({ atS, do: 'throttle', leaseQueuePerHost: 20 }), act({ atS, do: 'restart' })]).summary;
     assert.ok(both.leasesRecoveredAtS !== null);
     assert.ok(
       throttleOnly.leasesRecoveredAtS === null || throttleOnly.leasesRecoveredAtS > both.leasesRecoveredAtS + 300,
@@ -107,10 +101,7 @@ describe('DWFM lease collapse', () => {
 
   it('hands re-established droplets to the Network Manager only once their host has no lease work left', () => {
     const atS = OUT_FROM_S + 3 * H;
-    const r = run(cfg(), 2 * H, 5 * H, [
-      act({ atS, do: 'throttle', leaseQueuePerHost: 20 }),
-      act({ atS, do: 'restart', select: 'stuck' }),
-    ]);
+    const r = run(cfg(), 2 * H, 5 * H, [act({ atS, do: 'throttle', leaseQueuePerHost: 20 }), act({ atS, do: 'restart', select: 'stuck' })]);
     const s = r.summary;
     assert.ok(s.leasesRecoveredAtS !== null);
     // Re-sync work: what arrived beyond the launches' 1 unit each.

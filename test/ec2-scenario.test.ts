@@ -38,7 +38,14 @@ describe('aws-2025-10-20 (EC2 model alone, scale 0.1)', () => {
   const at = (e: string) => timeline.find((x) => x.event === e)!;
 
   it('matches AWS within 20% of the time since the trigger', () => {
-    for (const e of ['dynamodb-errors-end', 'leases-recovered', 'nlb-errors-begin', 'propagation-degraded', 'nlb-errors-end', 'propagation-normal']) {
+    for (const e of [
+      'dynamodb-errors-end',
+      'leases-recovered',
+      'nlb-errors-begin',
+      'propagation-degraded',
+      'nlb-errors-end',
+      'propagation-normal',
+    ]) {
       const x = at(e);
       assert.ok(x.offsetShare !== null && x.offsetShare <= 0.2, `${e}: simulated ${x.simulatedClock}, AWS ${x.awsClock}`);
     }
@@ -54,8 +61,10 @@ describe('aws-2025-10-20 (EC2 model alone, scale 0.1)', () => {
 
   it('keeps NLB errors past 09:36 without the failover-off action', () => {
     const without = runScenario(path, 0.1, ['failover-off']).summary;
-    assert.ok(without.nlbErrorsEndS === null || without.nlbErrorsEndS > r.summary.nlbErrorsEndS! + 1200,
-      `without failover-off errors end at ${without.nlbErrorsEndS}, with at ${r.summary.nlbErrorsEndS}`);
+    assert.ok(
+      without.nlbErrorsEndS === null || without.nlbErrorsEndS > r.summary.nlbErrorsEndS! + 1200,
+      `without failover-off errors end at ${without.nlbErrorsEndS}, with at ${r.summary.nlbErrorsEndS}`,
+    );
   });
 });
 

@@ -32,10 +32,7 @@ function recoveryAfterDdb(c: ReturnType<typeof cfg>, outageMin: number, actions:
 /** Operators act 30 minutes after the repair, as in the real event (they needed time to find the loop). */
 function operators(outageMin: number): Ec2Action[] {
   const atS = FROM_S + outageMin * MIN + 1800;
-  return [
-    ec2ActionSchema.parse({ atS, do: 'throttle', leaseQueuePerHost: 20 }),
-    ec2ActionSchema.parse({ atS, do: 'restart' }),
-  ];
+  return [ec2ActionSchema.parse({ atS, do: 'throttle', leaseQueuePerHost: 20 }), ec2ActionSchema.parse({ atS, do: 'restart' })];
 }
 
 describe('EC2 recovery sweeps', () => {

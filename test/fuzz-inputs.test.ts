@@ -60,39 +60,62 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
 function scenarioDocs(): fc.Arbitrary<{ text: string; ext: string }> {
   const base = JSON.parse(JSON.stringify(scenario('dns-race', ['ec2={}']))) as Json;
   const paths = pathsOf(base);
-  const mutated = fc
-    .array(fc.tuple(fc.constantFrom(...paths), nastyValue, fc.boolean()), { minLength: 1, maxLength: 4 })
-    .map((muts) => {
-      const doc = structuredClone(base);
-      for (const [p, v, remove] of muts) {
-        try {
-          setAt(doc, p, v, remove);
-        } catch {
-          // An earlier mutation replaced a parent with a scalar: this path is gone.
-        }
+  const mutated = fc.array(fc.tuple(fc.constantFrom(...paths), nastyValue, fc.boolean()), { minLength: 1, maxLength: 4 }).map((muts) => {
+    const doc = structuredClone(base);
+    for (const [p, v, remove] of muts) {
+      try {
+        setAt(doc, p, v, remove);
+      } catch {
+        // An earlier mutation replaced a parent with a scalar: this path is gone.
       }
-      return doc as unknown;
-    });
-  const doc = fc.oneof({ weight: 3, arbitrary: mutated }, { weight: 1, arbitrary: fc.jsonValue() });
-  return fc.tuple(doc, fc.constantFrom('json', 'yaml'), fc.boolean(), fc.option(fc.nat(), { nil: undefined })).map(([d, ext, bom, flip]) => {
-    let text = ext === 'json' ? JSON.stringify(d) : YAML.stringify(d);
-    // Now and then a damaged byte: syntax errors too.
-    if (flip !== undefined && text.length > 0) {
-      const i = flip % text.length;
-      text = text.slice(0, i) + String.fromCharCode((text.charCodeAt(i) + 37) % 128) + text.slice(i + 1);
     }
-    return { text: (bom ? '\ufeff' : '') + text, ext };
+    return doc as unknown;
   });
+  const doc = fc.oneof({ weight: 3, arbitrary: mutated }, { weight: 1, arbitrary: fc.jsonValue() });
+  return fc
+    .tuple(doc, fc.constantFrom('json', 'yaml'), fc.boolean(), fc.option(fc.nat(), { nil: undefined }))
+    .map(([d, ext, bom, flip]) => {
+      let text = ext === 'json' ? JSON.stringify(d) : YAML.stringify(d);
+      // Now and then a damaged byte: syntax errors too.
+      if (flip !== undefined && text.length > 0) {
+        const i = flip % text.length;
+        text = text.slice(0, i) + String.fromCharCode((text.charCodeAt(i) + 37) % 128) + text.slice(i + 1);
+      }
+      return { text: (bom ? '\ufeff' : '') + text, ext };
+    });
 }
 
 /** --set arguments: known keys, odd names, huge and plain indices, any value; or any string at all. */
 function setArgs(): fc.Arbitrary<string> {
   const key = fc.oneof(
-    fc.constantFrom('dns', 'faults', 'planner', 'periodS', 'enactor', 'pollS', 'clients', 'count', 'retry', 'sim', 'epochS', 'durationS', 'ec2', 'actions', 'endpoints', 'x', '__proto__', 'constructor'),
+    fc.constantFrom(
+      'dns',
+      'faults',
+      'planner',
+      'periodS',
+      'enactor',
+      'pollS',
+      'clients',
+      'count',
+      'retry',
+      'sim',
+      'epochS',
+      'durationS',
+      'ec2',
+      'actions',
+      'endpoints',
+      'x',
+      '__proto__',
+      'constructor',
+    ),
     fc.string({ maxLength: 6 }),
   );
   const index = fc.oneof(fc.nat(3), fc.constantFrom(99, 100000, 99999999, 4294967296), fc.nat());
-  const seg = fc.oneof(key, index.map(String), fc.tuple(key, index).map(([k, i]) => `${k}[${i}]`));
+  const seg = fc.oneof(
+    key,
+    index.map(String),
+    fc.tuple(key, index).map(([k, i]) => `${k}[${i}]`),
+  );
   const value = fc.oneof(fc.json({ maxDepth: 2 }), fc.string({ maxLength: 10 }), fc.constantFrom('1e-9', 'null', '[]', '{}', '-1'));
   const structured = fc.tuple(fc.array(seg, { minLength: 1, maxLength: 5 }), value).map(([segs, v]) => `${segs.join('.')}=${v}`);
   return fc.oneof({ weight: 4, arbitrary: structured }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) });
@@ -177,7 +200,10 @@ describe('fuzz: loader and reader', () => {
         const f = path.join(tmp, `doc-${n++}.${ext}`);
         writeFileSync(f, text);
         const before = snapshot(watched);
-        for (const argv of [['validate', f], ['show', f, '--json']]) {
+        for (const argv of [
+          ['validate', f],
+          ['show', f, '--json'],
+        ]) {
           const o = await inProcess(argv);
           assertClean(o, `${argv[0]} of ${text.slice(0, 200)}`);
           assert.ok(o.ms < CASE_BOUND_MS, `${o.ms} ms`);
@@ -209,7 +235,10 @@ describe('fuzz: loader and reader', () => {
         const f = path.join(tmp, `res-${n++}.msgpack`);
         writeFileSync(f, bytes);
         const before = snapshot([tmp]);
-        for (const argv of [['report', f, ...opts], ['compare', good, f]]) {
+        for (const argv of [
+          ['report', f, ...opts],
+          ['compare', good, f],
+        ]) {
           const o = await inProcess(argv);
           assertClean(o, argv.join(' '));
           assert.ok(o.ms < CASE_BOUND_MS, `${o.ms} ms`);
@@ -240,7 +269,9 @@ describe('fuzz: loader and reader', () => {
     const before = snapshot([tmp, path.join(ROOT, 'scenarios')]);
     // Two at a time (two cores); a 256 MB heap: a case that needed more would die of a signal and fail.
     for (let i = 0; i < cases.length; i += 2) {
-      const runs = await Promise.all(cases.slice(i, i + 2).map((c) => runCli(c, { env: { NODE_OPTIONS: '--max-old-space-size=256' }, timeoutMs: 30_000 })));
+      const runs = await Promise.all(
+        cases.slice(i, i + 2).map((c) => runCli(c, { env: { NODE_OPTIONS: '--max-old-space-size=256' }, timeoutMs: 30_000 })),
+      );
       runs.forEach((r, k) => {
         assert.equal(r.signal, null, `${cases[i + k].join(' ')}: killed by ${r.signal}`);
         assertClean({ code: r.code, err: r.stderr }, cases[i + k].join(' '));

@@ -57,13 +57,16 @@ describe('abortOnFail stops at an epoch boundary, the same one for any worker co
     for (const share of [0.37, 0.81]) {
       const limit = Math.floor(total * share);
       const rule = compileThresholds([{ metric: 'clients.attempts', condition: `< ${limit}`, abortOnFail: true }]);
-      const [a, b] = await Promise.all([simulate(base, { inProcess: true, abortThresholds: rule }), simulate(base, { workers: 2, abortThresholds: rule })]);
+      const [a, b] = await Promise.all([
+        simulate(base, { inProcess: true, abortThresholds: rule }),
+        simulate(base, { workers: 2, abortThresholds: rule }),
+      ]);
       assert.equal(a.digest, b.digest, `share ${share}`);
       assert.equal(a.reachedS, b.reachedS);
       assert.equal(a.partial, true);
       const attempts = metricValue(a, 'clients.attempts') as number;
       assert.ok(attempts >= limit, `stopped with ${attempts} attempts, limit ${limit}`);
-      assert.equal(a.stoppedBy?.value, attempts, 'the figure the engine judged is the result\'s own');
+      assert.equal(a.stoppedBy?.value, attempts, "the figure the engine judged is the result's own");
       // One epoch shorter, the run had not crossed the limit yet.
       const before = await simulate({ ...base, durationS: a.reachedS - base.sim.epochS }, { inProcess: true });
       assert.ok((metricValue(before, 'clients.attempts') as number) < limit);

@@ -9,7 +9,14 @@ import { Encoder } from '@msgpack/msgpack';
 import { DIGEST_FIELDS, digestOf, type RunResult } from '../src/engine/result.ts';
 import { compareResults } from '../src/gates/baseline.ts';
 import { checkDigest, DIGEST_PARTS, digestKey, digestParts } from '../src/gates/digest.ts';
-import { compare, failsForGood, parseCondition, parseRelativeCondition, relativeLimit, splitMetricCondition } from '../src/gates/conditions.ts';
+import {
+  compare,
+  failsForGood,
+  parseCondition,
+  parseRelativeCondition,
+  relativeLimit,
+  splitMetricCondition,
+} from '../src/gates/conditions.ts';
 import { brokenRule } from '../src/engine/live.ts';
 import { abortRules, compileThresholds, evaluateThresholds } from '../src/gates/thresholds.ts';
 import { InputError } from '../src/errors.ts';
@@ -22,7 +29,12 @@ function fakeResult(violations: number, errorRate: number | null): RunResult {
     partial: false,
     phases: [{ name: 'before', fromS: 0, toS: 100 }],
     scenario: { dns: { faults: [] }, actions: [] },
-    dns: { violations: Array.from({ length: violations }, () => ({ invariant: 'monotonic', atS: 1 })), emptyIntervals: [], stuckIntervals: [], stuck: false },
+    dns: {
+      violations: Array.from({ length: violations }, () => ({ invariant: 'monotonic', atS: 1 })),
+      emptyIntervals: [],
+      stuckIntervals: [],
+      stuck: false,
+    },
     clients: errorRate === null ? null : { errorRate, phases: [] },
     ec2: null,
     perf: {},
@@ -30,7 +42,7 @@ function fakeResult(violations: number, errorRate: number | null): RunResult {
 }
 
 describe('conditions', () => {
-  it('converts units to the metric\'s own', () => {
+  it("converts units to the metric's own", () => {
     assert.equal(parseCondition('<= 250ms', 's').value, 0.25);
     assert.equal(parseCondition('<= 2m', 'ms').value, 120_000);
     assert.equal(parseCondition('< 1h', 's').value, 3600);
@@ -79,8 +91,14 @@ describe('conditions', () => {
 
   it('splits METRIC<VALUE at the first operator', () => {
     assert.deepEqual(splitMetricCondition('dns.violations==0'), { metric: 'dns.violations', condition: '==0' });
-    assert.deepEqual(splitMetricCondition(' clients.outage.latencyMs.p99 <= 250ms'), { metric: 'clients.outage.latencyMs.p99', condition: '<= 250ms' });
-    assert.deepEqual(splitMetricCondition('dns.violations.never-delete-active>0'), { metric: 'dns.violations.never-delete-active', condition: '>0' });
+    assert.deepEqual(splitMetricCondition(' clients.outage.latencyMs.p99 <= 250ms'), {
+      metric: 'clients.outage.latencyMs.p99',
+      condition: '<= 250ms',
+    });
+    assert.deepEqual(splitMetricCondition('dns.violations.never-delete-active>0'), {
+      metric: 'dns.violations.never-delete-active',
+      condition: '>0',
+    });
     assert.equal(splitMetricCondition('just words'), null);
   });
 });
@@ -99,7 +117,11 @@ describe('thresholds and baseline gates', () => {
   });
 
   it('aborts on the first watched upper bound crossed, never on one that can still be met', () => {
-    const c = compileThresholds({ 'dns.violations': [{ condition: '== 0', abortOnFail: true }], 'dns.endpointEmptied': ['== 0'], 'clients.attempts': [{ condition: '> 10', abortOnFail: true }] });
+    const c = compileThresholds({
+      'dns.violations': [{ condition: '== 0', abortOnFail: true }],
+      'dns.endpointEmptied': ['== 0'],
+      'clients.attempts': [{ condition: '> 10', abortOnFail: true }],
+    });
     const live = (v: number, empties = 0) => ({ violations: { monotonic: v }, endpointEmpties: empties, attempts: 0, wallS: 1 });
     const rules = abortRules(c);
     assert.equal(brokenRule(rules, live(0, 3)), null, 'endpointEmptied has no abortOnFail; attempts > 10 may still happen');
@@ -120,11 +142,20 @@ describe('thresholds and baseline gates', () => {
     );
     assert.equal(compareResults(base, fakeResult(0, 0.0109), ['clients.errorRate > +10%'])[0].failed, false);
     assert.equal(compareResults(base, fakeResult(0, 0.0111), ['clients.errorRate > +10%'])[0].failed, true);
-    assert.throws(() => compareResults(base, base, ['clients.errorRat > +1%']), (e: unknown) => e instanceof InputError && /did you mean clients\.errorRate/.test(e.problems[0]));
+    assert.throws(
+      () => compareResults(base, base, ['clients.errorRat > +1%']),
+      (e: unknown) => e instanceof InputError && /did you mean clients\.errorRate/.test(e.problems[0]),
+    );
   });
 
   it('suggests names by spelling and by shared segments', () => {
-    const names = ['clients.errorRate', 'clients.outage.errorRate', 'clients.outage.latencyMs.p99', 'clients.latencyMs.p99', 'dns.violations'];
+    const names = [
+      'clients.errorRate',
+      'clients.outage.errorRate',
+      'clients.outage.latencyMs.p99',
+      'clients.latencyMs.p99',
+      'dns.violations',
+    ];
     assert.equal(nearNames('clients.errorrate', names)[0], 'clients.errorRate');
     assert.equal(nearNames('clients.outage.p99', names)[0], 'clients.outage.latencyMs.p99');
     assert.deepEqual(nearNames('zzz', names), []);

@@ -56,7 +56,11 @@ export function hasStackTrace(text: string): boolean {
 /** Run the built CLI with its stdout sent to an open descriptor (a device such as /dev/full, a file). */
 export function runCliToFd(args: string[], stdoutFd: number, timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', stdoutFd, 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', stdoutFd, 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -105,7 +109,11 @@ function cpuSeconds(pid: number): number {
 }
 
 export function startCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { re: RegExp; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -125,7 +133,8 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; t
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      for (const w of waiters.splice(0)) w.reject(new Error(`the CLI ended (${code ?? signal}) before its stderr matched ${w.re}: ${stderr}`));
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`the CLI ended (${code ?? signal}) before its stderr matched ${w.re}: ${stderr}`));
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -31,8 +31,23 @@ describe('metrics catalogue', () => {
       if (m.unit === 'bool' && v !== null) assert.ok(v === 0 || v === 1, m.name);
       if (m.unit === 'ratio' && v !== null) assert.ok(v >= 0 && v <= 1, `${m.name}: ${v}`);
     }
-    for (const n of ['clients.errorRate', 'clients.outage.errorRate', 'clients.outage.latencyMs.p99', 'clients.amplification', 'dns.violations', 'dns.violations.never-delete-active', 'dns.emptyS', 'dns.stuckS', 'ec2.leasesRecoveredAfterS', 'ec2.nlbErrorS', 'dns.endpointEmptied']) {
-      assert.ok(all.some((m) => m.name === n), n);
+    for (const n of [
+      'clients.errorRate',
+      'clients.outage.errorRate',
+      'clients.outage.latencyMs.p99',
+      'clients.amplification',
+      'dns.violations',
+      'dns.violations.never-delete-active',
+      'dns.emptyS',
+      'dns.stuckS',
+      'ec2.leasesRecoveredAfterS',
+      'ec2.nlbErrorS',
+      'dns.endpointEmptied',
+    ]) {
+      assert.ok(
+        all.some((m) => m.name === n),
+        n,
+      );
     }
   });
 
@@ -41,7 +56,10 @@ describe('metrics catalogue', () => {
     assert.equal(metricValue(legacy, 'dns.violations'), legacy.dns.violations.length);
     assert.equal(metricValue(legacy, 'dns.violations.never-delete-active'), 1);
     assert.equal(metricValue(legacy, 'dns.endpointEmptied'), 1);
-    assert.equal(metricValue(legacy, 'dns.emptyS'), iv.reduce((a, i) => a + ((i.toS ?? legacy.reachedS) - i.fromS), 0));
+    assert.equal(
+      metricValue(legacy, 'dns.emptyS'),
+      iv.reduce((a, i) => a + ((i.toS ?? legacy.reachedS) - i.fromS), 0),
+    );
     assert.ok((metricValue(legacy, 'dns.emptyS') as number) > 1800);
     assert.ok((metricValue(legacy, 'dns.stuckS') as number) > 0);
     assert.equal(metricValue(fenced, 'dns.violations'), 0);
@@ -59,7 +77,9 @@ describe('metrics catalogue', () => {
     assert.equal(metricValue(legacy, 'clients.outage.errorRate'), outage.errorRate);
     assert.equal(metricValue(legacy, 'clients.outage.latencyMs.p99'), outage.latencyMs.p99);
     assert.equal(metricValue(legacy, 'clients.errorRate'), legacy.clients?.errorRate);
-    assert.ok((metricValue(legacy, 'clients.outage.errorRate') as number) > 10 * (metricValue(legacy, 'clients.before.errorRate') as number));
+    assert.ok(
+      (metricValue(legacy, 'clients.outage.errorRate') as number) > 10 * (metricValue(legacy, 'clients.before.errorRate') as number),
+    );
     assert.ok((metricValue(legacy, 'clients.outage.errorRate') as number) > (metricValue(fenced, 'clients.outage.errorRate') as number));
     const sum = legacy.phases.reduce((a, p) => a + (metricValue(legacy, `clients.${p.name}.requests`) as number), 0);
     assert.equal(sum, metricValue(legacy, 'clients.requests'));
@@ -77,17 +97,28 @@ describe('metrics catalogue', () => {
     for (const p of legacy.phases) assert.ok(`clients.${p.name}.errorRate` in all);
   });
 
-  it('reads EC2 recovery against the trigger and the operators\' lease actions', () => {
+  it("reads EC2 recovery against the trigger and the operators' lease actions", () => {
     const faultS = legacy.scenario.dns.faults[0].atS;
     const withEc2 = (ec2: Record<string, unknown>, actions: { atS: number; do: string }[] = []) =>
-      ({ ...legacy, ec2: { leasesLostMax: 0, leasesRecoveredAtS: null, nlbErrorsFromS: null, nlbErrorsEndS: null, recovery: {}, ...ec2 }, scenario: { ...legacy.scenario, actions } }) as unknown as RunResult;
+      ({
+        ...legacy,
+        ec2: { leasesLostMax: 0, leasesRecoveredAtS: null, nlbErrorsFromS: null, nlbErrorsEndS: null, recovery: {}, ...ec2 },
+        scenario: { ...legacy.scenario, actions },
+      }) as unknown as RunResult;
     const none = withEc2({});
     assert.equal(metricValue(none, 'ec2.leasesRecoveredAfterS'), 0);
     assert.equal(metricValue(none, 'ec2.leasesRecoveredWithoutOperators'), 1);
     assert.equal(metricValue(none, 'ec2.nlbErrorS'), 0);
-    const back = withEc2({ leasesLostMax: 500, leasesRecoveredAtS: 5000, nlbErrorsFromS: 4000, nlbErrorsEndS: 4600 }, [{ atS: 6000, do: 'throttle' }, { atS: 100, do: 'failover-off' }]);
+    const back = withEc2({ leasesLostMax: 500, leasesRecoveredAtS: 5000, nlbErrorsFromS: 4000, nlbErrorsEndS: 4600 }, [
+      { atS: 6000, do: 'throttle' },
+      { atS: 100, do: 'failover-off' },
+    ]);
     assert.equal(metricValue(back, 'ec2.leasesRecoveredAfterS'), 5000 - faultS);
-    assert.equal(metricValue(back, 'ec2.leasesRecoveredWithoutOperators'), 1, 'the throttle came later; failover-off does not touch leases');
+    assert.equal(
+      metricValue(back, 'ec2.leasesRecoveredWithoutOperators'),
+      1,
+      'the throttle came later; failover-off does not touch leases',
+    );
     assert.equal(metricValue(back, 'ec2.nlbErrorS'), 600);
     const helped = withEc2({ leasesLostMax: 500, leasesRecoveredAtS: 5000 }, [{ atS: 4000, do: 'restart' }]);
     assert.equal(metricValue(helped, 'ec2.leasesRecoveredWithoutOperators'), 0);
@@ -97,7 +128,7 @@ describe('metrics catalogue', () => {
     assert.equal(metricValue(never, 'ec2.nlbErrorS'), legacy.reachedS - 4000, 'still failing: counts to the end of the run');
   });
 
-  it('reads EC2 per phase: the report\'s per-phase peaks, and the congestive collapse where it happens', async () => {
+  it("reads EC2 per phase: the report's per-phase peaks, and the congestive collapse where it happens", async () => {
     const r = await runInProcess(scenario('ec2-lease-collapse', ['clients.count=500']));
     const rows = phaseRows(r);
     assert.deepEqual(
@@ -112,7 +143,10 @@ describe('metrics catalogue', () => {
       assert.ok((metricValue(r, `ec2.${p.name}.leaseBacklogMax`) as number) <= (r.ec2?.leaseBacklogMax as number));
     }
     // The phases partition the windows: the largest per-phase peak is the whole run's.
-    assert.equal(Math.max(...r.phases.map((p) => metricValue(r, `ec2.${p.name}.leasesLostMax`) as number)), rows.at(-1)?.ec2?.leasesLostMax);
+    assert.equal(
+      Math.max(...r.phases.map((p) => metricValue(r, `ec2.${p.name}.leasesLostMax`) as number)),
+      rows.at(-1)?.ec2?.leasesLostMax,
+    );
     // DynamoDB is unreachable during the outage, fine before; after the repair DWFM's work all finishes late.
     assert.equal(metricValue(r, 'ec2.before.ddbFailureShare'), 0);
     assert.ok((metricValue(r, 'ec2.outage.ddbFailureShare') as number) > 0.9);

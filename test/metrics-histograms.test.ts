@@ -60,7 +60,11 @@ test('percentiles of merged windows equal a single hdr-histogram-js histogram of
       if (all.length > 0) {
         // Within HDR precision of the exact order statistic: one bucket, relative width <= 1/1024 above 2048 us.
         const sorted = [...all].sort((x, y) => x - y);
-        for (const [p, key] of [[50, 'p50'], [99, 'p99'], [100, 'max']] as const) {
+        for (const [p, key] of [
+          [50, 'p50'],
+          [99, 'p99'],
+          [100, 'max'],
+        ] as const) {
           const exact = sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
           const got = merged.latencyMs.intended[key] * 1000;
           assert.ok(got >= exact - 1e-6 && got <= exact + Math.max(1, exact / 1024) + 1e-6, `${key}: ${got} vs exact ${exact}`);

@@ -24,7 +24,10 @@ describe('the cascadesim package, installed by name', () => {
     const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: ROOT, encoding: 'utf8' });
     const tgz = path.join(project, out.trim().split('\n').pop() as string);
     execFileSync('tar', ['xzf', tgz, '-C', pkgDir, '--strip-components=1']);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { cascadesim: 'file:./node_modules/cascadesim' } }));
+    writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { cascadesim: 'file:./node_modules/cascadesim' } }),
+    );
   });
   after(() => rmSync(project, { recursive: true, force: true }));
 
@@ -33,7 +36,7 @@ describe('the cascadesim package, installed by name', () => {
     assert.deepEqual(readdirSync(pkgDir).sort(), ['README.md', 'dist', 'package.json', 'scenarios']);
   });
 
-  it('runs a scenario built in code through import(\'cascadesim\'), with the digest the CLI gives it', () => {
+  it("runs a scenario built in code through import('cascadesim'), with the digest the CLI gives it", () => {
     const scenario = {
       name: 'built-in-code',
       durationS: 1500,
@@ -57,7 +60,10 @@ describe('the cascadesim package, installed by name', () => {
     assert.equal(got.workers, 2);
     assert.ok(got.metrics > 50);
     assert.equal(got.t.length, 2);
-    const cli = spawnSync(process.execPath, [CLI, 'run', file, '--seed', '7', '--workers', '1', '--json'], { cwd: project, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [CLI, 'run', file, '--seed', '7', '--workers', '1', '--json'], {
+      cwd: project,
+      encoding: 'utf8',
+    });
     assert.equal(cli.status, 0, cli.stderr);
     const fromCli = JSON.parse(cli.stdout) as { digest: string; dns: { violations: unknown[] } };
     assert.equal(got.digest, fromCli.digest, 'the API and the CLI give the same result');
@@ -65,7 +71,18 @@ describe('the cascadesim package, installed by name', () => {
   });
 
   it('gives a TypeScript consumer the types: correct code compiles, wrong code does not', () => {
-    const tsconfig = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(ROOT, 'node_modules', '@types')] } };
+    const tsconfig = {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      },
+    };
     writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ ...tsconfig, files: ['good.ts', 'bad.ts'] }));
     writeFileSync(
       path.join(project, 'good.ts'),
@@ -89,7 +106,10 @@ console.log(v, r.dns.noSuchField);
     const errors = res.stdout.split('\n').filter((l) => /error TS/.test(l));
     // Exactly the two planted errors, both in bad.ts: the types resolved (no 'any'), and good.ts is clean.
     assert.equal(errors.length, 2, res.stdout);
-    assert.ok(errors.every((l) => l.startsWith('bad.ts')), res.stdout);
+    assert.ok(
+      errors.every((l) => l.startsWith('bad.ts')),
+      res.stdout,
+    );
     assert.match(res.stdout, /'number \| null' is not assignable to type 'string'/);
     assert.match(res.stdout, /noSuchField/);
   });

@@ -49,9 +49,14 @@ describe('cascadesim race', () => {
     const { code, j } = await race(['--protocol', 'legacy', '--enactors', '6', '--speed', '100000', '--stop-on-break', '--seconds', '60']);
     assert.equal(code, 99);
     assert.equal(j.stoppedOnBreak, true);
-    const seen = Object.entries(j.breaks).filter(([, n]) => n > 0).map(([k]) => k);
+    const seen = Object.entries(j.breaks)
+      .filter(([, n]) => n > 0)
+      .map(([k]) => k);
     // Legacy's own failure modes, nothing that only a broken store could cause.
-    assert.ok(seen.every((k) => ['monotonic', 'never-delete-active', 'non-empty', 'empty-answer', 'regression'].includes(k)), seen.join(','));
+    assert.ok(
+      seen.every((k) => ['monotonic', 'never-delete-active', 'non-empty', 'empty-answer', 'regression'].includes(k)),
+      seen.join(','),
+    );
   });
 
   it('a seqlock reader without its second version read is caught (torn or empty answers under fenced)', async () => {
@@ -59,7 +64,19 @@ describe('cascadesim race', () => {
     // that a reader without the second version read meets it within thousands of operations. At the default
     // speed, on an idle 2-core machine, 10^7 operations sometimes passed without one (2 runs of 3), so a CI
     // test at that speed would flake; the correct store holds at this speed too (README, figures).
-    const { code, j } = await race(['--protocol', 'fenced', '--broken', 'no-recheck', '--enactors', '6', '--speed', '100000', '--stop-on-break', '--seconds', '60']);
+    const { code, j } = await race([
+      '--protocol',
+      'fenced',
+      '--broken',
+      'no-recheck',
+      '--enactors',
+      '6',
+      '--speed',
+      '100000',
+      '--stop-on-break',
+      '--seconds',
+      '60',
+    ]);
     assert.equal(code, 99, JSON.stringify(j.breaks));
     assert.equal(j.broken, 'no-recheck');
     assert.ok(j.breaks['torn-read'] + j.breaks['empty-answer'] + j.breaks.regression > 0, JSON.stringify(j.breaks));
@@ -68,7 +85,19 @@ describe('cascadesim race', () => {
   it('compare-and-swap as a plain load and store is caught (lock exclusion, lost update or a stuck seqlock under fenced)', async () => {
     // Six Enactors contending at 100,000 simulated seconds per real second: the correct store holds here too
     // (README, figures), so whatever breaks is the broken compare-and-swap.
-    const { code, j } = await race(['--protocol', 'fenced', '--broken', 'plain-cas', '--enactors', '6', '--speed', '100000', '--stop-on-break', '--seconds', '60']);
+    const { code, j } = await race([
+      '--protocol',
+      'fenced',
+      '--broken',
+      'plain-cas',
+      '--enactors',
+      '6',
+      '--speed',
+      '100000',
+      '--stop-on-break',
+      '--seconds',
+      '60',
+    ]);
     assert.equal(code, 99, JSON.stringify(j.breaks));
     assert.equal(j.broken, 'plain-cas');
     assert.ok(j.totalBreaks > 0);

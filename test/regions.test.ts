@@ -50,7 +50,10 @@ describe('multi-region clients', () => {
   });
 
   it('with 100% and capacity for a third of the load the failover region overloads, and the CLI says so', async () => {
-    const r = await runCli(['run', 'dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', regions(1, 1 / 3), '--workers', '2', '--json'], { timeoutMs: 120_000 });
+    const r = await runCli(
+      ['run', 'dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', regions(1, 1 / 3), '--workers', '2', '--json'],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     const outage = j.regions.phases.find((p: { name: string }) => p.name === 'outage');
@@ -58,7 +61,9 @@ describe('multi-region clients', () => {
     assert.ok(outage.backup.peakUtilisation > 1);
     assert.ok(outage.backup.errors.throttled > 0 && outage.backup.errors.timeout > 0, 'the service model refused the excess');
     assert.ok(j.clients.phases.find((p: { name: string }) => p.name === 'outage').errorRate > 0.2);
-    const text = await runCli(['run', 'dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', regions(1, 1 / 3), '--workers', '1'], { timeoutMs: 120_000 });
+    const text = await runCli(['run', 'dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', regions(1, 1 / 3), '--workers', '1'], {
+      timeoutMs: 120_000,
+    });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /regions by phase/);
     assert.match(text.stdout, /us-west-2 OVERLOADED in outage \(peak utilisation \d+/);
@@ -66,7 +71,19 @@ describe('multi-region clients', () => {
 
   it('gives the same digest for 1 and 2 workers with regions and chains on, for each trigger', async () => {
     for (const trigger of ['{"on":"failures","attempts":2}', '{"on":"empty-answer"}', '{"on":"latency","budgetMs":200}']) {
-      const sets = ['dns-race', ...SMALL.flatMap((s) => ['--set', s]), '--set', 'clients.count=3001', '--set', regions(0.5, 0.5, trigger), '--set', 'regions.failover.comeBack=sticky', '--set', CHAIN(300), '--json'];
+      const sets = [
+        'dns-race',
+        ...SMALL.flatMap((s) => ['--set', s]),
+        '--set',
+        'clients.count=3001',
+        '--set',
+        regions(0.5, 0.5, trigger),
+        '--set',
+        'regions.failover.comeBack=sticky',
+        '--set',
+        CHAIN(300),
+        '--json',
+      ];
       const [a, b] = await Promise.all([runCli(['run', ...sets, '--workers', '1']), runCli(['run', ...sets, '--workers', '2'])]);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(b.code, 0, b.stderr);
@@ -84,7 +101,10 @@ describe('multi-region clients', () => {
       [['--set', regions(0.5, 1), '--set', 'regions.failover.to=eu-west-1'], /regions\.failover\.to: unknown region 'eu-west-1'/],
       [['--set', regions(0.5, 1), '--set', 'regions.others[0].name=us-east-1'], /regions\.others\[0\]\.name: is the home region/],
       [['--set', regions(0.5, 1), '--set', 'regions.failover.trigger={"on":"sometimes"}'], /regions\.failover\.trigger/],
-      [['--set', regions(0.5, 1), '--set', 'regions.others[0].endpoint=dynamodb.us-east-1.amazonaws.com'], /regions\.others\[0\]\.endpoint: is a home-region endpoint/],
+      [
+        ['--set', regions(0.5, 1), '--set', 'regions.others[0].endpoint=dynamodb.us-east-1.amazonaws.com'],
+        /regions\.others\[0\]\.endpoint: is a home-region endpoint/,
+      ],
     ];
     for (const [args, msg] of cases) {
       const r = await runCli(['run', 'dns-race', ...args]);
@@ -96,7 +116,21 @@ describe('multi-region clients', () => {
 
   it('the built-in multi-region scenario (scaled down): the multi-region share is contained, the pinned clients are not, us-west-2 holds', async () => {
     // 20,000 clients x 0.1/s = 2,000 requests/s; us-west-2 scaled alike to half of it (4 x 250/s).
-    const r = await runCli(['run', 'multi-region', '--set', 'clients.count=20000', '--set', 'regions.others[0].capacityPerS=250', '--set', 'durationS=1200', '--set', 'actions[0].atS=1000', '--workers', '2', '--json']);
+    const r = await runCli([
+      'run',
+      'multi-region',
+      '--set',
+      'clients.count=20000',
+      '--set',
+      'regions.others[0].capacityPerS=250',
+      '--set',
+      'durationS=1200',
+      '--set',
+      'actions[0].atS=1000',
+      '--workers',
+      '2',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     const outage = j.regions.phases.find((p: { name: string }) => p.name === 'outage');
@@ -128,7 +162,8 @@ describe('dependency chains', () => {
     const chain = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(5000, '["dynamodb"]')]));
     assert.deepEqual(chain.clients, plain.clients);
     // Over calls started (the service's) vs requests finished (the clients'): equal up to those in flight.
-    const d = (metricValue(chain, 'services.dynamodb.outage.errorRate') as number) - (metricValue(chain, 'clients.outage.errorRate') as number);
+    const d =
+      (metricValue(chain, 'services.dynamodb.outage.errorRate') as number) - (metricValue(chain, 'clients.outage.errorRate') as number);
     assert.ok(Math.abs(d) < 0.001, `${d}`);
     assert.equal(metricValue(chain, 'services.identity.calls'), 0);
   });
@@ -137,23 +172,37 @@ describe('dependency chains', () => {
     const r = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(5000)]));
     const user = metricValue(r, 'clients.outage.errorRate') as number;
     const ddb = metricValue(r, 'services.dynamodb.outage.errorRate') as number;
-    assert.ok(ddb > 0.5 && metricValue(r, 'services.identity.outage.errorRate') === 0 && metricValue(r, 'services.queue.outage.errorRate') === 0);
+    assert.ok(
+      ddb > 0.5 && metricValue(r, 'services.identity.outage.errorRate') === 0 && metricValue(r, 'services.queue.outage.errorRate') === 0,
+    );
     // Every request calls identity, then dynamodb: the user-visible error rate is dynamodb's, up to requests in flight.
     assert.ok(Math.abs(user - ddb) < 0.005, `${user} vs ${ddb}`);
     const calls = (s: string) => metricValue(r, `services.${s}.outage.calls`) as number;
-    assert.ok(Math.abs(calls('queue') - calls('dynamodb') * (1 - ddb)) < 0.01 * calls('dynamodb'), 'queue is called only after dynamodb answered');
+    assert.ok(
+      Math.abs(calls('queue') - calls('dynamodb') * (1 - ddb)) < 0.01 * calls('dynamodb'),
+      'queue is called only after dynamodb answered',
+    );
     // Request latency spans the three calls: at least three base latencies more than one call's.
-    assert.ok((metricValue(r, 'clients.before.latencyMs.p50') as number) > 3 * (metricValue(r, 'clients.before.attemptLatencyMs.p50') as number) * 0.8);
+    assert.ok(
+      (metricValue(r, 'clients.before.latencyMs.p50') as number) >
+        3 * (metricValue(r, 'clients.before.attemptLatencyMs.p50') as number) * 0.8,
+    );
     // A static service short of capacity (2 x 300/s for 1,000 requests/s) fails requests outside the outage too.
     const small = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(300)]));
     assert.ok((metricValue(small, 'services.queue.before.errorRate') as number) > 0.2);
-    assert.ok((metricValue(small, 'clients.before.errorRate') as number) >= (metricValue(small, 'services.queue.before.errorRate') as number) * 0.95);
+    assert.ok(
+      (metricValue(small, 'clients.before.errorRate') as number) >=
+        (metricValue(small, 'services.queue.before.errorRate') as number) * 0.95,
+    );
   });
 
   it('refuses an unknown service, a second dynamic endpoint and a bad name with the path and exit code 2', async () => {
     const cases: [string, RegExp][] = [
       [CHAIN(300, '["identity","payments"]'), /chains\.request\[1\]: unknown service 'payments'/],
-      ['chains={"services":[{"name":"x","endpoint":"dynamodb.us-east-1.api.aws"}],"request":["x"]}', /chains\.services\[0\]\.endpoint: only the clients' endpoint/],
+      [
+        'chains={"services":[{"name":"x","endpoint":"dynamodb.us-east-1.api.aws"}],"request":["x"]}',
+        /chains\.services\[0\]\.endpoint: only the clients' endpoint/,
+      ],
       ['chains={"services":[{"name":"a b"}],"request":["a b"]}', /chains\.services\[0\]\.name: must start with a letter/],
       ['chains={"services":[{"name":"a"},{"name":"a"}],"request":["a"]}', /chains\.services\[1\]\.name: duplicate service name/],
     ];

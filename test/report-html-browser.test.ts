@@ -136,7 +136,19 @@ before(async () => {
   const runs = await Promise.all([
     runCli(['run', 'dns-race', ...SMALL, '--set', `description=${EVIL}`, '--out', files.legacy, '--html', files.legacyHtml, '--quiet']),
     runCli(['run', 'dns-race', ...SMALL, '--set', 'dns.protocol=fenced', '--out', files.fenced, '--quiet']),
-    runCli(['run', 'aws-2025-10-20', '--set', 'clients.count=10000', '--set', 'durationS=14400', '--set', 'ec2.droplets=100000', '--html', files.awsHtml, '--quiet']),
+    runCli([
+      'run',
+      'aws-2025-10-20',
+      '--set',
+      'clients.count=10000',
+      '--set',
+      'durationS=14400',
+      '--set',
+      'ec2.droplets=100000',
+      '--html',
+      files.awsHtml,
+      '--quiet',
+    ]),
   ]);
   for (const r of runs) assert.equal(r.code, 0, r.stderr);
   const c = await runCli(['compare', files.legacy, files.fenced, '--html', files.compareHtml]);
@@ -145,7 +157,15 @@ before(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -168,7 +188,14 @@ describe('HTML report in Chromium', () => {
     assertDrawn(chart(p, 'latency'), ['p50', 'p99', 'max']);
     assertDrawn(chart(p, 'amplification'), ['attempts/request']);
     for (const c of p.charts) assert.ok(c.markerPixels > 50, `${c.id}: the trigger marker is not drawn (${c.markerPixels} pixels)`);
-    for (const s of ['race: dynamodb.us-east-1.amazonaws.com empty', 'first violation', 'By phase', 'Scenario as run', 'protocol: legacy', 'seed 1']) {
+    for (const s of [
+      'race: dynamodb.us-east-1.amazonaws.com empty',
+      'first violation',
+      'By phase',
+      'Scenario as run',
+      'protocol: legacy',
+      'seed 1',
+    ]) {
       assert.ok(p.text.includes(s), `page text has ${s}`);
     }
   });
@@ -186,7 +213,8 @@ describe('HTML report in Chromium', () => {
     assertDrawn(chart(p, 'propagation-delay'), ['delay p99']);
     assertDrawn(chart(p, 'nlb-errors'), ['NLB error rate']);
     assertDrawn(chart(p, 'request-rate'), ['requests/s']);
-    for (const s of ['Incident timeline: simulated vs AWS', 'dynamodb-errors-end', 'EC2 summary', 'operators: dns-repair']) assert.ok(p.text.includes(s), s);
+    for (const s of ['Incident timeline: simulated vs AWS', 'dynamodb-errors-end', 'EC2 summary', 'operators: dns-repair'])
+      assert.ok(p.text.includes(s), s);
   });
 
   it('compare: both runs on the same charts, each series drawn', async () => {

@@ -73,7 +73,15 @@ describe('window table', () => {
     const withEc2 = { ...r, windows: { clients: r.windows.clients, ec2 } } as unknown as RunResult;
     const t = windowTable(withEc2);
     const names = t.columns.map((c) => c.name);
-    for (const n of ['ec2LeasesBacklogCount', 'ec2LeasesCollapseIndexRatio', 'ec2NetworkPropagationDelayS', 'ec2NetworkGoodputPerS', 'ec2NlbErrorRateShare', 'ec2NlbFailoverEnabledFlag', 'ec2NlbHcUtilizationMaxRatio']) {
+    for (const n of [
+      'ec2LeasesBacklogCount',
+      'ec2LeasesCollapseIndexRatio',
+      'ec2NetworkPropagationDelayS',
+      'ec2NetworkGoodputPerS',
+      'ec2NlbErrorRateShare',
+      'ec2NlbFailoverEnabledFlag',
+      'ec2NlbHcUtilizationMaxRatio',
+    ]) {
       assert.ok(names.includes(n), `${n} in ${names.filter((x) => x.startsWith('ec2')).join(' ')}`);
     }
     assert.equal(t.rows.length, r.windows.clients.length);
@@ -89,7 +97,10 @@ describe('window table', () => {
     const csv = windowsCsv(r).trimEnd().split('\r\n');
     const json = windowsJson(r) as { columns: { name: string }[]; windows: Record<string, number>[] };
     const head = csv[0].split(',');
-    assert.deepEqual(head, json.columns.map((c) => c.name));
+    assert.deepEqual(
+      head,
+      json.columns.map((c) => c.name),
+    );
     assert.equal(json.windows.length, csv.length - 1);
     csv.slice(1).forEach((line, i) => {
       line.split(',').forEach((cell, k) => assert.equal(cell === '' ? null : Number(cell), json.windows[i][head[k]]));
@@ -129,8 +140,14 @@ describe('summary, markers, compare', () => {
     const rows = compareRows(r, r);
     assert.ok(rows.length > 20);
     for (const row of rows) assert.ok(row.a === row.b, `${row.section} ${row.metric}`);
-    assert.equal(fmtDelta(0.2, 0.1, (x) => fmtPct(x)), '-10.0% (-50.0%)');
-    assert.equal(fmtDelta(10, 150, (x) => String(x)), '+140 (15.0x)');
+    assert.equal(
+      fmtDelta(0.2, 0.1, (x) => fmtPct(x)),
+      '-10.0% (-50.0%)',
+    );
+    assert.equal(
+      fmtDelta(10, 150, (x) => String(x)),
+      '+140 (15.0x)',
+    );
     assert.equal(fmtDuration(9420), '2 h 37 min');
   });
 });
@@ -145,9 +162,16 @@ describe('result file', () => {
   it('refuses truncated files at any length, saying so', () => {
     const bytes = encodeResult(r);
     for (const n of [1, 7, 8, 30, HEADER_BYTES, HEADER_BYTES + 1, Math.floor(bytes.length / 2), bytes.length - 1]) {
-      assert.match(reason(() => decodeResult(bytes.subarray(0, n), 'f')), /^f: truncated/, `cut at ${n}`);
+      assert.match(
+        reason(() => decodeResult(bytes.subarray(0, n), 'f')),
+        /^f: truncated/,
+        `cut at ${n}`,
+      );
     }
-    assert.match(reason(() => decodeResult(new Uint8Array(0), 'f')), /empty file/);
+    assert.match(
+      reason(() => decodeResult(new Uint8Array(0), 'f')),
+      /empty file/,
+    );
   });
 
   it('refuses a flipped byte anywhere in the payload, and trailing garbage', () => {
@@ -155,20 +179,36 @@ describe('result file', () => {
     for (const at of [HEADER_BYTES, HEADER_BYTES + 100, Math.floor(bytes.length / 2), bytes.length - 1]) {
       const bad = bytes.slice();
       bad[at] ^= 0x20;
-      assert.match(reason(() => decodeResult(bad, 'f')), /corrupted: checksum mismatch/, `flip at ${at}`);
+      assert.match(
+        reason(() => decodeResult(bad, 'f')),
+        /corrupted: checksum mismatch/,
+        `flip at ${at}`,
+      );
     }
     const longer = new Uint8Array(bytes.length + 3);
     longer.set(bytes);
-    assert.match(reason(() => decodeResult(longer, 'f')), /corrupted: 3 unexpected bytes/);
+    assert.match(
+      reason(() => decodeResult(longer, 'f')),
+      /corrupted: 3 unexpected bytes/,
+    );
   });
 
   it('refuses foreign files and other format versions', () => {
     const png = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13);
-    assert.match(reason(() => decodeResult(png, 'f')), /not a cascadesim result file/);
-    assert.match(reason(() => decodeResult(new TextEncoder().encode('{"digest": "x"}'), 'f')), /not a cascadesim result file/);
+    assert.match(
+      reason(() => decodeResult(png, 'f')),
+      /not a cascadesim result file/,
+    );
+    assert.match(
+      reason(() => decodeResult(new TextEncoder().encode('{"digest": "x"}'), 'f')),
+      /not a cascadesim result file/,
+    );
     const v = encodeResult(r);
     new DataView(v.buffer).setUint32(12, 99, true);
-    assert.match(reason(() => decodeResult(v, 'f')), /result format version 99, this cascadesim reads version/);
+    assert.match(
+      reason(() => decodeResult(v, 'f')),
+      /result format version 99, this cascadesim reads version/,
+    );
   });
 
   it('refuses a well-framed payload that is not a result (right checksum, wrong shape)', () => {
@@ -180,7 +220,10 @@ describe('result file', () => {
     view.setBigUint64(16, BigInt(payload.length), true);
     out.set(createHash('sha256').update(payload).digest(), 24);
     out.set(payload, HEADER_BYTES);
-    assert.match(reason(() => decodeResult(out, 'f')), /f: not a valid result: scenario: .*expected object.*\(and \d+ more problems\)$/);
+    assert.match(
+      reason(() => decodeResult(out, 'f')),
+      /f: not a valid result: scenario: .*expected object.*\(and \d+ more problems\)$/,
+    );
   });
 });
 
@@ -193,7 +236,8 @@ describe('HdrHistogram interval log', () => {
     const reader = new hdr.HistogramLogReader(log, 64);
     const untagged: hdr.Histogram[] = [];
     const tagged: hdr.Histogram[] = [];
-    for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram()) (h.tag === 'attempt' ? tagged : untagged).push(h);
+    for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram())
+      (h.tag === 'attempt' ? tagged : untagged).push(h);
     const wins = r.windows.clients;
     assert.equal(untagged.length, wins.length);
     assert.equal(tagged.length, wins.length);

@@ -20,7 +20,16 @@ if (files.length === 0) {
 const tap = path.join(mkdtempSync(path.join(os.tmpdir(), 'cascadesim-test-')), 'report.tap');
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { stdio: 'inherit', cwd: path.join(dir, '..') },
 );
 let pass = 0;

@@ -11,7 +11,14 @@ const dims: StoreDims = { endpoints: 3, lbsPerEndpoint: [12, 4, 7], planSlots: 1
 function plan(store: SharedStore, slot: number, gen: number, countsOf: (e: number) => number) {
   const targets = dims.lbsPerEndpoint.map((n, e) => Int32Array.from({ length: n }, (_, k) => store.lbBase[e] + k));
   const weights = dims.lbsPerEndpoint.map((n) => new Float64Array(n).fill(2));
-  store.writePlan(slot, gen, 0, targets, weights, dims.lbsPerEndpoint.map((_, e) => countsOf(e)));
+  store.writePlan(
+    slot,
+    gen,
+    0,
+    targets,
+    weights,
+    dims.lbsPerEndpoint.map((_, e) => countsOf(e)),
+  );
 }
 
 describe('layout', () => {
@@ -41,7 +48,10 @@ describe('layout', () => {
     const c = store.loadCounters(2);
     a.fill(1);
     c.fill(3);
-    assert.equal(b.reduce((x, y) => x + y, 0), 0);
+    assert.equal(
+      b.reduce((x, y) => x + y, 0),
+      0,
+    );
     assert.equal(store.loadCounters(0)[0], 1);
     assert.ok(Math.abs(b.byteOffset - a.byteOffset) >= 64 && Math.abs(c.byteOffset - b.byteOffset) >= 64);
     store.setActorNextS(0, 5);

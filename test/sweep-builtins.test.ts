@@ -40,7 +40,19 @@ const at = (s: Summary, params: Record<string, unknown>) => {
 describe('built-in sweeps at a reduced size', () => {
   it('race-window: legacy empties the endpoint at a stall of (keepGenerations + 1) x period only; fenced never', async () => {
     const html = path.join(dir, 'race-window.html');
-    const s = await sweep(['race-window', '--seeds', '2', '--vary', 'dns.planner.periodS=5', '--vary', 'dns.cleanup.keepGenerations=10', '--vary', 'dns.faults[0].stallS=45:65:5', '--html', html]);
+    const s = await sweep([
+      'race-window',
+      '--seeds',
+      '2',
+      '--vary',
+      'dns.planner.periodS=5',
+      '--vary',
+      'dns.cleanup.keepGenerations=10',
+      '--vary',
+      'dns.faults[0].stallS=45:65:5',
+      '--html',
+      html,
+    ]);
     assert.equal(s.points.length, 10);
     for (const p of s.points) {
       const stall = p.params['dns.faults[0].stallS'] as number;
@@ -52,7 +64,19 @@ describe('built-in sweeps at a reduced size', () => {
   });
 
   it('client-ttl: a 900 s negative TTL keeps clients failing long after the repair; a 5 s one does not', async () => {
-    const s = await sweep(['client-ttl', '--seeds', '2', '--vary', 'clients.ttlS=5', '--vary', 'clients.negativeTtlS=5,900', '--vary', 'clients.serveStaleS=0', '--set', 'clients.count=1000']);
+    const s = await sweep([
+      'client-ttl',
+      '--seeds',
+      '2',
+      '--vary',
+      'clients.ttlS=5',
+      '--vary',
+      'clients.negativeTtlS=5,900',
+      '--vary',
+      'clients.serveStaleS=0',
+      '--set',
+      'clients.count=1000',
+    ]);
     const short = at(s, { 'clients.negativeTtlS': 5 });
     const long = at(s, { 'clients.negativeTtlS': 900 });
     assert.ok(short.given > 0 && long.given > 0, 'the outage happened');
@@ -62,7 +86,19 @@ describe('built-in sweeps at a reduced size', () => {
   });
 
   it('retry-policy: one attempt means no amplification; five attempts multiply the attempts during the outage', async () => {
-    const s = await sweep(['retry-policy', '--seeds', '1', '--vary', 'clients.retry.maxAttempts=1,5', '--vary', 'clients.retry.jitter=full', '--vary', 'clients.retry.budget=null', '--set', 'clients.count=1000']);
+    const s = await sweep([
+      'retry-policy',
+      '--seeds',
+      '1',
+      '--vary',
+      'clients.retry.maxAttempts=1,5',
+      '--vary',
+      'clients.retry.jitter=full',
+      '--vary',
+      'clients.retry.budget=null',
+      '--set',
+      'clients.count=1000',
+    ]);
     const one = at(s, { 'clients.retry.maxAttempts': 1 });
     const five = at(s, { 'clients.retry.maxAttempts': 5 });
     assert.ok(one.given === 1 && five.given === 1, 'the outage happened');
@@ -72,7 +108,19 @@ describe('built-in sweeps at a reduced size', () => {
 
   it('metastable-region: a 10-minute outage recovers without operators, a 2-hour one stays stuck; the map outlines it', async () => {
     const html = path.join(dir, 'metastable.html');
-    const s = await sweep(['metastable-region', '--seeds', '1', '--vary', 'ec2.dwfm.hosts=3,5', '--vary', 'ec2.dwfm.deadlineS=600', '--vary', 'outageMin=10,120', '--html', html]);
+    const s = await sweep([
+      'metastable-region',
+      '--seeds',
+      '1',
+      '--vary',
+      'ec2.dwfm.hosts=3,5',
+      '--vary',
+      'ec2.dwfm.deadlineS=600',
+      '--vary',
+      'outageMin=10,120',
+      '--html',
+      html,
+    ]);
     for (const hosts of [3, 5]) {
       const short = at(s, { outageMin: 10, 'ec2.dwfm.hosts': hosts });
       const long = at(s, { outageMin: 120, 'ec2.dwfm.hosts': hosts });
@@ -86,7 +134,19 @@ describe('built-in sweeps at a reduced size', () => {
 
   it('sensitivity: half the DWFM hosts bring the leases back later, more hosts not later (tornado chart)', async () => {
     const html = path.join(dir, 'sensitivity.html');
-    const s = await sweep(['sensitivity', '--only', 'ec2.dwfm.hosts', '--set', 'ec2.droplets=50000', '--set', 'clients.count=200', '--set', 'durationS=16000', '--html', html]);
+    const s = await sweep([
+      'sensitivity',
+      '--only',
+      'ec2.dwfm.hosts',
+      '--set',
+      'ec2.droplets=50000',
+      '--set',
+      'clients.count=200',
+      '--set',
+      'durationS=16000',
+      '--html',
+      html,
+    ]);
     const base = at(s, { 'ec2.dwfm.hosts': 1 }).metrics['timeline.leases-recovered'].median as number;
     const half = at(s, { 'ec2.dwfm.hosts': 0.5 }).metrics['timeline.leases-recovered'].median as number;
     const more = at(s, { 'ec2.dwfm.hosts': 1.5 }).metrics['timeline.leases-recovered'].median as number;
@@ -96,7 +156,25 @@ describe('built-in sweeps at a reduced size', () => {
 
   it('containment: the outage error rate falls from most requests at 0% multi-region to under 5% at 100% with ample capacity; drawn as curves', async () => {
     const html = path.join(dir, 'containment.html');
-    const s = await sweep(['containment', '--seeds', '1', '--vary', 'regions.failover.share=0,1', '--vary', 'backupCapacity=0.33,3', '--set', 'clients.count=2000', '--set', 'clients.ratePerS=1', '--set', 'durationS=1200', '--set', 'actions[0].atS=1000', '--html', html]);
+    const s = await sweep([
+      'containment',
+      '--seeds',
+      '1',
+      '--vary',
+      'regions.failover.share=0,1',
+      '--vary',
+      'backupCapacity=0.33,3',
+      '--set',
+      'clients.count=2000',
+      '--set',
+      'clients.ratePerS=1',
+      '--set',
+      'durationS=1200',
+      '--set',
+      'actions[0].atS=1000',
+      '--html',
+      html,
+    ]);
     assert.equal(s.points.length, 8);
     for (const p of s.points) {
       assert.equal(p.given, 1, `the outage happened: ${JSON.stringify(p.params)}`);

@@ -33,7 +33,11 @@ describe('sweep through the CLI', () => {
 
   it('prints P(emptied) with a Wilson interval per protocol; fenced never empties; the result file has one line per run', async () => {
     const s = JSON.parse(reference.json) as {
-      points: { params: Record<string, string>; runs: number; outcomes: Record<string, { yes: number; n: number; lo: number; hi: number }> }[];
+      points: {
+        params: Record<string, string>;
+        runs: number;
+        outcomes: Record<string, { yes: number; n: number; lo: number; hi: number }>;
+      }[];
       perf: { runsPerS: number };
       complete: boolean;
     };
@@ -51,7 +55,10 @@ describe('sweep through the CLI', () => {
     const lines = reference.bytes.trimEnd().split('\n');
     assert.equal(lines.length, 1 + 60);
     const runs = lines.slice(1).map((l) => (JSON.parse(l) as { run: number }).run);
-    assert.deepEqual(runs, Array.from({ length: 60 }, (_, i) => i));
+    assert.deepEqual(
+      runs,
+      Array.from({ length: 60 }, (_, i) => i),
+    );
     // The terminal table: one row per protocol with its interval.
     const t = await runCli(['sweep', 'report', f('ref.jsonl')]);
     assert.equal(t.code, 0, t.stderr);
@@ -70,11 +77,18 @@ describe('sweep through the CLI', () => {
       [0, 1, 2].map((i) =>
         i === 1
           ? runCli([...SWEEP, '--jobs', '1', '--shard', '1/3', '--out', f('s1.jsonl'), '--quiet'])
-          : runCli([...SWEEP, '--jobs', '1', '--shard-count', '3', '--out', f(`s${i}.jsonl`), '--quiet'], { env: { JOB_COMPLETION_INDEX: String(i) } }),
+          : runCli([...SWEEP, '--jobs', '1', '--shard-count', '3', '--out', f(`s${i}.jsonl`), '--quiet'], {
+              env: { JOB_COMPLETION_INDEX: String(i) },
+            }),
       ),
     );
     for (const s of shards) assert.equal(s.code, 0, s.stderr);
-    const sizes = [0, 1, 2].map((i) => readFileSync(f(`s${i}.jsonl`), 'utf8').trimEnd().split('\n').length - 1);
+    const sizes = [0, 1, 2].map(
+      (i) =>
+        readFileSync(f(`s${i}.jsonl`), 'utf8')
+          .trimEnd()
+          .split('\n').length - 1,
+    );
     assert.deepEqual(sizes, [20, 20, 20]);
     const m = await runCli(['sweep', 'merge', f('s2.jsonl'), f('s0.jsonl'), f('s1.jsonl'), '--out', f('merged.jsonl'), '--json']);
     assert.equal(m.code, 0, m.stderr);
@@ -94,7 +108,11 @@ describe('sweep through the CLI', () => {
 
   it('--resume after Ctrl-C finishes with the same bytes as an uninterrupted sweep', async () => {
     const out = f('resumed.jsonl');
-    const child = spawn(process.execPath, [CLI, ...SWEEP, '--jobs', '2', '--out', out], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...SWEEP, '--jobs', '2', '--out', out], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.resume();
@@ -134,8 +152,12 @@ describe('sweep through the CLI', () => {
     // Common random numbers: replicate 1 has the same seed and stall at every point.
     assert.equal(runs[1].replace(/^run \d+ point \d+/, ''), runs[3].replace(/^run \d+ point \d+/, ''));
     const l = await runCli(['sweep', '--list']);
-    const names = l.stdout.trim().split('\n').map((x) => x.split(/\s+/)[0]);
-    for (const n of ['client-ttl', 'metastable-region', 'race-odds', 'race-window', 'retry-policy', 'sensitivity']) assert.ok(names.includes(n), n);
+    const names = l.stdout
+      .trim()
+      .split('\n')
+      .map((x) => x.split(/\s+/)[0]);
+    for (const n of ['client-ttl', 'metastable-region', 'race-odds', 'race-window', 'retry-policy', 'sensitivity'])
+      assert.ok(names.includes(n), n);
   });
 
   it('refuses bad input with the path and exit code 2, never a stack trace', async () => {

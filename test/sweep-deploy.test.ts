@@ -50,7 +50,10 @@ function local(cmd: string, results: string): string {
 describe('deploy/', () => {
   it('the Kubernetes manifests are valid API objects, and a broken one is not', () => {
     const all = [...docs('deploy/kubernetes/sweep-job.yaml'), ...docs('deploy/kubernetes/sweep-merge.yaml')];
-    assert.deepEqual(all.map((d) => d.kind), ['PersistentVolumeClaim', 'Job', 'Job']);
+    assert.deepEqual(
+      all.map((d) => d.kind),
+      ['PersistentVolumeClaim', 'Job', 'Job'],
+    );
     for (const d of all) (d.kind === 'Job' ? new Job(d as never) : new PersistentVolumeClaim(d as never)).validate();
     const broken = structuredClone(all[1]);
     broken.spec.completionMode = 'indexed';
@@ -61,12 +64,16 @@ describe('deploy/', () => {
     assert.match(containerCommand(all[1]), new RegExp(`--shard-count ${job.completions} `));
   });
 
-  it('the Indexed Job\'s pods, run as separate processes with JOB_COMPLETION_INDEX, then the merge Job, give the unsharded bytes', async () => {
+  it("the Indexed Job's pods, run as separate processes with JOB_COMPLETION_INDEX, then the merge Job, give the unsharded bytes", async () => {
     const results = mkdtempSync(path.join(os.tmpdir(), 'cascadesim-k8s-'));
     const [, job] = docs('deploy/kubernetes/sweep-job.yaml');
     const [merge] = docs('deploy/kubernetes/sweep-merge.yaml');
     const n = (job.spec as { completions: number }).completions;
-    const pods = await Promise.all(Array.from({ length: n }, (_, i) => sh(local(containerCommand(job), results) + REDUCED, { JOB_COMPLETION_INDEX: String(i) }, results)));
+    const pods = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        sh(local(containerCommand(job), results) + REDUCED, { JOB_COMPLETION_INDEX: String(i) }, results),
+      ),
+    );
     for (const p of pods) assert.equal(p.code, 0, p.stderr);
     const m = await sh(local(containerCommand(merge), results), {}, results);
     assert.equal(m.code, 0, m.stderr);
@@ -79,7 +86,10 @@ describe('deploy/', () => {
 
   it('the GitHub Actions matrix runs its shards and merges them into the unsharded bytes', async () => {
     const wf = YAML.parse(readFileSync(path.join(ROOT, 'deploy/github/sweep.yml'), 'utf8')) as {
-      jobs: { shard: { strategy: { matrix: { shard: number[] } }; steps: { run?: string; name?: string }[] }; merge: { needs: string; steps: { run?: string }[] } };
+      jobs: {
+        shard: { strategy: { matrix: { shard: number[] } }; steps: { run?: string; name?: string }[] };
+        merge: { needs: string; steps: { run?: string }[] };
+      };
     };
     const shards = wf.jobs.shard.strategy.matrix.shard;
     const runStep = wf.jobs.shard.steps.find((s) => s.run?.includes('--shard '))?.run as string;

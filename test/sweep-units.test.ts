@@ -64,7 +64,10 @@ describe('sweep specs', () => {
   it('--vary reads lists, JSON values and ranges', () => {
     const p: string[] = [];
     assert.deepEqual(parseVaryOption('dns.protocol=legacy,fenced', p), ['dns.protocol', ['legacy', 'fenced']]);
-    assert.deepEqual(parseVaryOption('clients.retry.budget=null,{"ratio":0.1,"burst":5}', p), ['clients.retry.budget', [null, { ratio: 0.1, burst: 5 }]]);
+    assert.deepEqual(parseVaryOption('clients.retry.budget=null,{"ratio":0.1,"burst":5}', p), [
+      'clients.retry.budget',
+      [null, { ratio: 0.1, burst: 5 }],
+    ]);
     assert.deepEqual(parseVaryOption('x.y=1:2:0.5', p), ['x.y', { from: 1, to: 2, step: 0.5 }]);
     assert.deepEqual(parseVaryOption('x.y={"dist":"uniform","minS":1,"maxS":2}', p), ['x.y', { dist: 'uniform', minS: 1, maxS: 2 }]);
     assert.deepEqual(p, []);
@@ -88,8 +91,24 @@ describe('sweep specs', () => {
     const text = problems.join('\n');
     assert.match(text, /^seeds: must be >= 1$/m);
     // Schema problems come first; the vary entries are checked once the shape is right.
-    const outcomes = { bad: 'dns.emptyS >> 1', unit: 'dns.emptyS > 5%', typo: 'dns.emptys > 0', ok: 'clients.recoveredAfterRepairS <= 5m', gone: 'ec2.leasesRecoveredAfterS missing' };
-    const vary = problemsOf(() => validateSpec({ base: 'dns-race', vary: { 'dns.faults[0].stallS': { dist: 'uniform', minS: 'a' }, 'a..b': [1], 'x.y': { from: 1, to: 2 }, 'z.w': [] }, report: { region: 'nope' }, outcomes }, null)).join('\n');
+    const outcomes = {
+      bad: 'dns.emptyS >> 1',
+      unit: 'dns.emptyS > 5%',
+      typo: 'dns.emptys > 0',
+      ok: 'clients.recoveredAfterRepairS <= 5m',
+      gone: 'ec2.leasesRecoveredAfterS missing',
+    };
+    const vary = problemsOf(() =>
+      validateSpec(
+        {
+          base: 'dns-race',
+          vary: { 'dns.faults[0].stallS': { dist: 'uniform', minS: 'a' }, 'a..b': [1], 'x.y': { from: 1, to: 2 }, 'z.w': [] },
+          report: { region: 'nope' },
+          outcomes,
+        },
+        null,
+      ),
+    ).join('\n');
     // Outcomes read conditions as thresholds do: the gates' syntax and units, the catalogue's names.
     assert.match(vary, /^outcomes\.bad: ">> 1": expected an operator .*; must read METRIC CONDITION/m);
     assert.match(vary, /^outcomes\.unit: "> 5%": % is for ratios only \(this metric is in s\)/m);
@@ -103,8 +122,13 @@ describe('sweep specs', () => {
   });
 
   it('outcomes compare a metric with a number, null meaning no', () => {
-    const [gt, ex, mins, neg] = parseOutcomes({ a: 'dns.emptyS > 0', b: 'ec2.leasesRecoveredAfterS exists', c: 'clients.recoveredAfterRepairS <= 5m', d: 'timeline.leases-recovered >= -90s' });
-    assert.equal(mins.test(300), true, 'minutes convert to the metric\'s seconds');
+    const [gt, ex, mins, neg] = parseOutcomes({
+      a: 'dns.emptyS > 0',
+      b: 'ec2.leasesRecoveredAfterS exists',
+      c: 'clients.recoveredAfterRepairS <= 5m',
+      d: 'timeline.leases-recovered >= -90s',
+    });
+    assert.equal(mins.test(300), true, "minutes convert to the metric's seconds");
     assert.equal(mins.test(301), false);
     assert.equal(neg.test(-90), true);
     assert.equal(neg.test(-91), false);
@@ -123,7 +147,11 @@ describe('sweep plans', () => {
         base: 'dns-race',
         set: ['clients=null', 'dns.faults[0].kind=stall', 'dns.faults[0].stallS=60'],
         seeds: 5,
-        vary: { 'dns.protocol': ['legacy', 'fenced'], 'dns.cleanup.keepGenerations': { from: 5, to: 15, step: 5 }, 'dns.faults[0].stallS': { dist: 'uniform', minS: 30, maxS: 90 } },
+        vary: {
+          'dns.protocol': ['legacy', 'fenced'],
+          'dns.cleanup.keepGenerations': { from: 5, to: 15, step: 5 },
+          'dns.faults[0].stallS': { dist: 'uniform', minS: 30, maxS: 90 },
+        },
         ...extra,
       },
       null,
@@ -152,7 +180,15 @@ describe('sweep plans', () => {
 
   it('one-at-a-time moves one parameter from the baseline, scaling the base value', () => {
     const plan = planSweep(
-      validateSpec({ base: 'aws-2025-10-20', design: 'one-at-a-time', seedFrom: 'scenario', vary: { 'ec2.dwfm.hosts': { factors: [0.5, 1.5], integer: true }, 'ec2.network.capacityPerS': { factors: [0.5] } } }, null),
+      validateSpec(
+        {
+          base: 'aws-2025-10-20',
+          design: 'one-at-a-time',
+          seedFrom: 'scenario',
+          vary: { 'ec2.dwfm.hosts': { factors: [0.5, 1.5], integer: true }, 'ec2.network.capacityPerS': { factors: [0.5] } },
+        },
+        null,
+      ),
     );
     assert.equal(plan.points.length, 4);
     assert.deepEqual(plan.points[0].sets, []);
@@ -163,18 +199,31 @@ describe('sweep plans', () => {
   });
 
   it('labelled parameters write plus + times x value to their paths', () => {
-    const plan = planSweep(validateSpec({ base: 'dns-race', vary: { outageMin: { values: [10, 20], paths: { 'actions[0].atS': { times: 60, plus: 656 } } } } }, null));
-    assert.deepEqual(plan.points.map((p) => p.sets), [['actions[0].atS=1256'], ['actions[0].atS=1856']]);
+    const plan = planSweep(
+      validateSpec(
+        { base: 'dns-race', vary: { outageMin: { values: [10, 20], paths: { 'actions[0].atS': { times: 60, plus: 656 } } } } },
+        null,
+      ),
+    );
+    assert.deepEqual(
+      plan.points.map((p) => p.sets),
+      [['actions[0].atS=1256'], ['actions[0].atS=1856']],
+    );
   });
 
   it('refuses a point whose scenario is invalid, naming the point', () => {
     const problems = problemsOf(() => planSweep(validateSpec({ base: 'dns-race', vary: { 'dns.planner.periodS': [5, -1] } }, null)));
-    assert.deepEqual(problems, ['point 1 (dns.planner.periodS=-1): dns.planner.periodS: must be >= 0.01 (a shorter period would schedule too many events)']);
+    assert.deepEqual(problems, [
+      'point 1 (dns.planner.periodS=-1): dns.planner.periodS: must be >= 0.01 (a shorter period would schedule too many events)',
+    ]);
   });
 
   it('shards take every N-th run and cover each run exactly once', () => {
     const all = [0, 1, 2].flatMap((i) => shardRuns(10, { index: i, count: 3 }));
-    assert.deepEqual(all.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      all.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     assert.deepEqual(shardRuns(10, { index: 1, count: 3 }), [1, 4, 7]);
   });
 });

@@ -25,7 +25,18 @@ interface Json {
 async function dnsRun(name: string, seed: number, extra: string[] = []): Promise<Json> {
   const s = loadScenario(name).scenario;
   const atS = Math.min(...s.dns.faults.map((f) => f.atS));
-  const r = await runCli(['run', name, '--seed', String(seed), '--json', '--set', 'clients=null', '--set', `durationS=${atS + 900}`, ...extra]);
+  const r = await runCli([
+    'run',
+    name,
+    '--seed',
+    String(seed),
+    '--json',
+    '--set',
+    'clients=null',
+    '--set',
+    `durationS=${atS + 900}`,
+    ...extra,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as Json;
 }
@@ -37,7 +48,10 @@ describe('adversarial trigger through the CLI', () => {
     assert.ok(names.length >= 8);
     for (const [i, name] of names.entries()) {
       const s = loadScenario(name).scenario;
-      assert.ok(s.dns.faults.length > 0 && s.dns.faults.every((f) => f.kind === 'adversarial'), `${name} does not use the adversarial trigger`);
+      assert.ok(
+        s.dns.faults.length > 0 && s.dns.faults.every((f) => f.kind === 'adversarial'),
+        `${name} does not use the adversarial trigger`,
+      );
       const regional = s.clients?.endpoint ?? s.dns.endpoints[0].name;
       // A different seed per scenario, none of them the scenario's own.
       const seed = 1000 + 37 * i;
@@ -74,10 +88,26 @@ describe('adversarial trigger through the CLI', () => {
   it('a run without the outage says why, in the terminal and the HTML report', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cascadesim-trigger-'));
     const html = path.join(dir, 'r.html');
-    const r = await runCli(['run', 'dns-race', '--seed', '2', '--set', 'clients=null', '--set', 'durationS=1200', '--set', 'dns.faults=[{"enactor":0,"atS":600,"stallS":30}]', '--html', html]);
+    const r = await runCli([
+      'run',
+      'dns-race',
+      '--seed',
+      '2',
+      '--set',
+      'clients=null',
+      '--set',
+      'durationS=1200',
+      '--set',
+      'dns.faults=[{"enactor":0,"atS":600,"stallS":30}]',
+      '--html',
+      html,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /why no outage:\n {2}enactor-0 stalled at 600\.\d+s holding its check of gen \d+ \(a fixed stall\)/);
-    assert.match(r.stdout, /Its stale write regressed dynamodb\.us-east-1\.amazonaws\.com from gen \d+ to gen \d+ at [\d.]+s; enactor-\d's next sweep wrote gen \d+/);
+    assert.match(
+      r.stdout,
+      /Its stale write regressed dynamodb\.us-east-1\.amazonaws\.com from gen \d+ to gen \d+ at [\d.]+s; enactor-\d's next sweep wrote gen \d+/,
+    );
     assert.match(r.stdout, /No plan in use was deleted/);
     const page = readFileSync(html, 'utf8');
     assert.match(page, /<h2>Why there was no outage<\/h2>/);

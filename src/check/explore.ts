@@ -86,5 +86,13 @@ export function explore(world: World, maxSteps: number): Exploration {
     return c ? [c] : [];
   });
   const cpu = process.cpuUsage(cpu0);
-  return { states: visited.size, transitions, depth, complete, wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, counterexamples };
+  return {
+    states: visited.size,
+    transitions,
+    depth,
+    complete,
+    wallS: (performance.now() - t0) / 1000,
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    counterexamples,
+  };
 }

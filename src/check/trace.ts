@@ -24,10 +24,21 @@ function silentStep(world: World, actor: number, before: ReturnType<World['save'
   const b = before.enactors[actor - 1].logical;
   const a = world.enactors[actor - 1].saveState().logical;
   const name = world.ctx.names;
-  if (b.phase === 'lock' && a.phase === 'apply') return [{ kind: 'lock', endpoint: b.endpoint, gen, detail: `takes the lock on ${name[b.endpoint]}` }];
-  if (b.phase === 'lock' && a.phase === 'lock') return [{ kind: 'lock-busy', endpoint: b.endpoint, gen, detail: `${name[b.endpoint]} is locked by another Enactor; backs off` }];
-  if (a.phase === 'cleanup') return [{ kind: 'cleanup-start', endpoint: -1, gen, detail: `applied gen ${b.gen} everywhere; clean-up will delete gens ${a.cleanupGens.join(', ')}` }];
-  if (b.phase === 'lock' && a.phase === 'idle') return [{ kind: 'done', endpoint: -1, gen, detail: `applied gen ${b.gen} everywhere; nothing old enough to clean up` }];
+  if (b.phase === 'lock' && a.phase === 'apply')
+    return [{ kind: 'lock', endpoint: b.endpoint, gen, detail: `takes the lock on ${name[b.endpoint]}` }];
+  if (b.phase === 'lock' && a.phase === 'lock')
+    return [{ kind: 'lock-busy', endpoint: b.endpoint, gen, detail: `${name[b.endpoint]} is locked by another Enactor; backs off` }];
+  if (a.phase === 'cleanup')
+    return [
+      {
+        kind: 'cleanup-start',
+        endpoint: -1,
+        gen,
+        detail: `applied gen ${b.gen} everywhere; clean-up will delete gens ${a.cleanupGens.join(', ')}`,
+      },
+    ];
+  if (b.phase === 'lock' && a.phase === 'idle')
+    return [{ kind: 'done', endpoint: -1, gen, detail: `applied gen ${b.gen} everywhere; nothing old enough to clean up` }];
   if (b.phase === 'idle' && a.phase === 'idle') return [{ kind: 'poll', endpoint: -1, gen: 0, detail: 'no newer plan' }];
   return [{ kind: 'step', endpoint: b.endpoint, gen, detail: `${b.phase} -> ${a.phase}` }];
 }
@@ -44,7 +55,10 @@ export function traceOf(world: World, initial: WorldState, c: Counterexample): T
       step: j + 1,
       atS,
       actor: actorName(a),
-      what: events.length > 0 ? events.map((e) => ({ kind: e.kind, endpoint: e.endpoint, gen: e.gen, detail: e.detail })) : silentStep(world, a, before, gen),
+      what:
+        events.length > 0
+          ? events.map((e) => ({ kind: e.kind, endpoint: e.endpoint, gen: e.gen, detail: e.detail }))
+          : silentStep(world, a, before, gen),
     };
     const v = events.find((e) => e.kind === 'violation' && e.invariant === c.invariant);
     if (v) step.violation = v;
@@ -57,7 +71,8 @@ export function traceLines(trace: TraceStep[]): string[] {
   const lines: string[] = [];
   for (const s of trace) {
     s.what.forEach((w, i) => {
-      const head = i === 0 ? `${String(s.step).padStart(4)}  t=${String(s.atS).padStart(3)}s  ${s.actor.padEnd(10)}` : ' '.repeat(4 + 2 + 6 + 2 + 10);
+      const head =
+        i === 0 ? `${String(s.step).padStart(4)}  t=${String(s.atS).padStart(3)}s  ${s.actor.padEnd(10)}` : ' '.repeat(4 + 2 + 6 + 2 + 10);
       // plan-created says only where the plan went: name its generation too.
       const detail = w.gen > 0 && !w.detail.includes(`gen ${w.gen}`) ? `gen ${w.gen}: ${w.detail}` : w.detail;
       lines.push(`${head}  ${w.kind.padEnd(15)} ${detail}`);

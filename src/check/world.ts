@@ -44,7 +44,10 @@ export interface Bounds {
  */
 export function boundedScenario(base: Scenario, b: Bounds, opts = { untimed: true }): Scenario {
   if (b.endpoints > base.dns.endpoints.length) {
-    throw new InputError([`--endpoints: the scenario has only ${base.dns.endpoints.length} endpoints (got ${b.endpoints})`], 'invalid check');
+    throw new InputError(
+      [`--endpoints: the scenario has only ${base.dns.endpoints.length} endpoints (got ${b.endpoints})`],
+      'invalid check',
+    );
   }
   const raw = structuredClone(base) as Scenario;
   raw.name = `${base.name}-${opts.untimed ? 'check' : 'race'}-${b.protocol}`;

@@ -97,7 +97,13 @@ export function jsonSummary(r: RunResult): Record<string, unknown> {
       plansDeleted: r.dns.plansDeleted,
       stuck: r.dns.stuck,
       stuckIntervals: r.dns.stuckIntervals,
-      violations: r.dns.violations.map((v) => ({ invariant: v.invariant, atS: v.atS, endpoint: v.endpoint, detail: v.detail, chain: v.chain })),
+      violations: r.dns.violations.map((v) => ({
+        invariant: v.invariant,
+        atS: v.atS,
+        endpoint: v.endpoint,
+        detail: v.detail,
+        chain: v.chain,
+      })),
       emptyIntervals: r.dns.emptyIntervals,
       triggers: r.dns.triggers ?? [],
     },
@@ -120,4 +126,3 @@ export function printSummary(r: RunResult, io: Out): void {
   io.out('');
   for (const l of summaryTableLines(r, c)) io.out(l);
 }
-

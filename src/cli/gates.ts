@@ -7,7 +7,17 @@ import { existsSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { ExitCode, InputError, OutputError } from '../errors.ts';
 import { appendTarget, checkDistinct, type OutputTarget, planOutput, shownPath, writeTarget } from '../io/output.ts';
-import { checkDigest, type CompiledThreshold, isDigestOrKey, compareResults, compileGates, compileThresholds, evaluateThresholds, readResult, type RunResult } from '../api.ts';
+import {
+  checkDigest,
+  type CompiledThreshold,
+  isDigestOrKey,
+  compareResults,
+  compileGates,
+  compileThresholds,
+  evaluateThresholds,
+  readResult,
+  type RunResult,
+} from '../api.ts';
 import { NO_COLORS } from '../report/table.ts';
 import { type GateReport, gatesFailed, gateTableLines, type JUnitSuite, junitXml, markdownSummary } from '../report/gates.ts';
 import { type Out, outColors, planOutputs, type Values } from './common.ts';
@@ -46,7 +56,12 @@ export interface GateOptions {
  * command's outputs are planned here with the gates' (--junit, GITHUB_STEP_SUMMARY), so that no output names an
  * input (the scenario, a RESULT, --baseline, --expect-digest) or another output.
  */
-export function gateOptions(values: Values, problems: string[], files: CommandFiles, allow: { baseline: boolean } = { baseline: true }): GateOptions {
+export function gateOptions(
+  values: Values,
+  problems: string[],
+  files: CommandFiles,
+  allow: { baseline: boolean } = { baseline: true },
+): GateOptions {
   const specs = (values.threshold as string[] | undefined) ?? [];
   let thresholds: CompiledThreshold[] = [];
   try {
@@ -77,17 +92,22 @@ export function gateOptions(values: Values, problems: string[], files: CommandFi
     if (!allow.baseline) problems.push('--baseline: compare takes the baseline as its first RESULT');
     else baseline = read(baseFile, '--baseline');
   }
-  if (failIfs.length > 0 && allow.baseline && baseFile === undefined) problems.push('--fail-if needs --baseline RESULT (the run to compare with)');
+  if (failIfs.length > 0 && allow.baseline && baseFile === undefined)
+    problems.push('--fail-if needs --baseline RESULT (the run to compare with)');
   let expectDigest: string | RunResult | null = null;
   const want = values['expect-digest'] as string | undefined;
   if (want !== undefined) {
     if (isDigestOrKey(want)) expectDigest = want.trim().toLowerCase();
     else if (existsSync(want)) expectDigest = read(want, '--expect-digest');
-    else problems.push(`--expect-digest: expected a 64-digit hex digest, a digest key (DIGEST:EVENTS:CLIENTWINDOWS:EC2WINDOWS:SUMMARY, printed by run) or a result file (got ${want})`);
+    else
+      problems.push(
+        `--expect-digest: expected a 64-digit hex digest, a digest key (DIGEST:EVENTS:CLIENTWINDOWS:EC2WINDOWS:SUMMARY, printed by run) or a result file (got ${want})`,
+      );
   }
   const inputs = [...files.inputs];
   if (baseFile !== undefined && allow.baseline) inputs.push({ what: '--baseline result', file: baseFile });
-  if (want !== undefined && typeof expectDigest === 'object' && expectDigest !== null) inputs.push({ what: '--expect-digest result', file: want });
+  if (want !== undefined && typeof expectDigest === 'object' && expectDigest !== null)
+    inputs.push({ what: '--expect-digest result', file: want });
   const junit = values.junit as string | undefined;
   if (junit === '-') problems.push('--junit -: name a file (or /dev/stdout)');
   const targets = planOutputs([...files.outputs, ['--junit', junit === '-' ? undefined : junit]], inputs, problems);
@@ -126,7 +146,14 @@ export function hasGates(g: GateReport): boolean {
 }
 
 /** The table (to `print`, unless quiet), JUnit (--junit), GitHub's job summary; the exit code the gates give. */
-export function emitGates(g: GateReport, suites: JUnitSuite[], o: GateOptions, io: Out, print: ((s: string) => void) | null, summaryOf: RunResult | null): number {
+export function emitGates(
+  g: GateReport,
+  suites: JUnitSuite[],
+  o: GateOptions,
+  io: Out,
+  print: ((s: string) => void) | null,
+  summaryOf: RunResult | null,
+): number {
   // Quiet or --json: a failure still says what failed, on stderr (stdout keeps its one JSON object).
   const to = print ?? (gatesFailed(g) ? io.err : null);
   if (to && hasGates(g)) {
@@ -153,7 +180,14 @@ export function emitGates(g: GateReport, suites: JUnitSuite[], o: GateOptions, i
 /** The gates in --json: thresholds always (maybe empty), baseline and digest when asked. */
 export function gatesJson(g: GateReport): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    thresholds: g.thresholds.map((t) => ({ metric: t.metric, condition: t.condition, value: t.value, ok: t.ok, unit: t.unit, abortOnFail: t.abortOnFail })),
+    thresholds: g.thresholds.map((t) => ({
+      metric: t.metric,
+      condition: t.condition,
+      value: t.value,
+      ok: t.ok,
+      unit: t.unit,
+      abortOnFail: t.abortOnFail,
+    })),
   };
   if (g.baseline) out.baseline = g.baseline;
   if (g.digest) out.digestCheck = g.digest;

@@ -98,7 +98,10 @@ export async function main(argv: string[], io: Out): Promise<number> {
         io.out(HELP);
         return cmd === undefined ? ExitCode.badInput : ExitCode.ok;
       default:
-        throw new InputError([`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, sweep, check, race, help)`], 'bad command line');
+        throw new InputError(
+          [`unknown command '${cmd}' (run, report, compare, show, validate, metrics, list, sweep, check, race, help)`],
+          'bad command line',
+        );
     }
   } catch (err) {
     if (err instanceof InputError) {

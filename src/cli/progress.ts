@@ -99,7 +99,12 @@ export function createProgress(mode: ProgressMode, durationS: number, stream: No
       if (stopped) return;
       rates.add(p);
       const r = rates.rates();
-      const payload = { sim: fmtElapsed(p.simS), dur: fmtElapsed(durationS), rate: r ? fmtCount(r.attemptsPerS) : '?', etaText: eta(durationS, p.simS, r?.simPerS) };
+      const payload = {
+        sim: fmtElapsed(p.simS),
+        dur: fmtElapsed(durationS),
+        rate: r ? fmtCount(r.attemptsPerS) : '?',
+        etaText: eta(durationS, p.simS, r?.simPerS),
+      };
       const value = Math.min(durationS, p.simS);
       if (!started) {
         bar.start(durationS, value, payload);

@@ -16,7 +16,12 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
   const { events, suppressed } = notableEvents(r, limit);
   const lines = events.map((ev) => {
     const where = ev.endpoint >= 0 ? ` [${names[ev.endpoint]}]` : '';
-    const tag = ev.kind === 'violation' ? `VIOLATION ${ev.invariant}` : ev.kind.startsWith('adversarial') ? `ADVERSARIAL TRIGGER ${ev.kind.slice('adversarial-'.length)}` : ev.kind;
+    const tag =
+      ev.kind === 'violation'
+        ? `VIOLATION ${ev.invariant}`
+        : ev.kind.startsWith('adversarial')
+          ? `ADVERSARIAL TRIGGER ${ev.kind.slice('adversarial-'.length)}`
+          : ev.kind;
     return `  ${clock(ev.atS)}  ${ev.actor.padEnd(10)} ${tag}${where}: ${ev.detail}`;
   });
   if (suppressed > 0) lines.push(`  ... ${suppressed} more notable events (see --out / --json)`);
@@ -26,10 +31,17 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
 export function summaryLines(r: RunResult): string[] {
   const d = r.dns;
   const out: string[] = [];
-  out.push(`scenario ${r.scenario.name}  seed ${r.seed}  workers ${r.workers}  protocol ${d.protocol}${r.partial ? '  PARTIAL (interrupted)' : ''}`);
-  out.push(`simulated ${r.reachedS}s in ${r.perf.wallS.toFixed(2)}s wall; ${r.perf.events} events (${Math.round(r.perf.eventsPerS).toLocaleString('en-US')}/s)`);
-  out.push(`plans: ${d.plansGenerated} generated, ${d.plansApplied} applied, ${d.plansDeleted} deleted; Enactors stuck: ${d.stuck ? 'yes' : 'no'}`);
-  for (const iv of d.stuckIntervals) out.push(`  stuck on ${iv.endpoint}: ${iv.fromS.toFixed(1)}s -> ${iv.toS === null ? 'end of run' : `${iv.toS.toFixed(1)}s`}`);
+  out.push(
+    `scenario ${r.scenario.name}  seed ${r.seed}  workers ${r.workers}  protocol ${d.protocol}${r.partial ? '  PARTIAL (interrupted)' : ''}`,
+  );
+  out.push(
+    `simulated ${r.reachedS}s in ${r.perf.wallS.toFixed(2)}s wall; ${r.perf.events} events (${Math.round(r.perf.eventsPerS).toLocaleString('en-US')}/s)`,
+  );
+  out.push(
+    `plans: ${d.plansGenerated} generated, ${d.plansApplied} applied, ${d.plansDeleted} deleted; Enactors stuck: ${d.stuck ? 'yes' : 'no'}`,
+  );
+  for (const iv of d.stuckIntervals)
+    out.push(`  stuck on ${iv.endpoint}: ${iv.fromS.toFixed(1)}s -> ${iv.toS === null ? 'end of run' : `${iv.toS.toFixed(1)}s`}`);
   if (d.emptyIntervals.length === 0) out.push('empty endpoints: none');
   const why = noOutageExplanation(r);
   if (why) {
@@ -37,11 +49,16 @@ export function summaryLines(r: RunResult): string[] {
     for (const l of why) out.push(`  ${l}`);
   }
   for (const t of d.triggers ?? []) {
-    if (t.kind === 'adversarial') out.push(`trigger: ${t.enactor}, ${t.schedule}; checked gen ${t.gen} at ${t.checkAtS.toFixed(3)}s, ${t.resumedAtS === null ? 'still stalled at the end' : `resumed at ${t.resumedAtS.toFixed(3)}s`}`);
+    if (t.kind === 'adversarial')
+      out.push(
+        `trigger: ${t.enactor}, ${t.schedule}; checked gen ${t.gen} at ${t.checkAtS.toFixed(3)}s, ${t.resumedAtS === null ? 'still stalled at the end' : `resumed at ${t.resumedAtS.toFixed(3)}s`}`,
+      );
   }
   for (const iv of d.emptyIntervals) {
     const len = (iv.toS ?? r.reachedS) - iv.fromS;
-    out.push(`empty: ${iv.endpoint} from ${iv.fromS.toFixed(1)}s to ${iv.toS === null ? 'end of run' : `${iv.toS.toFixed(1)}s`} (${(len / 60).toFixed(1)} min)`);
+    out.push(
+      `empty: ${iv.endpoint} from ${iv.fromS.toFixed(1)}s to ${iv.toS === null ? 'end of run' : `${iv.toS.toFixed(1)}s`} (${(len / 60).toFixed(1)} min)`,
+    );
   }
   const byInv = new Map<string, number>();
   for (const v of d.violations) byInv.set(v.invariant, (byInv.get(v.invariant) ?? 0) + 1);

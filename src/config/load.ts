@@ -45,7 +45,10 @@ export function resolveScenario(arg: string | undefined): string {
       if (existsSync(p)) return p;
     }
   }
-  throw new InputError([`${name}: no such file, and no built-in scenario of that name (built-in: ${builtinScenarios().join(', ')})`], 'unknown scenario');
+  throw new InputError(
+    [`${name}: no such file, and no built-in scenario of that name (built-in: ${builtinScenarios().join(', ')})`],
+    'unknown scenario',
+  );
 }
 
 /** Aliases one YAML document may expand: the shipped scenarios use none; a "billion laughs" document uses millions. */
@@ -62,7 +65,10 @@ export function parseScenarioText(text: string, file: string): unknown {
   try {
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
-      throw new InputError(doc.errors.map((e) => `${file}: ${clip(e.message.split('\n')[0])}`), 'invalid YAML');
+      throw new InputError(
+        doc.errors.map((e) => `${file}: ${clip(e.message.split('\n')[0])}`),
+        'invalid YAML',
+      );
     }
     return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
   } catch (err) {
@@ -80,7 +86,8 @@ export function readScenarioFile(file: string): Record<string, unknown> {
   const text = readTextCapped(file, MAX_SCENARIO_BYTES, 'cannot read scenario');
   const heading = `invalid scenario ${path.basename(file)}`;
   const parsed = text.trim() === '' ? null : parseScenarioText(text, file);
-  if (parsed === null || parsed === undefined) throw new InputError([`${file}: empty, no scenario in it (write {} for a scenario of all defaults)`], heading);
+  if (parsed === null || parsed === undefined)
+    throw new InputError([`${file}: empty, no scenario in it (write {} for a scenario of all defaults)`], heading);
   // Overrides apply to a mapping only: a file holding a bare string must not turn into the default scenario.
   if (!isMapping(parsed)) throw new InputError([`${file}: (scenario): must be a mapping of keys to values`], heading);
   return parsed;

@@ -111,6 +111,9 @@ export type ChainsConfig = z.infer<typeof chainsSchema>;
 export type ServiceConfig = ChainsConfig['services'][number];
 
 /** The static endpoints the store holds load balancers for, in id order: other regions, then static services. */
-export function staticEndpoints(regions: RegionsConfig | undefined, chains: ChainsConfig | undefined): { loadBalancers: number; capacityPerS: number }[] {
+export function staticEndpoints(
+  regions: RegionsConfig | undefined,
+  chains: ChainsConfig | undefined,
+): { loadBalancers: number; capacityPerS: number }[] {
   return [...(regions?.others ?? []), ...(chains?.services ?? []).filter((s) => s.endpoint === undefined)];
 }

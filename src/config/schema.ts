@@ -181,9 +181,17 @@ export const scenarioSchema = z
     if (s.clients) {
       const peak = s.clients.count * s.clients.ratePerS * Math.max(1, ...s.clients.profile.map((p) => p.factor));
       if (peak * s.sim.epochS > MAX_REQUESTS_PER_EPOCH) {
-        ctx.addIssue({ code: 'custom', path: ['clients', 'ratePerS'], message: `too large: ${(peak * s.sim.epochS).toExponential(1)} requests per epoch at the peak (at most ${MAX_REQUESTS_PER_EPOCH.toExponential(0)}; count * ratePerS * profile factor * sim.epochS)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', 'ratePerS'],
+          message: `too large: ${(peak * s.sim.epochS).toExponential(1)} requests per epoch at the peak (at most ${MAX_REQUESTS_PER_EPOCH.toExponential(0)}; count * ratePerS * profile factor * sim.epochS)`,
+        });
       } else if (peak * s.durationS > MAX_REQUESTS) {
-        ctx.addIssue({ code: 'custom', path: ['clients', 'ratePerS'], message: `too large for durationS: up to ${(peak * s.durationS).toExponential(1)} requests (at most ${MAX_REQUESTS.toExponential(0)})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', 'ratePerS'],
+          message: `too large for durationS: up to ${(peak * s.durationS).toExponential(1)} requests (at most ${MAX_REQUESTS.toExponential(0)})`,
+        });
       }
     }
     if (s.dns.planSlots <= s.dns.cleanup.keepGenerations + 2) {
@@ -194,22 +202,35 @@ export const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'enactor'], message: `must be < dns.enactors (${s.dns.enactors})` });
       }
       if (f.kind === 'stall' && f.stallS === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'stallS'], message: 'required for kind stall (or use kind: adversarial)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dns', 'faults', i, 'stallS'],
+          message: 'required for kind stall (or use kind: adversarial)',
+        });
       }
       if (f.kind === 'adversarial' && f.stallS !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['dns', 'faults', i, 'stallS'], message: 'not allowed for kind adversarial: the trigger picks the wake-up itself (use kind: stall for a fixed length)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dns', 'faults', i, 'stallS'],
+          message: 'not allowed for kind adversarial: the trigger picks the wake-up itself (use kind: stall for a fixed length)',
+        });
       }
     });
     const scheduled = new Set<string>();
     (s.dns.schedule ?? []).forEach((e, i) => {
       const m = /^enactor-(\d+)$/.exec(e.actor);
       if (m && Number(m[1]) >= s.dns.enactors) {
-        ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'actor'], message: `no such Enactor (dns.enactors is ${s.dns.enactors})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dns', 'schedule', i, 'actor'],
+          message: `no such Enactor (dns.enactors is ${s.dns.enactors})`,
+        });
       }
       if (scheduled.has(e.actor)) ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'actor'], message: 'listed twice' });
       scheduled.add(e.actor);
       e.atS.forEach((t, k) => {
-        if (k > 0 && t <= e.atS[k - 1]) ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'atS', k], message: 'must be later than the time before it' });
+        if (k > 0 && t <= e.atS[k - 1])
+          ctx.addIssue({ code: 'custom', path: ['dns', 'schedule', i, 'atS', k], message: 'must be later than the time before it' });
       });
     });
     const names = new Set<string>();
@@ -224,15 +245,30 @@ export const scenarioSchema = z
       const r = s.regions;
       const regionNames = new Set<string>([r.home]);
       r.others.forEach((o, i) => {
-        if (regionNames.has(o.name)) ctx.addIssue({ code: 'custom', path: ['regions', 'others', i, 'name'], message: o.name === r.home ? 'is the home region' : 'duplicate region name' });
+        if (regionNames.has(o.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', 'others', i, 'name'],
+            message: o.name === r.home ? 'is the home region' : 'duplicate region name',
+          });
         regionNames.add(o.name);
-        if (names.has(o.endpoint)) ctx.addIssue({ code: 'custom', path: ['regions', 'others', i, 'endpoint'], message: 'is a home-region endpoint (dns.endpoints)' });
+        if (names.has(o.endpoint))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', 'others', i, 'endpoint'],
+            message: 'is a home-region endpoint (dns.endpoints)',
+          });
       });
       if (!r.others.some((o) => o.name === r.failover.to)) {
-        ctx.addIssue({ code: 'custom', path: ['regions', 'failover', 'to'], message: `unknown region '${r.failover.to}' (regions.others: ${r.others.map((o) => o.name).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', 'failover', 'to'],
+          message: `unknown region '${r.failover.to}' (regions.others: ${r.others.map((o) => o.name).join(', ')})`,
+        });
       }
       const d = r.failover.stayS;
-      if (d.dist === 'uniform' && d.maxS < d.minS) ctx.addIssue({ code: 'custom', path: ['regions', 'failover', 'stayS', 'maxS'], message: 'must be >= minS' });
+      if (d.dist === 'uniform' && d.maxS < d.minS)
+        ctx.addIssue({ code: 'custom', path: ['regions', 'failover', 'stayS', 'maxS'], message: 'must be >= minS' });
     }
     if (s.chains) {
       const c = s.chains;
@@ -241,11 +277,20 @@ export const scenarioSchema = z
         if (svc.has(x.name)) ctx.addIssue({ code: 'custom', path: ['chains', 'services', i, 'name'], message: 'duplicate service name' });
         svc.add(x.name);
         if (x.endpoint !== undefined && s.clients && x.endpoint !== s.clients.endpoint) {
-          ctx.addIssue({ code: 'custom', path: ['chains', 'services', i, 'endpoint'], message: `only the clients' endpoint (${s.clients.endpoint}) can be dynamic; leave endpoint out for a static service` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['chains', 'services', i, 'endpoint'],
+            message: `only the clients' endpoint (${s.clients.endpoint}) can be dynamic; leave endpoint out for a static service`,
+          });
         }
       });
       c.request.forEach((n, i) => {
-        if (!svc.has(n)) ctx.addIssue({ code: 'custom', path: ['chains', 'request', i], message: `unknown service '${n}' (chains.services: ${[...svc].join(', ')})` });
+        if (!svc.has(n))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['chains', 'request', i],
+            message: `unknown service '${n}' (chains.services: ${[...svc].join(', ')})`,
+          });
       });
     }
     s.actions.forEach((a, i) => {

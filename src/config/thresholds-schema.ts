@@ -10,4 +10,7 @@ const conditionEntry = z.union([z.string(), z.strictObject({ condition: z.string
   error: 'expected a condition ("< 0.05") or { condition, abortOnFail }',
 });
 
-export const thresholdsSchema = z.record(z.string(), z.union([z.string(), z.array(conditionEntry)], { error: 'expected a condition or a list of conditions' }));
+export const thresholdsSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.array(conditionEntry)], { error: 'expected a condition or a list of conditions' }),
+);

@@ -59,7 +59,12 @@ export function checkMemory(s: Scenario, workers: number): void {
   try {
     checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, workers, undefined, s.regions !== undefined || s.chains !== undefined);
   } catch (err) {
-    throw new InputError([`clients.count: ${(err as Error).message.replace(/^clients: /, '')} (80% of this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`], 'population too large');
+    throw new InputError(
+      [
+        `clients.count: ${(err as Error).message.replace(/^clients: /, '')} (80% of this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`,
+      ],
+      'population too large',
+    );
   }
 }
 
@@ -142,7 +147,12 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         for (let k = 0; k < live.length; k++) live[k] += l[k];
       }
       const violations = Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]])) as Record<Invariant, number>;
-      report({ simS, attempts, wallS: (performance.now() - startMs) / 1000, live: { violations, endpointEmpties: live[LIVE_ORDER.length - 1] } });
+      report({
+        simS,
+        attempts,
+        wallS: (performance.now() - startMs) / 1000,
+        live: { violations, endpointEmpties: live[LIVE_ORDER.length - 1] },
+      });
     }, opts.progressMs ?? 250);
   }
   let outcomes: WorkerOutcome[];
@@ -194,7 +204,9 @@ async function runPool(tasks: WorkerTask[], store: SharedStore): Promise<{ outco
   const failures = settled.flatMap((r, w) => (r.status === 'rejected' ? [{ w, err: r.reason as unknown }] : []));
   if (failures.length > 0 || poolError) {
     // Report the root cause, not the peers that stopped because of it.
-    const root = failures.find((f) => !(f.err instanceof Error && f.err.name === 'PeerAbortError' || String(f.err).includes('stopped because worker')));
+    const root = failures.find(
+      (f) => !((f.err instanceof Error && f.err.name === 'PeerAbortError') || String(f.err).includes('stopped because worker')),
+    );
     const err = root?.err ?? poolError ?? failures[0]?.err;
     const msg = err instanceof Error ? err.message : String(err);
     await closed;

@@ -57,7 +57,10 @@ export function liveValue(metric: string, f: LiveFigures): number | null {
 }
 
 /** The first rule that can no longer hold given the live figures, with the figure; null when all may still hold. */
-export function brokenRule<R extends { metric: string; op: Operator; limit: number }>(rules: readonly R[], f: LiveFigures): { rule: R; value: number } | null {
+export function brokenRule<R extends { metric: string; op: Operator; limit: number }>(
+  rules: readonly R[],
+  f: LiveFigures,
+): { rule: R; value: number } | null {
   for (const rule of rules) {
     const v = liveValue(rule.metric, f);
     if (v !== null && failsForGood(v, rule.op, rule.limit)) return { rule, value: v };

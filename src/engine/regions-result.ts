@@ -90,7 +90,12 @@ function span(windows: ClientWindow[], homeCap: number, backupCap: number): Regi
       homeLb,
       homeCap,
     ),
-    backup: figures(sum('awayAttempts'), { 'dns-empty': 0, connect: sum('awayConnect'), timeout: sum('awayTimeout'), throttled: sum('awayThrottled') }, backupLb, backupCap),
+    backup: figures(
+      sum('awayAttempts'),
+      { 'dns-empty': 0, connect: sum('awayConnect'), timeout: sum('awayTimeout'), throttled: sum('awayThrottled') },
+      backupLb,
+      backupCap,
+    ),
     failovers: sum('failovers'),
     failbacks: sum('failbacks'),
     probeFailures: sum('probeFailures'),
@@ -145,7 +150,13 @@ export function summarizeServices(s: Scenario, windows: ClientWindow[], phases: 
       name: x.name,
       dynamic: x.endpoint !== undefined,
       ...serviceSpan(windows, k),
-      phases: phases.map((p) => ({ name: p.name, ...serviceSpan(windows.filter((w) => w.fromS >= p.fromS && w.fromS < p.toS), k) })),
+      phases: phases.map((p) => ({
+        name: p.name,
+        ...serviceSpan(
+          windows.filter((w) => w.fromS >= p.fromS && w.fromS < p.toS),
+          k,
+        ),
+      })),
     })),
   };
 }
@@ -170,6 +181,15 @@ export function summarizeRegions(s: Scenario, windows: ClientWindow[], phases: P
     multiClients,
     overloadUtilisation: OVERLOAD_UTILISATION,
     // A window belongs to the phase its start lies in, as for the clients' phases.
-    phases: phases.map((p) => ({ name: p.name, fromS: p.fromS, toS: p.toS, ...span(windows.filter((w) => w.fromS >= p.fromS && w.fromS < p.toS), homeCap, backupCap) })),
+    phases: phases.map((p) => ({
+      name: p.name,
+      fromS: p.fromS,
+      toS: p.toS,
+      ...span(
+        windows.filter((w) => w.fromS >= p.fromS && w.fromS < p.toS),
+        homeCap,
+        backupCap,
+      ),
+    })),
   };
 }

@@ -172,7 +172,13 @@ export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOu
     stuckIntervals,
     violations: events
       .filter((e) => e.kind === 'violation')
-      .map((e) => ({ invariant: e.invariant as Invariant, atS: e.atS, endpoint: names[e.endpoint], detail: e.detail, chain: e.chain ?? [] })),
+      .map((e) => ({
+        invariant: e.invariant as Invariant,
+        atS: e.atS,
+        endpoint: names[e.endpoint],
+        detail: e.detail,
+        chain: e.chain ?? [],
+      })),
     emptyIntervals: intervals(events, names, 'endpoint-empty', (e) => e.kind === 'endpoint-restored'),
     lockRetries: Object.fromEntries(Object.entries(lockRetries).sort(([a], [b]) => a.localeCompare(b))),
     triggers: triggerReports(events, s.dns.faults),

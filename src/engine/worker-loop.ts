@@ -35,15 +35,7 @@ import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { onSchedule } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
-import {
-  ACTOR_ENACTOR0,
-  ACTOR_OPERATOR,
-  ACTOR_PLANNER,
-  CONTROL_WORKER,
-  epochCount,
-  type WorkerOutcome,
-  type WorkerTask,
-} from './task.ts';
+import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, CONTROL_WORKER, epochCount, type WorkerOutcome, type WorkerTask } from './task.ts';
 import { brokenRule, type LiveFigures, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
 
@@ -100,7 +92,14 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   if (clients && pop) {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
     const extra = { regions: s.regions, chains: s.chains, staticLbBase: store.layout.dnsLbCount };
-    shard = new ClientShard(clients, s.seed, 0, clients.count, { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo, ext: pop.ext }, extra);
+    shard = new ClientShard(
+      clients,
+      s.seed,
+      0,
+      clients.count,
+      { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo, ext: pop.ext },
+      extra,
+    );
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     offeredShared = new Float64Array(pop.offeredPerS);
     // Warm-start entries name the answer at time 0; every part must be ready before anyone runs any chunk.
@@ -167,7 +166,22 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     if (ranInWindow) closeWindow(openWindow, windowToS(openWindow, epochsDone - 1));
     return outcome(w, sync, { clientWindows, epochsDone, attempts });
   }
-  return drive(task, store, sync, { epochs, shard, answerLog, offeredShared, env, clientWindows, join, runChunks, closeWindow, epochT0, epochT1, get attempts() { return attempts; } });
+  return drive(task, store, sync, {
+    epochs,
+    shard,
+    answerLog,
+    offeredShared,
+    env,
+    clientWindows,
+    join,
+    runChunks,
+    closeWindow,
+    epochT0,
+    epochT1,
+    get attempts() {
+      return attempts;
+    },
+  });
 }
 
 interface DriverParts {
@@ -334,10 +348,19 @@ function liveFigures(store: SharedStore, workers: number, live: Float64Array, st
   let attempts = 0;
   for (let j = 0; j < workers; j++) attempts += store.progress(j).attempts;
   const violations = Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]]));
-  return { violations, endpointEmpties: live[LIVE_ORDER.length - 1], attempts, wallS: (performance.timeOrigin + performance.now() - startedAtMs) / 1000 };
+  return {
+    violations,
+    endpointEmpties: live[LIVE_ORDER.length - 1],
+    attempts,
+    wallS: (performance.timeOrigin + performance.now() - startedAtMs) / 1000,
+  };
 }
 
-function outcome(w: number, sync: WorkerSync, o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number }): WorkerOutcome {
+function outcome(
+  w: number,
+  sync: WorkerSync,
+  o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number },
+): WorkerOutcome {
   return {
     worker: w,
     events: null,

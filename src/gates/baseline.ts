@@ -34,7 +34,9 @@ export function compileGates(failIfs: readonly string[], option = '--fail-if'): 
   for (const text of failIfs) {
     const mc = splitMetricCondition(text);
     if (!mc) {
-      problems.push(`${option} ${JSON.stringify(text)}: expected METRIC OP VALUE, e.g. 'clients.outage.latencyMs.p99 > +10%' or 'clients.errorRate > +0.01'`);
+      problems.push(
+        `${option} ${JSON.stringify(text)}: expected METRIC OP VALUE, e.g. 'clients.outage.latencyMs.p99 > +10%' or 'clients.errorRate > +0.01'`,
+      );
       continue;
     }
     const why = metricProblem(mc.metric);

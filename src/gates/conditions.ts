@@ -78,7 +78,8 @@ function syntaxHelp(what: string): string {
 export function parseCondition(text: string, unit: MetricUnit): Condition {
   const m = CONDITION.exec(text);
   if (!m) throw new Error(syntaxHelp(JSON.stringify(text)));
-  if (m[2] === '+') throw new Error(`${JSON.stringify(text)}: a + limit is relative to a baseline (compare --fail-if); a threshold takes an absolute one`);
+  if (m[2] === '+')
+    throw new Error(`${JSON.stringify(text)}: a + limit is relative to a baseline (compare --fail-if); a threshold takes an absolute one`);
   const sign = m[2] === '-' ? -1 : 1;
   return { op: m[1] as Operator, value: sign * convert(Number(m[3]), m[4], unit, text), text: `${m[1]} ${m[2]}${m[3]}${m[4]}` };
 }

@@ -151,7 +151,8 @@ function describe(part: DigestPart, expected: RunResult, actual: RunResult): str
     const ei = list(e)[i];
     const ai = list(a)[i];
     if (part === 'events') {
-      const ev = (x: Record<string, unknown> | undefined) => (x ? `${Number(x.atS).toFixed(3)}s ${String(x.actor)} ${String(x.kind)}: ${String(x.detail)}` : 'none');
+      const ev = (x: Record<string, unknown> | undefined) =>
+        x ? `${Number(x.atS).toFixed(3)}s ${String(x.actor)} ${String(x.kind)}: ${String(x.detail)}` : 'none';
       return `event #${i}: expected ${ev(ei)}; got ${ev(ai)}`;
     }
     const span = (x: Record<string, unknown> | undefined) => (x ? `[${String(x.fromS)}s, ${String(x.toS)}s)` : '');
@@ -184,8 +185,18 @@ export function checkDigest(actual: RunResult, expected: string | RunResult): Di
     }
     const wantParts = key[2].slice(1).split(':');
     const got = digestParts(actual);
-    const parts = DIGEST_PARTS.filter((p, i) => !got[p].startsWith(wantParts[i])).map((p) => ({ part: p, label: PART_LABELS[p], first: null }));
-    return { expected: wantDigest, actual: actual.digest, ok, parts, note: 'give the expected run\'s result file (--expect-digest RESULT) to see the first difference in each part' };
+    const parts = DIGEST_PARTS.filter((p, i) => !got[p].startsWith(wantParts[i])).map((p) => ({
+      part: p,
+      label: PART_LABELS[p],
+      first: null,
+    }));
+    return {
+      expected: wantDigest,
+      actual: actual.digest,
+      ok,
+      parts,
+      note: "give the expected run's result file (--expect-digest RESULT) to see the first difference in each part",
+    };
   }
   const ok = expected.digest === actual.digest;
   const pe = digestParts(expected);

@@ -57,7 +57,11 @@ function specsOf(input: ThresholdsInput, issues: ThresholdIssue[]): { spec: Thre
       else {
         const mc = splitMetricCondition(x);
         if (mc) out.push({ spec: mc, at: [], label: `${x}: ` });
-        else issues.push({ at: [], message: `${JSON.stringify(x)}: expected METRIC<OP>VALUE, e.g. 'dns.violations==0' or 'clients.outage.latencyMs.p99<=250ms'` });
+        else
+          issues.push({
+            at: [],
+            message: `${JSON.stringify(x)}: expected METRIC<OP>VALUE, e.g. 'dns.violations==0' or 'clients.outage.latencyMs.p99<=250ms'`,
+          });
       }
     });
   } else {
@@ -65,7 +69,11 @@ function specsOf(input: ThresholdsInput, issues: ThresholdIssue[]): { spec: Thre
       const items = typeof list === 'string' ? [list] : list;
       items.forEach((c, i) => {
         const at = typeof list === 'string' ? [metric] : [metric, i];
-        out.push({ spec: typeof c === 'string' ? { metric, condition: c } : { metric, condition: c.condition, abortOnFail: c.abortOnFail }, at, label: '' });
+        out.push({
+          spec: typeof c === 'string' ? { metric, condition: c } : { metric, condition: c.condition, abortOnFail: c.abortOnFail },
+          at,
+          label: '',
+        });
       });
     }
   }
@@ -96,7 +104,10 @@ export function thresholdIssues(input: ThresholdsInput): ThresholdIssue[] {
       continue;
     }
     if (spec.abortOnFail && !(WATCHED as readonly string[]).includes(spec.metric)) {
-      issues.push({ at, message: `${label}abortOnFail needs a metric watched during the run (${WATCHED.join(', ')}); ${spec.metric} is known only at the end` });
+      issues.push({
+        at,
+        message: `${label}abortOnFail needs a metric watched during the run (${WATCHED.join(', ')}); ${spec.metric} is known only at the end`,
+      });
     }
   }
   return issues;
@@ -143,6 +154,7 @@ function isCompiled(x: unknown): x is readonly CompiledThreshold[] {
 
 /** The abortOnFail thresholds as the engine checks them at each epoch's end (plain data for the workers). */
 export function abortRules(compiled: readonly CompiledThreshold[]): AbortRule[] {
-  return compiled.filter((t) => t.spec.abortOnFail).map((t) => ({ metric: t.spec.metric, condition: t.cond.text, op: t.cond.op, limit: t.cond.value }));
+  return compiled
+    .filter((t) => t.spec.abortOnFail)
+    .map((t) => ({ metric: t.spec.metric, condition: t.cond.text, op: t.cond.op, limit: t.cond.value }));
 }
-

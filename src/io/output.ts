@@ -14,7 +14,17 @@
  * file created and removed, outputs naming an input or each other); what can only fail while writing (a full
  * disk, /dev/full) is an OutputError: an I/O failure, exit code 1, one line naming the option and the file.
  */
-import { closeSync, constants as fsConstants, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  fsyncSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { InputError, OutputError } from '../errors.ts';
 

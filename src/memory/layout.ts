@@ -132,8 +132,7 @@ export function computeLayout(d: StoreDims): Layout {
   const loadOffset = off;
   const loadWorkerBytes = alignLine(lbCount * 8);
   off += d.workers * loadWorkerBytes;
-  const signature =
-    (((d.endpoints * 31 + lbCount) * 31 + d.planSlots) * 31 + d.actors) * 31 + d.workers * 7 + off;
+  const signature = (((d.endpoints * 31 + lbCount) * 31 + d.planSlots) * 31 + d.actors) * 31 + d.workers * 7 + off;
   return {
     byteLength: off,
     actorsOffset,

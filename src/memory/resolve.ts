@@ -3,7 +3,18 @@
  * the plan slot it names. A record naming a deleted plan (its slot's generation changed) resolves to no
  * addresses: this is how the race's clean-up empties the regional endpoint.
  */
-import { E_APPLIED_GEN, E_PLAN_SLOT, E_SEQ, endpointBase, P_GEN, P_SEQ, planBase, planEndpointBase, planIdsIndex, planWeightsIndex } from './layout.ts';
+import {
+  E_APPLIED_GEN,
+  E_PLAN_SLOT,
+  E_SEQ,
+  endpointBase,
+  P_GEN,
+  P_SEQ,
+  planBase,
+  planEndpointBase,
+  planIdsIndex,
+  planWeightsIndex,
+} from './layout.ts';
 import { seqReadBegin, seqReadValid } from './seqlock.ts';
 import type { StoreViews } from './views.ts';
 

@@ -92,10 +92,20 @@ function clientEntries(prefix: string, span: string, totals: (r: RunResult, phas
       meaning: `share of attempts that failed (any class) ${span}`,
       get: t((c) => (c.attempts > 0 ? ERROR_CLASSES.reduce((a, k) => a + (c.errors[k] ?? 0), 0) / c.attempts : 0)),
     },
-    { name: `${prefix}.amplification`, unit: 'x', meaning: `attempts per request (retry amplification) ${span}`, get: t((c) => c.amplification) },
+    {
+      name: `${prefix}.amplification`,
+      unit: 'x',
+      meaning: `attempts per request (retry amplification) ${span}`,
+      get: t((c) => c.amplification),
+    },
   ];
   for (const k of ERROR_CLASSES) {
-    out.push({ name: `${prefix}.errors.${k}`, unit: 'count', meaning: `attempts that failed with ${k} ${span}`, get: t((c) => c.errors[k] ?? 0) });
+    out.push({
+      name: `${prefix}.errors.${k}`,
+      unit: 'count',
+      meaning: `attempts that failed with ${k} ${span}`,
+      get: t((c) => c.errors[k] ?? 0),
+    });
   }
   for (const [p, what] of PERCENTILES) {
     out.push({
@@ -106,7 +116,12 @@ function clientEntries(prefix: string, span: string, totals: (r: RunResult, phas
     });
   }
   for (const [p, what] of PERCENTILES) {
-    out.push({ name: `${prefix}.attemptLatencyMs.${p}`, unit: 'ms', meaning: `${what} of single-attempt latency ${span}`, get: t((c) => c.attemptLatencyMs[p]) });
+    out.push({
+      name: `${prefix}.attemptLatencyMs.${p}`,
+      unit: 'ms',
+      meaning: `${what} of single-attempt latency ${span}`,
+      get: t((c) => c.attemptLatencyMs[p]),
+    });
   }
   return out;
 }
@@ -132,9 +147,24 @@ function ec2Field(key: string): Getter {
 const LEASE_ACTIONS = new Set(['throttle', 'restart', 'relax']);
 
 const RUN_ENTRIES: Entry[] = [
-  { name: 'run.reachedS', unit: 's', meaning: 'simulated time the run reached (durationS unless interrupted or aborted)', get: (r) => r.reachedS },
-  { name: 'run.partial', unit: 'bool', meaning: 'the run stopped early (interrupted, or a threshold aborted it)', get: (r) => bool(r.partial) },
-  { name: 'perf.wallS', unit: 's', meaning: 'wall-clock seconds the run took on this machine (not deterministic)', get: (r) => finite(r.perf?.wallS) },
+  {
+    name: 'run.reachedS',
+    unit: 's',
+    meaning: 'simulated time the run reached (durationS unless interrupted or aborted)',
+    get: (r) => r.reachedS,
+  },
+  {
+    name: 'run.partial',
+    unit: 'bool',
+    meaning: 'the run stopped early (interrupted, or a threshold aborted it)',
+    get: (r) => bool(r.partial),
+  },
+  {
+    name: 'perf.wallS',
+    unit: 's',
+    meaning: 'wall-clock seconds the run took on this machine (not deterministic)',
+    get: (r) => finite(r.perf?.wallS),
+  },
   {
     name: 'perf.attemptsPerS',
     unit: 'per_s',
@@ -154,10 +184,19 @@ const CLIENT_ENTRIES: Entry[] = [
   ...clientEntries('clients', 'over the whole run', (r) => r.clients).map((e) => ({ ...e, get: (r: RunResult) => e.get(r, '') })),
 ];
 
-const CLIENT_PHASE_ENTRIES: PhaseEntry[] = clientEntries('clients.{phase}', 'in the phase', (r, p) => r.clients?.phases.find((c) => c.name === p) ?? null);
+const CLIENT_PHASE_ENTRIES: PhaseEntry[] = clientEntries(
+  'clients.{phase}',
+  'in the phase',
+  (r, p) => r.clients?.phases.find((c) => c.name === p) ?? null,
+);
 
 const DNS_ENTRIES: Entry[] = [
-  { name: 'dns.violations', unit: 'count', meaning: 'invariant violations of the DNS control plane, all kinds', get: (r) => r.dns.violations.length },
+  {
+    name: 'dns.violations',
+    unit: 'count',
+    meaning: 'invariant violations of the DNS control plane, all kinds',
+    get: (r) => r.dns.violations.length,
+  },
   ...INVARIANTS.map((inv) => ({
     name: `dns.violations.${inv}`,
     unit: 'count',
@@ -176,8 +215,18 @@ const DNS_ENTRIES: Entry[] = [
     meaning: 'seconds endpoints resolved to nothing, summed over endpoints (an emptiness still open runs to the end)',
     get: (r) => coveredS(r, r.dns.emptyIntervals, 0, r.reachedS),
   },
-  { name: 'dns.endpointEmptied', unit: 'bool', meaning: 'some endpoint resolved to nothing at some point', get: (r) => bool(r.dns.emptyIntervals.length > 0) },
-  { name: 'dns.emptyEndpoints', unit: 'count', meaning: 'distinct endpoints that resolved to nothing at some point', get: (r) => new Set(r.dns.emptyIntervals.map((i) => i.endpoint)).size },
+  {
+    name: 'dns.endpointEmptied',
+    unit: 'bool',
+    meaning: 'some endpoint resolved to nothing at some point',
+    get: (r) => bool(r.dns.emptyIntervals.length > 0),
+  },
+  {
+    name: 'dns.emptyEndpoints',
+    unit: 'count',
+    meaning: 'distinct endpoints that resolved to nothing at some point',
+    get: (r) => new Set(r.dns.emptyIntervals.map((i) => i.endpoint)).size,
+  },
   {
     name: 'dns.stuckS',
     unit: 's',
@@ -185,7 +234,12 @@ const DNS_ENTRIES: Entry[] = [
     get: (r) => coveredS(r, r.dns.stuckIntervals, 0, r.reachedS),
   },
   { name: 'dns.stuck', unit: 'bool', meaning: 'the Enactors got stuck on some endpoint', get: (r) => bool(r.dns.stuck) },
-  { name: 'dns.plansGenerated', unit: 'count', meaning: 'plan generations the Planner wrote (the bootstrap plan included)', get: (r) => r.dns.plansGenerated },
+  {
+    name: 'dns.plansGenerated',
+    unit: 'count',
+    meaning: 'plan generations the Planner wrote (the bootstrap plan included)',
+    get: (r) => r.dns.plansGenerated,
+  },
   { name: 'dns.plansApplied', unit: 'count', meaning: 'distinct plan generations some Enactor applied', get: (r) => r.dns.plansApplied },
   { name: 'dns.plansDeleted', unit: 'count', meaning: 'plans deleted by clean-up', get: (r) => r.dns.plansDeleted },
 ];
@@ -243,15 +297,30 @@ const EC2_ENTRIES: Entry[] = [
     },
   },
   { name: 'ec2.leasesLostMax', unit: 'count', meaning: 'most droplets without a lease at once', get: ec2Field('leasesLostMax') },
-  { name: 'ec2.leaseBacklogMax', unit: 'count', meaning: "largest queue of lease attempts at DWFM's hosts", get: ec2Field('leaseBacklogMax') },
-  { name: 'ec2.ddbErrorS', unit: 's', meaning: "seconds DWFM's hosts saw DynamoDB errors (first bad window to last)", get: (r) => episodeS(r, 'ddbErrorsFromS', 'ddbErrorsEndS') },
+  {
+    name: 'ec2.leaseBacklogMax',
+    unit: 'count',
+    meaning: "largest queue of lease attempts at DWFM's hosts",
+    get: ec2Field('leaseBacklogMax'),
+  },
+  {
+    name: 'ec2.ddbErrorS',
+    unit: 's',
+    meaning: "seconds DWFM's hosts saw DynamoDB errors (first bad window to last)",
+    get: (r) => episodeS(r, 'ddbErrorsFromS', 'ddbErrorsEndS'),
+  },
   {
     name: 'ec2.leaseCollapseS',
     unit: 's',
     meaning: 'seconds DWFM made no forward progress with DynamoDB up (congestive collapse; first bad window to last)',
     get: (r) => episodeS(r, 'leaseCollapseFromS', 'leaseCollapseEndS'),
   },
-  { name: 'ec2.launchFailureS', unit: 's', meaning: 'seconds launches failed (first bad window to last)', get: (r) => episodeS(r, 'launchFailuresFromS', 'launchFailuresEndS') },
+  {
+    name: 'ec2.launchFailureS',
+    unit: 's',
+    meaning: 'seconds launches failed (first bad window to last)',
+    get: (r) => episodeS(r, 'launchFailuresFromS', 'launchFailuresEndS'),
+  },
   {
     name: 'ec2.propagationDegradedS',
     unit: 's',
@@ -259,12 +328,32 @@ const EC2_ENTRIES: Entry[] = [
     get: (r) => episodeS(r, 'propagationDegradedFromS', 'propagationNormalAtS'),
   },
   { name: 'ec2.propagationDelayMaxS', unit: 's', meaning: 'worst network propagation delay', get: ec2Field('propagationDelayMaxS') },
-  { name: 'ec2.propagationBacklogMax', unit: 'count', meaning: 'largest Network Manager backlog (work units)', get: ec2Field('propagationBacklogMax') },
-  { name: 'ec2.nlbErrorS', unit: 's', meaning: 'seconds NLB connections failed (first bad window to last)', get: (r) => episodeS(r, 'nlbErrorsFromS', 'nlbErrorsEndS') },
+  {
+    name: 'ec2.propagationBacklogMax',
+    unit: 'count',
+    meaning: 'largest Network Manager backlog (work units)',
+    get: ec2Field('propagationBacklogMax'),
+  },
+  {
+    name: 'ec2.nlbErrorS',
+    unit: 's',
+    meaning: 'seconds NLB connections failed (first bad window to last)',
+    get: (r) => episodeS(r, 'nlbErrorsFromS', 'nlbErrorsEndS'),
+  },
   { name: 'ec2.nlbErrorRateMax', unit: 'ratio', meaning: 'worst NLB connection error rate in a window', get: ec2Field('nlbErrorRateMax') },
   { name: 'ec2.flapRateMaxPerS', unit: 'per_s', meaning: 'worst NLB health-check flap rate', get: ec2Field('flapRateMaxPerS') },
-  { name: 'ec2.hcUtilizationMax', unit: 'ratio', meaning: 'highest utilisation of the NLB health-check cells', get: ec2Field('hcUtilizationMax') },
-  { name: 'ec2.azsRemovedMax', unit: 'count', meaning: 'most availability zones removed from DNS by failover at once', get: ec2Field('azsRemovedMax') },
+  {
+    name: 'ec2.hcUtilizationMax',
+    unit: 'ratio',
+    meaning: 'highest utilisation of the NLB health-check cells',
+    get: ec2Field('hcUtilizationMax'),
+  },
+  {
+    name: 'ec2.azsRemovedMax',
+    unit: 'count',
+    meaning: 'most availability zones removed from DNS by failover at once',
+    get: ec2Field('azsRemovedMax'),
+  },
   {
     name: 'ec2.recovery.leasesAfterDdbS',
     unit: 's',
@@ -317,8 +406,18 @@ function ec2PhaseShare(part: (w: Ec2Window) => number, whole: (w: Ec2Window) => 
 const IN_PHASE = 'over the EC2 metrics windows that start in the phase';
 
 const EC2_PHASE_ENTRIES: PhaseEntry[] = [
-  { name: 'ec2.{phase}.leaseBacklogMax', unit: 'count', meaning: `largest queue of lease attempts at DWFM's hosts ${IN_PHASE}`, get: ec2PhasePeak((w) => w.leases.backlog) },
-  { name: 'ec2.{phase}.leasesLostMax', unit: 'count', meaning: `most droplets without a lease at a window's end ${IN_PHASE}`, get: ec2PhasePeak((w) => w.leases.lost) },
+  {
+    name: 'ec2.{phase}.leaseBacklogMax',
+    unit: 'count',
+    meaning: `largest queue of lease attempts at DWFM's hosts ${IN_PHASE}`,
+    get: ec2PhasePeak((w) => w.leases.backlog),
+  },
+  {
+    name: 'ec2.{phase}.leasesLostMax',
+    unit: 'count',
+    meaning: `most droplets without a lease at a window's end ${IN_PHASE}`,
+    get: ec2PhasePeak((w) => w.leases.lost),
+  },
   {
     name: 'ec2.{phase}.leaseWastedShare',
     unit: 'ratio',
@@ -346,10 +445,30 @@ const EC2_PHASE_ENTRIES: PhaseEntry[] = [
       (w) => w.launches.requested,
     ),
   },
-  { name: 'ec2.{phase}.propagationDelayMaxS', unit: 's', meaning: `worst network propagation delay ${IN_PHASE}`, get: ec2PhasePeak((w) => w.network.propagationDelayS) },
-  { name: 'ec2.{phase}.propagationBacklogMax', unit: 'count', meaning: `largest Network Manager backlog (work units) ${IN_PHASE}`, get: ec2PhasePeak((w) => w.network.backlogUnits) },
-  { name: 'ec2.{phase}.nlbErrorRateMax', unit: 'ratio', meaning: `worst NLB connection error rate in a window ${IN_PHASE}`, get: ec2PhasePeak((w) => w.nlb.errorRate) },
-  { name: 'ec2.{phase}.flapRateMaxPerS', unit: 'per_s', meaning: `worst NLB health-check flap rate ${IN_PHASE}`, get: ec2PhasePeak((w) => w.nlb.flapRatePerS) },
+  {
+    name: 'ec2.{phase}.propagationDelayMaxS',
+    unit: 's',
+    meaning: `worst network propagation delay ${IN_PHASE}`,
+    get: ec2PhasePeak((w) => w.network.propagationDelayS),
+  },
+  {
+    name: 'ec2.{phase}.propagationBacklogMax',
+    unit: 'count',
+    meaning: `largest Network Manager backlog (work units) ${IN_PHASE}`,
+    get: ec2PhasePeak((w) => w.network.backlogUnits),
+  },
+  {
+    name: 'ec2.{phase}.nlbErrorRateMax',
+    unit: 'ratio',
+    meaning: `worst NLB connection error rate in a window ${IN_PHASE}`,
+    get: ec2PhasePeak((w) => w.nlb.errorRate),
+  },
+  {
+    name: 'ec2.{phase}.flapRateMaxPerS',
+    unit: 'per_s',
+    meaning: `worst NLB health-check flap rate ${IN_PHASE}`,
+    get: ec2PhasePeak((w) => w.nlb.flapRatePerS),
+  },
 ];
 
 /** The first DNS repair at or after the trigger (the operators' fix), as phasesOf finds it. */
@@ -402,35 +521,97 @@ function regionsEntries(prefix: string, span: string, get: (r: RunResult, phase:
   ] as const) {
     const head = prefix.replace('{role}', role);
     out.push(
-      { name: `${head}.utilisation`, unit: 'ratio', meaning: `offered load on ${what}'s load balancers over their capacity, mean ${span}`, get: t((x) => x[role].utilisation) },
-      { name: `${head}.peakUtilisation`, unit: 'ratio', meaning: `highest metrics-window utilisation of ${what} ${span}`, get: t((x) => x[role].peakUtilisation) },
-      { name: `${head}.overloaded`, unit: 'bool', meaning: `some window's utilisation of ${what} passed ${OVERLOAD_UTILISATION} (its load balancers throttle or time out the excess) ${span}`, get: t((x) => bool(x[role].overloaded)) },
+      {
+        name: `${head}.utilisation`,
+        unit: 'ratio',
+        meaning: `offered load on ${what}'s load balancers over their capacity, mean ${span}`,
+        get: t((x) => x[role].utilisation),
+      },
+      {
+        name: `${head}.peakUtilisation`,
+        unit: 'ratio',
+        meaning: `highest metrics-window utilisation of ${what} ${span}`,
+        get: t((x) => x[role].peakUtilisation),
+      },
+      {
+        name: `${head}.overloaded`,
+        unit: 'bool',
+        meaning: `some window's utilisation of ${what} passed ${OVERLOAD_UTILISATION} (its load balancers throttle or time out the excess) ${span}`,
+        get: t((x) => bool(x[role].overloaded)),
+      },
       { name: `${head}.attempts`, unit: 'count', meaning: `attempts the clients made to ${what} ${span}`, get: t((x) => x[role].attempts) },
-      { name: `${head}.attemptErrorRate`, unit: 'ratio', meaning: `share of attempts to ${what} that failed ${span}`, get: t((x) => x[role].attemptErrorRate) },
-      ...ERROR_CLASSES.map((k) => ({ name: `${head}.errors.${k}`, unit: 'count', meaning: `attempts to ${what} that failed with ${k} ${span}`, get: t((x) => x[role].errors[k]) })),
+      {
+        name: `${head}.attemptErrorRate`,
+        unit: 'ratio',
+        meaning: `share of attempts to ${what} that failed ${span}`,
+        get: t((x) => x[role].attemptErrorRate),
+      },
+      ...ERROR_CLASSES.map((k) => ({
+        name: `${head}.errors.${k}`,
+        unit: 'count',
+        meaning: `attempts to ${what} that failed with ${k} ${span}`,
+        get: t((x) => x[role].errors[k]),
+      })),
     );
   }
   const f = prefix.replace('regions.{role}', 'failover');
   out.push(
-    { name: `${f}.failovers`, unit: 'count', meaning: `moves of multi-region clients to the failover region ${span}`, get: t((x) => x.failovers) },
-    { name: `${f}.failbacks`, unit: 'count', meaning: `multi-region clients back home after their stay ${span}`, get: t((x) => x.failbacks) },
-    { name: `${f}.probeFailures`, unit: 'count', meaning: `home probes that failed and sent the client straight back ${span}`, get: t((x) => x.probeFailures) },
+    {
+      name: `${f}.failovers`,
+      unit: 'count',
+      meaning: `moves of multi-region clients to the failover region ${span}`,
+      get: t((x) => x.failovers),
+    },
+    {
+      name: `${f}.failbacks`,
+      unit: 'count',
+      meaning: `multi-region clients back home after their stay ${span}`,
+      get: t((x) => x.failbacks),
+    },
+    {
+      name: `${f}.probeFailures`,
+      unit: 'count',
+      meaning: `home probes that failed and sent the client straight back ${span}`,
+      get: t((x) => x.probeFailures),
+    },
   );
   const c = prefix.replace('regions.{role}', 'clients');
   const cm = (who: string) => (c === 'clients' ? `clients.${who}` : c.replace('clients.', `clients.${who}.`));
   out.push(
-    { name: `${cm('multi')}.errorRate`, unit: 'ratio', meaning: `share of finished requests of multi-region clients that failed ${span}`, get: t((x) => x.multiErrorRate) },
-    { name: `${cm('pinned')}.errorRate`, unit: 'ratio', meaning: `share of finished requests of clients pinned to home that failed ${span}`, get: t((x) => x.pinnedErrorRate) },
+    {
+      name: `${cm('multi')}.errorRate`,
+      unit: 'ratio',
+      meaning: `share of finished requests of multi-region clients that failed ${span}`,
+      get: t((x) => x.multiErrorRate),
+    },
+    {
+      name: `${cm('pinned')}.errorRate`,
+      unit: 'ratio',
+      meaning: `share of finished requests of clients pinned to home that failed ${span}`,
+      get: t((x) => x.pinnedErrorRate),
+    },
   );
   return out;
 }
 
 const REGIONS_ENTRIES: Entry[] = [
-  ...regionsEntries('regions.{role}', 'over the whole run', (r) => r.regions ?? null).map((e) => ({ ...e, get: (r: RunResult) => e.get(r, '') })),
-  { name: 'failover.multiClients', unit: 'count', meaning: 'clients that can fail over to the failover region', get: (r) => (r.regions ? r.regions.multiClients : null) },
+  ...regionsEntries('regions.{role}', 'over the whole run', (r) => r.regions ?? null).map((e) => ({
+    ...e,
+    get: (r: RunResult) => e.get(r, ''),
+  })),
+  {
+    name: 'failover.multiClients',
+    unit: 'count',
+    meaning: 'clients that can fail over to the failover region',
+    get: (r) => (r.regions ? r.regions.multiClients : null),
+  },
 ];
 
-const REGIONS_PHASE_ENTRIES: PhaseEntry[] = regionsEntries('regions.{role}.{phase}', 'in the phase', (r, p) => r.regions?.phases.find((x) => x.name === p) ?? null);
+const REGIONS_PHASE_ENTRIES: PhaseEntry[] = regionsEntries(
+  'regions.{role}.{phase}',
+  'in the phase',
+  (r, p) => r.regions?.phases.find((x) => x.name === p) ?? null,
+);
 
 /**
  * Per-service figures (scenario `chains`): `services.NAME.FIELD` over the run and `services.NAME.PHASE.FIELD` per
@@ -485,8 +666,17 @@ export function listMetrics(): MetricDef[] {
   }
   // Service names are the scenario's: listed once with SERVICE standing for any name in chains.services.
   for (const f of SERVICE_FIELDS) {
-    out.push({ name: `services.SERVICE.${f.field}`, unit: f.unit, meaning: `${f.meaning} over the whole run (SERVICE: a name in chains.services)` });
-    for (const p of PHASE_NAMES) out.push({ name: `services.SERVICE.${p}.${f.field}`, unit: f.unit, meaning: `${f.meaning} in the phase '${p}' (SERVICE: a name in chains.services)` });
+    out.push({
+      name: `services.SERVICE.${f.field}`,
+      unit: f.unit,
+      meaning: `${f.meaning} over the whole run (SERVICE: a name in chains.services)`,
+    });
+    for (const p of PHASE_NAMES)
+      out.push({
+        name: `services.SERVICE.${p}.${f.field}`,
+        unit: f.unit,
+        meaning: `${f.meaning} in the phase '${p}' (SERVICE: a name in chains.services)`,
+      });
   }
   return out;
 }
@@ -532,7 +722,10 @@ export function isMetric(name: string): boolean {
 /** Why `name` is not a metric ("unknown metric (did you mean ...?)"), or null when it is one. */
 export function metricProblem(name: string): string | null {
   if (isMetric(name)) return null;
-  return `unknown metric${didYouMean(name, listMetrics().map((m) => m.name))}; \`cascadesim metrics\` lists them all`;
+  return `unknown metric${didYouMean(
+    name,
+    listMetrics().map((m) => m.name),
+  )}; \`cascadesim metrics\` lists them all`;
 }
 
 /** The metric's value in this run; null when it does not apply (e.g. ec2.* without EC2, a phase the run lacks). */

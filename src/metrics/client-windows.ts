@@ -153,7 +153,8 @@ export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
     const ss = new Float64Array(withServices.services.length);
     for (const r of raws) if (r.services) for (let k = 0; k < ss.length; k++) ss[k] += r.services[k];
     services = [];
-    for (let k = 0; k + 3 < ss.length; k += 4) services.push({ calls: ss[k], failedCalls: ss[k + 1], attempts: ss[k + 2], failedAttempts: ss[k + 3] });
+    for (let k = 0; k + 3 < ss.length; k += 4)
+      services.push({ calls: ss[k], failedCalls: ss[k + 1], attempts: ss[k + 2], failedAttempts: ss[k + 3] });
   }
   const w: ClientWindow = {
     index,

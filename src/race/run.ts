@@ -93,7 +93,17 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
   const errors: string[] = [];
   const running = roles.map((r, thread) =>
     pool
-      .run({ ...r, thread, storeSab: store.sab, dims, monitorSab: mon.sab, monitorDims, scenario: s, speed: opts.speed, broken: opts.broken ?? null })
+      .run({
+        ...r,
+        thread,
+        storeSab: store.sab,
+        dims,
+        monitorSab: mon.sab,
+        monitorDims,
+        scenario: s,
+        speed: opts.speed,
+        broken: opts.broken ?? null,
+      })
       .then((o) => {
         outcomes[thread] = o;
       })
@@ -125,7 +135,13 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
         mon.addBreak('stuck');
         stuckThread = overdue.thread >= 0 ? names[overdue.thread] : 'every thread';
       }
-      if (stuck || (opts.stopOnBreak && breaks > 0) || c.ops >= opts.maxOps || now - startMs >= opts.maxSeconds * 1000 || errors.length > 0) {
+      if (
+        stuck ||
+        (opts.stopOnBreak && breaks > 0) ||
+        c.ops >= opts.maxOps ||
+        now - startMs >= opts.maxSeconds * 1000 ||
+        errors.length > 0
+      ) {
         clearInterval(timer);
         mon.stop();
         resolve();
@@ -144,7 +160,12 @@ export async function runRace(s: Scenario, opts: RaceOptions): Promise<RaceResul
   const examples = outcomes.flatMap((o) => o?.examples ?? []);
   if (stuck || !settled) {
     const who = stuckThread || names.filter((_, i) => outcomes[i] === null).join(', ');
-    examples.push({ kind: 'stuck', thread: who, atMs: wallS * 1000, detail: `${who} made no progress for ${stuckMs} ms (spinning in the store?)` });
+    examples.push({
+      kind: 'stuck',
+      thread: who,
+      atMs: wallS * 1000,
+      detail: `${who} made no progress for ${stuckMs} ms (spinning in the store?)`,
+    });
   }
   return {
     protocol: s.dns.protocol,

@@ -123,7 +123,11 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
     const ok = tryLock(e, enactor);
     if (ok) {
       const holders = mon.lockTaken(e);
-      if (holders > 1) st?.report('lock-exclusion', `endpoint ${e}: enactor-${enactor} was granted the lock while ${holders - 1} other Enactor(s) held it`);
+      if (holders > 1)
+        st?.report(
+          'lock-exclusion',
+          `endpoint ${e}: enactor-${enactor} was granted the lock while ${holders - 1} other Enactor(s) held it`,
+        );
     }
     return ok;
   };
@@ -140,7 +144,10 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
     const gen = w.gen;
     if (before !== -1) {
       if (chained && !mon.chainWrite(e, before, gen, CHAIN_WAIT_MS)) {
-        st?.report('lost-update', `endpoint ${e}: a write replaced gen ${before} with gen ${gen}, but gen ${before} had already been replaced by another write`);
+        st?.report(
+          'lost-update',
+          `endpoint ${e}: a write replaced gen ${before} with gen ${gen}, but gen ${before} had already been replaced by another write`,
+        );
       } else if (!chained) mon.setLastWritten(e, gen);
     }
     return before;
@@ -152,7 +159,14 @@ export function instrumentStore(store: SharedStore, mon: RaceMonitor, st: Report
   };
   const writePlan = store.writePlan.bind(store);
   const cum = new Float64Array(store.layout.targetsMax);
-  store.writePlan = (slot: number, gen: number, createdAtS: number, targets: Int32Array[], weights: Float64Array[], counts: number[]): void => {
+  store.writePlan = (
+    slot: number,
+    gen: number,
+    createdAtS: number,
+    targets: Int32Array[],
+    weights: Float64Array[],
+    counts: number[],
+  ): void => {
     count();
     // Register what the plan holds before anyone can read it: the same cumulative sums writePlan stores.
     for (let e = 0; e < counts.length; e++) {
@@ -216,7 +230,8 @@ function actLoop(task: RaceTask, store: SharedStore, mon: RaceMonitor, st: Threa
     nextS = actor.step(nowS);
     st.steps++;
     for (const ev of log.events) {
-      if (ev.kind === 'violation' && ev.invariant) st.report(ev.invariant, `${ev.actor} at ${ev.atS.toFixed(3)}s (simulated): ${ev.detail}`);
+      if (ev.kind === 'violation' && ev.invariant)
+        st.report(ev.invariant, `${ev.actor} at ${ev.atS.toFixed(3)}s (simulated): ${ev.detail}`);
     }
     log.events.length = 0;
     st.publish();
@@ -240,7 +255,10 @@ function readLoop(store: SharedStore, mon: RaceMonitor, st: ThreadState, s: Scen
       else {
         const want = mon.planFingerprint(a.generation, e);
         if (want !== null && want !== planFingerprint(a.count, a.lbs, a.cumWeight)) {
-          st.report('torn-read', `endpoint ${e}: the answer names gen ${a.generation} but its ${a.count} targets and weights are not that plan's`);
+          st.report(
+            'torn-read',
+            `endpoint ${e}: the answer names gen ${a.generation} but its ${a.count} targets and weights are not that plan's`,
+          );
         }
       }
       e = e + 1 === endpoints ? 0 : e + 1;

@@ -68,7 +68,7 @@ export const INCIDENT_HEAD = ['event', 'kind', 'simulated', 'AWS', 'difference',
 
 /** What the kinds mean, printed under the table. */
 export const INCIDENT_KINDS =
-  'scheduled: set by the trigger or an operator action at AWS\'s time; calibrated: an unpublished parameter was set to land it; predicted: no parameter was chosen for it (only these test the model)';
+  "scheduled: set by the trigger or an operator action at AWS's time; calibrated: an unpublished parameter was set to land it; predicted: no parameter was chosen for it (only these test the model)";
 
 export function incidentCells(e: TimelineRow, clockOf: (s: number | null, given: string | null) => string, withBasis = true): Cell[] {
   const note = [e.orderNote, withBasis ? e.basis : null].filter((x): x is string => x !== null).join('. ');
@@ -78,7 +78,10 @@ export function incidentCells(e: TimelineRow, clockOf: (s: number | null, given:
     e.simulatedAtS === null ? { text: 'never', bad: true } : { text: clockOf(e.simulatedAtS, e.simulatedClock) },
     { text: clockOf(e.awsAtS, e.awsClock) },
     {
-      text: e.simulatedAtS !== null && e.awsAtS !== null ? `${e.simulatedAtS >= e.awsAtS ? '+' : '-'}${fmtDuration(Math.abs(e.simulatedAtS - e.awsAtS))}` : '-',
+      text:
+        e.simulatedAtS !== null && e.awsAtS !== null
+          ? `${e.simulatedAtS >= e.awsAtS ? '+' : '-'}${fmtDuration(Math.abs(e.simulatedAtS - e.awsAtS))}`
+          : '-',
     },
     { text: e.offsetShare === null ? '-' : fmtPct(e.offsetShare), bad: e.offsetShare !== null && e.offsetShare > TIMELINE_OFFSET_LIMIT },
     { text: note },
@@ -90,7 +93,20 @@ export function regionHead(r: RunResult): string[] {
   const g = r.regions;
   const home = g ? g.home.name : 'home';
   const backup = g ? g.backup.name : 'backup';
-  return ['phase', 'span', `${home} util.`, `${home} errors`, `${backup} util.`, `${backup} peak`, `${backup} errors`, `${backup}`, 'failovers', 'failbacks', 'multi errors', 'pinned errors'];
+  return [
+    'phase',
+    'span',
+    `${home} util.`,
+    `${home} errors`,
+    `${backup} util.`,
+    `${backup} peak`,
+    `${backup} errors`,
+    `${backup}`,
+    'failovers',
+    'failbacks',
+    'multi errors',
+    'pinned errors',
+  ];
 }
 
 /**
@@ -121,7 +137,8 @@ export function regionVerdict(r: RunResult): string | null {
   if (!g) return null;
   const over = g.phases.filter((p) => p.backup.overloaded);
   const who = `${fmtCount(g.multiClients)} of ${fmtCount(r.clients?.count ?? 0)} clients can fail over to ${g.backup.name} (+${g.backup.crossLatencyMs} ms)`;
-  if (over.length === 0) return `${who}: ${g.backup.name} held (peak utilisation ${fmtPct(g.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s).`;
+  if (over.length === 0)
+    return `${who}: ${g.backup.name} held (peak utilisation ${fmtPct(g.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s).`;
   return `${who}: ${g.backup.name} OVERLOADED in ${over.map((p) => `${p.name} (peak utilisation ${fmtPct(p.backup.peakUtilisation)} of ${fmtCount(g.backup.capacityPerS)}/s; ${fmtPct(p.backup.attemptErrorRate)} of its attempts failed)`).join(', ')}.`;
 }
 

@@ -166,7 +166,9 @@ function chartDefs(t: WindowTable): ChartDef[] {
       ],
     },
   ];
-  return defs.map((d) => ({ ...d, series: d.series.filter((s) => s.column !== null && t.columns.some((c) => c.name === s.column)) })).filter((d) => d.series.length > 0);
+  return defs
+    .map((d) => ({ ...d, series: d.series.filter((s) => s.column !== null && t.columns.some((c) => c.name === s.column)) }))
+    .filter((d) => d.series.length > 0);
 }
 
 function midpoints(t: WindowTable): number[] {
@@ -205,7 +207,14 @@ export function pageData(r: RunResult): PageData {
     x,
     series: d.series.map((s) => ({ label: s.label, color: s.color, dash: s.dash, values: valuesOf(t, s, d.log === true) })),
   }));
-  return { charts, markers: markerSpecs(r, 0), phases: r.phases.map((p) => ({ ...p, run: 0 })), clock: clockOf(r), xRangeS: [0, Math.max(r.reachedS, 1)], runs: [r.scenario.name] };
+  return {
+    charts,
+    markers: markerSpecs(r, 0),
+    phases: r.phases.map((p) => ({ ...p, run: 0 })),
+    clock: clockOf(r),
+    xRangeS: [0, Math.max(r.reachedS, 1)],
+    runs: [r.scenario.name],
+  };
 }
 
 /**
@@ -236,8 +245,20 @@ export function comparePageData(a: RunResult, b: RunResult, labels: [string, str
     for (const label of labelsInOrder) {
       const sa = ca?.series.find((s) => s.label === label);
       const sb = cb?.series.find((s) => s.label === label);
-      if (sa) series.push({ label: `${labels[0]}: ${label}`, color: sa.color, dash: sa.dash, values: spread(xa, valuesOf(ta, sa, base.log === true)) });
-      if (sb) series.push({ label: `${labels[1]}: ${label}`, color: sb.color, dash: [7, 4], values: spread(xb, valuesOf(tb, sb, base.log === true)) });
+      if (sa)
+        series.push({
+          label: `${labels[0]}: ${label}`,
+          color: sa.color,
+          dash: sa.dash,
+          values: spread(xa, valuesOf(ta, sa, base.log === true)),
+        });
+      if (sb)
+        series.push({
+          label: `${labels[1]}: ${label}`,
+          color: sb.color,
+          dash: [7, 4],
+          values: spread(xb, valuesOf(tb, sb, base.log === true)),
+        });
     }
     return { id: base.id, title: base.title, yLabel: base.yLabel, log: base.log, x, series };
   });

@@ -54,8 +54,12 @@ export function compareRows(a: RunResult, b: RunResult): CompareRow[] {
     const x = pa.find((p) => p.name === name);
     const y = pb.find((p) => p.name === name);
     const section = `phase: ${name}`;
-    const add = (metric: string, kind: ValueKind, get: (p: NonNullable<typeof x>) => number | null | undefined, better?: 'lower' | 'higher') =>
-      rows.push({ section, metric, kind, better, a: x ? (get(x) ?? null) : null, b: y ? (get(y) ?? null) : null });
+    const add = (
+      metric: string,
+      kind: ValueKind,
+      get: (p: NonNullable<typeof x>) => number | null | undefined,
+      better?: 'lower' | 'higher',
+    ) => rows.push({ section, metric, kind, better, a: x ? (get(x) ?? null) : null, b: y ? (get(y) ?? null) : null });
     add('span', 'duration', (p) => p.toS - p.fromS);
     if (x?.clients || y?.clients) {
       add('requests', 'count', (p) => p.clients?.requests);
@@ -81,13 +85,28 @@ export function compareRows(a: RunResult, b: RunResult): CompareRow[] {
     { section: dns, metric: 'plans applied', kind: 'count', a: a.dns.plansApplied, b: b.dns.plansApplied },
     { section: dns, metric: 'plans deleted', kind: 'count', a: a.dns.plansDeleted, b: b.dns.plansDeleted },
     { section: dns, metric: 'first endpoint empty at', kind: 'instant', a: firstEmpty(a), b: firstEmpty(b) },
-    { section: dns, metric: 'Enactors stuck (intervals)', kind: 'count', a: a.dns.stuckIntervals.length, b: b.dns.stuckIntervals.length, better: 'lower' },
+    {
+      section: dns,
+      metric: 'Enactors stuck (intervals)',
+      kind: 'count',
+      a: a.dns.stuckIntervals.length,
+      b: b.dns.stuckIntervals.length,
+      better: 'lower',
+    },
   );
   const episode = (r: RunResult) => {
     const e = clientErrorEpisode(r);
     return e ? (e.toS ?? r.reachedS) - e.fromS : r.clients ? 0 : null;
   };
-  if (a.clients || b.clients) rows.push({ section: 'recovery', metric: 'client errors lasted (> 1% of requests)', kind: 'duration', a: episode(a), b: episode(b), better: 'lower' });
+  if (a.clients || b.clients)
+    rows.push({
+      section: 'recovery',
+      metric: 'client errors lasted (> 1% of requests)',
+      kind: 'duration',
+      a: episode(a),
+      b: episode(b),
+      better: 'lower',
+    });
   const ea = new Map(ec2SummaryFields(a));
   const eb = new Map(ec2SummaryFields(b));
   for (const key of [...new Set([...ea.keys(), ...eb.keys()])]) {
@@ -101,7 +120,13 @@ export function compareRows(a: RunResult, b: RunResult): CompareRow[] {
   const ta = incidentTimeline(a);
   const tb = incidentTimeline(b);
   for (const ev of [...new Set([...ta.map((e) => e.event), ...tb.map((e) => e.event)])]) {
-    rows.push({ section: 'incident timeline', metric: ev, kind: 'instant', a: ta.find((e) => e.event === ev)?.simulatedAtS ?? null, b: tb.find((e) => e.event === ev)?.simulatedAtS ?? null });
+    rows.push({
+      section: 'incident timeline',
+      metric: ev,
+      kind: 'instant',
+      a: ta.find((e) => e.event === ev)?.simulatedAtS ?? null,
+      b: tb.find((e) => e.event === ev)?.simulatedAtS ?? null,
+    });
   }
   return rows;
 }
@@ -141,12 +166,21 @@ export function compareLines(a: RunResult, b: RunResult, labels: [string, string
     [labels[0], a],
     [labels[1], b],
   ] as const) {
-    out.push(`  ${l}: ${r.scenario.name}, seed ${r.seed}, protocol ${r.dns.protocol}, ${fmtDuration(r.reachedS)} simulated${r.partial ? c.yellow(' (PARTIAL)') : ''}, digest ${r.digest.slice(0, 12)}`);
+    out.push(
+      `  ${l}: ${r.scenario.name}, seed ${r.seed}, protocol ${r.dns.protocol}, ${fmtDuration(r.reachedS)} simulated${r.partial ? c.yellow(' (PARTIAL)') : ''}, digest ${r.digest.slice(0, 12)}`,
+    );
   }
   const diff = scenarioDiff(a.scenario, b.scenario);
   out.push('', c.bold('settings that differ'));
   if (diff.length === 0) out.push(`  none: same scenario${a.digest === b.digest ? ' and identical results' : ''}`);
-  else out.push(...renderTable(['setting', labels[0], labels[1]], diff.slice(0, 40).map((d) => [d.path, d.a, d.b]), { colors: c, align: ['l', 'l', 'l'] }));
+  else
+    out.push(
+      ...renderTable(
+        ['setting', labels[0], labels[1]],
+        diff.slice(0, 40).map((d) => [d.path, d.a, d.b]),
+        { colors: c, align: ['l', 'l', 'l'] },
+      ),
+    );
   if (diff.length > 40) out.push(`  ... ${diff.length - 40} more`);
   const rows = compareRows(a, b);
   const sections = [...new Set(rows.map((r) => r.section))];

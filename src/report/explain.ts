@@ -23,7 +23,12 @@ function stallOutcome(r: RunResult, i: number, names: string[]): string[] {
   const who = stall.actor;
   const gen = stall.gen;
   const out: string[] = [];
-  const label = stall.kind === 'adversarial-stall' ? 'the adversarial trigger, a chosen schedule' : stall.kind === 'fault-stall' ? 'a fixed stall' : 'a random stall';
+  const label =
+    stall.kind === 'adversarial-stall'
+      ? 'the adversarial trigger, a chosen schedule'
+      : stall.kind === 'fault-stall'
+        ? 'a fixed stall'
+        : 'a random stall';
   out.push(`${who} stalled at ${s3(stall.atS)} holding its check of gen ${gen} (${label}).`);
   // Its next sweep: everything it did with that generation after the stall, up to its next check.
   let resumed = false;
@@ -33,7 +38,9 @@ function stallOutcome(r: RunResult, i: number, names: string[]): string[] {
     if (ev.kind === 'check' || STALLS.has(ev.kind)) break;
     if (ev.kind === 'adversarial-wake') {
       const k = ev.detail.indexOf('stalled: ');
-      out.push(`It resumed at ${s3(ev.atS)}, ${(ev.atS - stall.atS).toFixed(3)} s later: ${k >= 0 ? ev.detail.slice(k + 'stalled: '.length) : ev.detail}.`);
+      out.push(
+        `It resumed at ${s3(ev.atS)}, ${(ev.atS - stall.atS).toFixed(3)} s later: ${k >= 0 ? ev.detail.slice(k + 'stalled: '.length) : ev.detail}.`,
+      );
       resumed = true;
       continue;
     }
@@ -44,9 +51,13 @@ function stallOutcome(r: RunResult, i: number, names: string[]): string[] {
       const before = m ? Number(m[1]) : 0;
       if (before <= gen) continue;
       // The stale write regressed this endpoint: who wrote it next, and when?
-      const next = events.slice(j + 1).find((x) => x.endpoint === ev.endpoint && (x.kind === 'apply' || (x.kind === 'dns-repair' && x.gen > 0)));
+      const next = events
+        .slice(j + 1)
+        .find((x) => x.endpoint === ev.endpoint && (x.kind === 'apply' || (x.kind === 'dns-repair' && x.gen > 0)));
       const deleted = events.slice(j + 1).find((x) => x.kind === 'cleanup-delete' && x.gen === gen);
-      const end = next ? `${next.actor === 'operator' ? 'the operators' : `${next.actor}'s next sweep`} wrote gen ${next.gen} at ${s3(next.atS)}, ${(next.atS - ev.atS).toFixed(3)} s later` : 'nothing overwrote it before the run ended';
+      const end = next
+        ? `${next.actor === 'operator' ? 'the operators' : `${next.actor}'s next sweep`} wrote gen ${next.gen} at ${s3(next.atS)}, ${(next.atS - ev.atS).toFixed(3)} s later`
+        : 'nothing overwrote it before the run ended';
       out.push(
         `Its stale write regressed ${names[ev.endpoint]} from gen ${before} to gen ${gen} at ${s3(ev.atS)}; ${end}` +
           (deleted && next && deleted.atS > next.atS ? `, before clean-up deleted gen ${gen} (${s3(deleted.atS)}).` : '.'),
@@ -54,7 +65,9 @@ function stallOutcome(r: RunResult, i: number, names: string[]): string[] {
     } else if (ev.kind === 'apply-failed' && ev.detail.includes('no longer exists')) {
       resumed = true;
       const del = events.find((x) => x.kind === 'cleanup-delete' && x.gen === gen && x.atS <= ev.atS);
-      out.push(`When it went to write at ${s3(ev.atS)}, gen ${gen} was already deleted${del ? ` (by ${del.actor}'s clean-up at ${s3(del.atS)})` : ''}: the window had closed, nothing stale was written there.`);
+      out.push(
+        `When it went to write at ${s3(ev.atS)}, gen ${gen} was already deleted${del ? ` (by ${del.actor}'s clean-up at ${s3(del.atS)})` : ''}: the window had closed, nothing stale was written there.`,
+      );
       break;
     } else if (ev.kind === 'apply-refused') {
       resumed = true;
@@ -88,6 +101,10 @@ export function noOutageExplanation(r: RunResult): string[] | null {
   if (stalls > 0 && out.length === 0) out.push(`${stalls} random stalls; none ended with a stale write.`);
   if (stalls === 0) out.push('No fault was scheduled and no Enactor stalled: nothing delayed a write, so there was nothing to race.');
   const nda = r.dns.violations.filter((v) => v.invariant === 'never-delete-active').length;
-  out.push(nda === 0 ? 'No plan in use was deleted, so every endpoint kept its addresses.' : `Clean-up deleted a plan in use ${nda} time(s), but each endpoint had addresses again before anything resolved it to nothing.`);
+  out.push(
+    nda === 0
+      ? 'No plan in use was deleted, so every endpoint kept its addresses.'
+      : `Clean-up deleted a plan in use ${nda} time(s), but each endpoint had addresses again before anything resolved it to nothing.`,
+  );
   return out;
 }

@@ -47,7 +47,8 @@ export function windowsJson(r: RunResult): Record<string, unknown> {
  */
 export function hdrLog(r: RunResult): string {
   const wins = r.windows.clients;
-  if (wins.length === 0) throw new InputError([`result of ${r.scenario.name} has no latency windows (it ran without clients)`], 'nothing to export');
+  if (wins.length === 0)
+    throw new InputError([`result of ${r.scenario.name} has no latency windows (it ran without clients)`], 'nothing to export');
   const origin = clockOrigin(r);
   const startMs = origin ? Date.parse(origin) : 0;
   let text = '';
@@ -55,7 +56,9 @@ export function hdrLog(r: RunResult): string {
     text += s;
   });
   writer.outputComment(`[cascadesim ${r.scenario.name}, seed ${r.seed}, digest ${r.digest}${r.partial ? ', PARTIAL' : ''}]`);
-  writer.outputComment(`[values in microseconds; Interval_Max in milliseconds; timestamps in simulated seconds since ${origin ?? 'the start of the run (no wall clock)'}]`);
+  writer.outputComment(
+    `[values in microseconds; Interval_Max in milliseconds; timestamps in simulated seconds since ${origin ?? 'the start of the run (no wall clock)'}]`,
+  );
   writer.outputComment('[untagged: request latency from the intended start; Tag=attempt: latency of single attempts]');
   writer.outputLogFormatVersion();
   // The writer's own outputStartTime() emits a blank line after the comment; strict readers stop at it.

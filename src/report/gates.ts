@@ -70,7 +70,15 @@ export function gateTableLines(g: GateReport, c: Colors = NO_COLORS): string[] {
     out.push(
       ...renderTable(
         ['metric', 'fail if', 'baseline', 'new', 'limit', '', 'note'],
-        g.baseline.map((b) => [b.metric, b.condition, fmtMetric(b.base, b.unit), fmtMetric(b.value, b.unit), fmtMetric(b.limit, b.unit), verdict(!b.failed), b.note]),
+        g.baseline.map((b) => [
+          b.metric,
+          b.condition,
+          fmtMetric(b.base, b.unit),
+          fmtMetric(b.value, b.unit),
+          fmtMetric(b.limit, b.unit),
+          verdict(!b.failed),
+          b.note,
+        ]),
         { colors: c, align: ['l', 'l', 'r', 'r', 'r', 'l', 'l'] },
       ),
     );
@@ -86,12 +94,14 @@ export function gateTableLines(g: GateReport, c: Colors = NO_COLORS): string[] {
 }
 
 function xml(s: string): string {
-  return s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch] as string).replace(
-    // Characters XML 1.0 cannot carry at all.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-    /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
-    '',
-  );
+  return s
+    .replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch] as string)
+    .replace(
+      // Characters XML 1.0 cannot carry at all.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
+      '',
+    );
 }
 
 interface Case {
@@ -107,7 +117,12 @@ function casesOf(r: RunResult | null, g: GateReport): Case[] {
     cases.push({
       name: `${t.metric} ${t.condition}`,
       classname: 'thresholds',
-      failure: t.ok ? null : { message: `${t.metric} = ${value}, needs ${t.condition}`, body: `metric: ${t.metric}\ncondition: ${t.condition}\nvalue: ${t.value === null ? 'n/a (no value in this run)' : `${t.value} (${value})`}` },
+      failure: t.ok
+        ? null
+        : {
+            message: `${t.metric} = ${value}, needs ${t.condition}`,
+            body: `metric: ${t.metric}\ncondition: ${t.condition}\nvalue: ${t.value === null ? 'n/a (no value in this run)' : `${t.value} (${value})`}`,
+          },
     });
   }
   for (const b of g.baseline ?? []) {
@@ -115,7 +130,10 @@ function casesOf(r: RunResult | null, g: GateReport): Case[] {
       name: `${b.metric} fail if ${b.condition}`,
       classname: 'baseline',
       failure: b.failed
-        ? { message: `${b.metric} = ${fmtMetric(b.value, b.unit)} (baseline ${fmtMetric(b.base, b.unit)}, limit ${fmtMetric(b.limit, b.unit)})`, body: `condition: fail if ${b.condition}\nbaseline: ${b.base}\nnew: ${b.value}\nlimit: ${b.limit}\n${b.note}` }
+        ? {
+            message: `${b.metric} = ${fmtMetric(b.value, b.unit)} (baseline ${fmtMetric(b.base, b.unit)}, limit ${fmtMetric(b.limit, b.unit)})`,
+            body: `condition: fail if ${b.condition}\nbaseline: ${b.base}\nnew: ${b.value}\nlimit: ${b.limit}\n${b.note}`,
+          }
         : null,
     });
   }
@@ -124,7 +142,14 @@ function casesOf(r: RunResult | null, g: GateReport): Case[] {
     cases.push({
       name: 'digest',
       classname: 'digest',
-      failure: d.ok ? null : { message: `digest ${d.actual}, expected ${d.expected}`, body: [...d.parts.map((p) => `${partDiffers(p)}${p.first ? `; first: ${p.first}` : ''}`), ...(d.note ? [d.note] : [])].join('\n') },
+      failure: d.ok
+        ? null
+        : {
+            message: `digest ${d.actual}, expected ${d.expected}`,
+            body: [...d.parts.map((p) => `${partDiffers(p)}${p.first ? `; first: ${p.first}` : ''}`), ...(d.note ? [d.note] : [])].join(
+              '\n',
+            ),
+          },
     });
   }
   if (r) {
@@ -133,7 +158,13 @@ function casesOf(r: RunResult | null, g: GateReport): Case[] {
       cases.push({
         name: `invariant ${inv}`,
         classname: 'invariants',
-        failure: vs.length === 0 ? null : { message: `${vs.length} violation(s); first at ${vs[0].atS.toFixed(3)}s on ${vs[0].endpoint}: ${vs[0].detail}`, body: [vs[0].detail, ...vs[0].chain.map((x) => `<- ${x}`)].join('\n') },
+        failure:
+          vs.length === 0
+            ? null
+            : {
+                message: `${vs.length} violation(s); first at ${vs[0].atS.toFixed(3)}s on ${vs[0].endpoint}: ${vs[0].detail}`,
+                body: [vs[0].detail, ...vs[0].chain.map((x) => `<- ${x}`)].join('\n'),
+              },
       });
     }
   }
@@ -154,7 +185,10 @@ export function junitXml(suites: JUnitSuite[]): string {
   const all = suites.map((s) => ({ s, cases: casesOf(s.result, s.gates) }));
   const tests = all.reduce((a, x) => a + x.cases.length, 0);
   const failures = all.reduce((a, x) => a + x.cases.filter((k) => k.failure).length, 0);
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="cascadesim" tests="${tests}" failures="${failures}" errors="0">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="cascadesim" tests="${tests}" failures="${failures}" errors="0">`,
+  ];
   for (const { s, cases } of all) {
     const f = cases.filter((k) => k.failure).length;
     const props = s.result
@@ -163,13 +197,19 @@ export function junitXml(suites: JUnitSuite[]): string {
           return `      <property name="${xml(k)}" value="${xml(v)}"/>`;
         })
       : [];
-    lines.push(`  <testsuite name="${xml(s.name)}" tests="${cases.length}" failures="${f}" errors="0" skipped="0" time="${(s.timeS ?? 0).toFixed(3)}">`);
+    lines.push(
+      `  <testsuite name="${xml(s.name)}" tests="${cases.length}" failures="${f}" errors="0" skipped="0" time="${(s.timeS ?? 0).toFixed(3)}">`,
+    );
     if (props.length > 0) lines.push('    <properties>', ...props, '    </properties>');
     for (const k of cases) {
       const open = `    <testcase name="${xml(k.name)}" classname="${xml(`${s.name}.${k.classname}`)}" time="0"`;
       if (!k.failure) lines.push(`${open}/>`);
       else {
-        lines.push(`${open}>`, `      <failure message="${xml(k.failure.message)}" type="${k.classname}">${xml(k.failure.body)}</failure>`, '    </testcase>');
+        lines.push(
+          `${open}>`,
+          `      <failure message="${xml(k.failure.message)}" type="${k.classname}">${xml(k.failure.body)}</failure>`,
+          '    </testcase>',
+        );
       }
     }
     lines.push('  </testsuite>');
@@ -190,10 +230,21 @@ function mdTable(head: string[], rows: string[][]): string[] {
 export function markdownSummary(r: RunResult, g: GateReport): string {
   const failed = gatesFailed(g);
   const out: string[] = [`### cascadesim: ${md(r.scenario.name)} ${failed ? '❌ failed' : '✅ passed'}`, ''];
-  out.push(`seed ${r.seed}, ${r.workers} workers, protocol ${r.dns.protocol}, simulated ${fmtElapsed(r.reachedS)}${r.partial ? ' (partial)' : ''}; digest \`${r.digest}\``, '');
+  out.push(
+    `seed ${r.seed}, ${r.workers} workers, protocol ${r.dns.protocol}, simulated ${fmtElapsed(r.reachedS)}${r.partial ? ' (partial)' : ''}; digest \`${r.digest}\``,
+    '',
+  );
   if (g.abortedBy) out.push(`Stopped early: threshold \`${md(g.abortedBy)}\` could no longer hold.`, '');
   if (g.thresholds.length > 0) {
-    out.push('#### Thresholds', '', ...mdTable(['metric', 'condition', 'value', 'result'], g.thresholds.map((t) => [`\`${t.metric}\``, t.condition, fmtMetric(t.value, t.unit), t.ok ? 'pass' : '**FAIL**'])), '');
+    out.push(
+      '#### Thresholds',
+      '',
+      ...mdTable(
+        ['metric', 'condition', 'value', 'result'],
+        g.thresholds.map((t) => [`\`${t.metric}\``, t.condition, fmtMetric(t.value, t.unit), t.ok ? 'pass' : '**FAIL**']),
+      ),
+      '',
+    );
   }
   if (g.baseline && g.baseline.length > 0) {
     out.push(
@@ -201,7 +252,14 @@ export function markdownSummary(r: RunResult, g: GateReport): string {
       '',
       ...mdTable(
         ['metric', 'fail if', 'baseline', 'new', 'limit', 'result'],
-        g.baseline.map((b) => [`\`${b.metric}\``, b.condition, fmtMetric(b.base, b.unit), fmtMetric(b.value, b.unit), fmtMetric(b.limit, b.unit), b.failed ? '**FAIL**' : 'pass']),
+        g.baseline.map((b) => [
+          `\`${b.metric}\``,
+          b.condition,
+          fmtMetric(b.base, b.unit),
+          fmtMetric(b.value, b.unit),
+          fmtMetric(b.limit, b.unit),
+          b.failed ? '**FAIL**' : 'pass',
+        ]),
       ),
       '',
     );
@@ -228,6 +286,14 @@ export function markdownSummary(r: RunResult, g: GateReport): string {
   const withEc2 = rows.some((p) => p.ec2);
   const head = ['phase', 'span', 'violations', 'empty endpoint'];
   if (withEc2) head.push('lease backlog', 'leases lost', 'propagation delay', 'propagation backlog', 'NLB errors');
-  out.push('#### Control plane by phase', '', ...mdTable(head, rows.map((p) => controlPhaseCells(p, span(p.fromS, p.toS), withEc2).map((x) => (x.bad ? `**${x.text}**` : x.text)))), '');
+  out.push(
+    '#### Control plane by phase',
+    '',
+    ...mdTable(
+      head,
+      rows.map((p) => controlPhaseCells(p, span(p.fromS, p.toS), withEc2).map((x) => (x.bad ? `**${x.text}**` : x.text))),
+    ),
+    '',
+  );
   return `${out.join('\n')}\n`;
 }

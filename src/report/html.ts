@@ -13,7 +13,20 @@ import { chartAssets } from './assets.ts';
 import { comparePageData, type PageData, pageData } from './charts.ts';
 import { type CompareRow, compareRows, formatCompareDelta, formatCompareValue, scenarioDiff } from './compare.ts';
 import { fmtCount, fmtDelta, fmtDuration, fmtElapsed, fmtMs, fmtPct, fmtRatio } from './format.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict, serviceCells, serviceHead } from './cells.ts';
+import {
+  type Cell,
+  clientPhaseCells,
+  controlPhaseCells,
+  INCIDENT_HEAD,
+  INCIDENT_KINDS,
+  incidentCells,
+  recoveryCells,
+  regionHead,
+  regionPhaseCells,
+  regionVerdict,
+  serviceCells,
+  serviceHead,
+} from './cells.ts';
 import { partDiffers } from '../gates/digest.ts';
 import { fmtMetric, type GateReport, gatesFailed } from './gates.ts';
 import { CLIENT_JS } from './html-client.ts';
@@ -95,7 +108,10 @@ function factWhen(r: RunResult, s: number): string {
 function factsHtml(r: RunResult): string {
   const facts: [string, string][] = [];
   const race = r.events.find((e) => e.kind === 'endpoint-empty');
-  facts.push([race ? factWhen(r, race.atS) : 'none', race ? 'the race: first endpoint resolved to nothing' : 'no endpoint ever resolved to nothing']);
+  facts.push([
+    race ? factWhen(r, race.atS) : 'none',
+    race ? 'the race: first endpoint resolved to nothing' : 'no endpoint ever resolved to nothing',
+  ]);
   facts.push([String(r.dns.violations.length), 'invariant violations']);
   const empty = r.dns.emptyIntervals.reduce((a, iv) => a + ((iv.toS ?? r.reachedS) - iv.fromS), 0);
   facts.push([fmtDuration(empty), 'endpoint resolving to nothing (all endpoints)']);
@@ -106,7 +122,11 @@ function factsHtml(r: RunResult): string {
     facts.push([`${fmtMs(r.clients.latencyMs.p99)} ms`, 'request latency p99, whole run']);
     facts.push([fmtRatio(r.clients.amplification), 'attempts per request, whole run']);
     const ep = clientErrorEpisode(r);
-    if (ep) facts.push([ep.toS === null ? 'not by the end' : factWhen(r, ep.toS), `clients recovered (errors back under ${CLIENT_ERROR_SHARE * 100}% of requests)`]);
+    if (ep)
+      facts.push([
+        ep.toS === null ? 'not by the end' : factWhen(r, ep.toS),
+        `clients recovered (errors back under ${CLIENT_ERROR_SHARE * 100}% of requests)`,
+      ]);
   }
   const ec2 = ec2Summary(r);
   if (ec2) {
@@ -115,7 +135,8 @@ function factsHtml(r: RunResult): string {
     const leases = numAt(ec2, 'leasesRecoveredAtS');
     facts.push([leases === null ? 'not by the end' : factWhen(r, leases), 'all droplet leases re-established']);
     const prop = numAt(ec2, 'propagationNormalAtS');
-    if (numAt(ec2, 'propagationDegradedFromS') !== null) facts.push([prop === null ? 'not by the end' : factWhen(r, prop), 'network propagation back to normal']);
+    if (numAt(ec2, 'propagationDegradedFromS') !== null)
+      facts.push([prop === null ? 'not by the end' : factWhen(r, prop), 'network propagation back to normal']);
   }
   return `<div class="facts">${facts.map(([v, l]) => `<div class="fact"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>`;
 }
@@ -125,7 +146,9 @@ function explanationHtml(r: RunResult): string {
   const parts: string[] = [];
   for (const t of r.dns.triggers ?? []) {
     if (t.kind !== 'adversarial') continue;
-    parts.push(`<p class="note k-trigger">Trigger: ${esc(t.enactor)}, ${esc(t.schedule)}. It checked gen ${esc(t.gen)} at ${esc(when(r, t.checkAtS))} and ${t.resumedAtS === null ? 'was still stalled at the end' : `resumed at ${esc(when(r, t.resumedAtS))}: ${esc(t.why ?? '')}`}.</p>`);
+    parts.push(
+      `<p class="note k-trigger">Trigger: ${esc(t.enactor)}, ${esc(t.schedule)}. It checked gen ${esc(t.gen)} at ${esc(when(r, t.checkAtS))} and ${t.resumedAtS === null ? 'was still stalled at the end' : `resumed at ${esc(when(r, t.resumedAtS))}: ${esc(t.why ?? '')}`}.</p>`,
+    );
   }
   const why = noOutageExplanation(r);
   if (why) parts.push(`<h2>Why there was no outage</h2>\n<ul>${why.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
@@ -140,7 +163,19 @@ function phaseTablesHtml(r: RunResult): string {
     parts.push(
       '<p class="note">Errors: share of finished requests that failed. By class: share of attempts. Latency: from the intended start of the request, retries and waiting included (ms); attempt p99: one attempt.</p>',
       table(
-        ['phase', 'span', 'requests', 'errors', ...ERROR_CLASSES, 'amplification', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'attempt p99 ms'],
+        [
+          'phase',
+          'span',
+          'requests',
+          'errors',
+          ...ERROR_CLASSES,
+          'amplification',
+          'p50 ms',
+          'p99 ms',
+          'p99.9 ms',
+          'max ms',
+          'attempt p99 ms',
+        ],
         rows.filter((p) => p.clients).map((p) => styled(clientPhaseCells(p, span(p)))),
         2,
       ),
@@ -152,32 +187,59 @@ function phaseTablesHtml(r: RunResult): string {
     parts.push(
       `<p class="note">Regions: utilisation is the offered load (attempts per second that reached the region's load balancers) over their capacity; errors are shares of attempts; multi and pinned errors are shares of finished requests of multi-region and pinned clients. Overloaded: some ${esc(r.scenario.sim.windowS)} s window's utilisation passed ${esc(g.overloadUtilisation)}.</p>`,
       `<p${g.phases.some((p) => p.backup.overloaded) ? ' class="bad"' : ''}>${esc(v)}</p>`,
-      table(regionHead(r), g.phases.map((p) => styled(regionPhaseCells(p, span(p)))), 2),
+      table(
+        regionHead(r),
+        g.phases.map((p) => styled(regionPhaseCells(p, span(p)))),
+        2,
+      ),
     );
   }
   const sv = r.services;
   if (sv) {
     parts.push(
       `<p class="note">Services: a user request calls ${esc(sv.request.join(' -> '))}, each call with the clients' retries; it fails when a call fails. Errors: share of a service's calls that failed after their retries; the clients' error rate above is the user-visible one (the blast radius).</p>`,
-      table(serviceHead(r), sv.services.map((x) => styled(serviceCells(r, x))), 2),
+      table(
+        serviceHead(r),
+        sv.services.map((x) => styled(serviceCells(r, x))),
+        2,
+      ),
     );
   }
   const withEc2 = rows.some((p) => p.ec2);
   const head = ['phase', 'span', 'violations', 'endpoint empty'];
-  if (withEc2) head.push('lease backlog peak', 'leases lost peak', 'propagation delay peak', 'propagation backlog peak', 'NLB error rate peak');
-  parts.push(table(head, rows.map((p) => styled(controlPhaseCells(p, span(p), withEc2))), 2));
+  if (withEc2)
+    head.push('lease backlog peak', 'leases lost peak', 'propagation delay peak', 'propagation backlog peak', 'NLB error rate peak');
+  parts.push(
+    table(
+      head,
+      rows.map((p) => styled(controlPhaseCells(p, span(p), withEc2))),
+      2,
+    ),
+  );
   return parts.join('\n');
 }
 
 /** Bad cells get the 'bad' class; the last column of the recovery table is prose, left-aligned. */
 function styled(cells: Cell[], lastLeft = false): Cellish[] {
-  return cells.map((x, i) => ({ text: x.text, cls: [x.bad ? 'bad' : '', lastLeft && i === cells.length - 1 ? 'l' : ''].filter(Boolean).join(' ') }));
+  return cells.map((x, i) => ({
+    text: x.text,
+    cls: [x.bad ? 'bad' : '', lastLeft && i === cells.length - 1 ? 'l' : ''].filter(Boolean).join(' '),
+  }));
 }
 
 function recoveryHtml(r: RunResult): string {
   const rows = recoveryRows(r);
   if (rows.length === 0) return '<p>Nothing went wrong in this run.</p>';
-  return table(['what', 'from', 'until', 'lasted', 'note'], rows.map((x) => styled(recoveryCells(r, x, (s) => when(r, s)), true)), 1);
+  return table(
+    ['what', 'from', 'until', 'lasted', 'note'],
+    rows.map((x) =>
+      styled(
+        recoveryCells(r, x, (s) => when(r, s)),
+        true,
+      ),
+    ),
+    1,
+  );
 }
 
 function incidentHtml(r: RunResult): string {
@@ -187,7 +249,12 @@ function incidentHtml(r: RunResult): string {
 <p class="note">offset: |simulated - AWS| over AWS's time since the trigger (the race, 23:48 PDT). Kinds: ${esc(INCIDENT_KINDS)}.</p>
 ${table(
   INCIDENT_HEAD,
-  t.map((e) => styled(incidentCells(e, (s, given) => given ?? when(r, s)), true)),
+  t.map((e) =>
+    styled(
+      incidentCells(e, (s, given) => given ?? when(r, s)),
+      true,
+    ),
+  ),
 )}`;
 }
 
@@ -198,7 +265,13 @@ function violationsHtml(r: RunResult): string {
   return (
     table(
       ['at', 'invariant', 'endpoint', 'what happened', 'chain of events'],
-      shown.map((v) => [when(r, v.atS), v.invariant, { text: v.endpoint, cls: 'l' }, { text: v.detail, cls: 'l' }, { text: v.chain.join(' \u2190 '), cls: 'l' }]),
+      shown.map((v) => [
+        when(r, v.atS),
+        v.invariant,
+        { text: v.endpoint, cls: 'l' },
+        { text: v.detail, cls: 'l' },
+        { text: v.chain.join(' \u2190 '), cls: 'l' },
+      ]),
       1,
     ) + (more > 0 ? `<p class="note">${more} more violations are in the result file.</p>` : '')
   );
@@ -210,7 +283,13 @@ function eventsHtml(r: RunResult): string {
   return (
     table(
       ['at', 'actor', 'event', 'endpoint', 'detail'],
-      events.map((ev) => [when(r, ev.atS), ev.actor, ev.kind === 'violation' ? { text: `violation ${ev.invariant ?? ''}`, cls: 'bad' } : ev.kind, { text: ev.endpoint >= 0 ? (names[ev.endpoint] ?? '?') : '', cls: 'l' }, { text: ev.detail, cls: 'l' }]),
+      events.map((ev) => [
+        when(r, ev.atS),
+        ev.actor,
+        ev.kind === 'violation' ? { text: `violation ${ev.invariant ?? ''}`, cls: 'bad' } : ev.kind,
+        { text: ev.endpoint >= 0 ? (names[ev.endpoint] ?? '?') : '', cls: 'l' },
+        { text: ev.detail, cls: 'l' },
+      ]),
       1,
     ) + (suppressed > 0 ? `<p class="note">${suppressed} more notable events are in the result file.</p>` : '')
   );
@@ -224,7 +303,10 @@ function markersHtml(r: RunResult): string {
       ['at', 'marker', 'detail'],
       markers.map((m) => [when(r, m.atS), { text: m.label, cls: `l k-${m.kind}` }, { text: m.detail, cls: 'l' }]),
       1,
-    ) + (violationsNotDrawn > 0 ? `<p class="note">Only the first ${MAX_DRAWN_VIOLATIONS} violations are drawn; ${violationsNotDrawn} more are listed below.</p>` : '')
+    ) +
+    (violationsNotDrawn > 0
+      ? `<p class="note">Only the first ${MAX_DRAWN_VIOLATIONS} violations are drawn; ${violationsNotDrawn} more are listed below.</p>`
+      : '')
   );
 }
 
@@ -249,7 +331,10 @@ function ec2Html(r: RunResult): string {
         return fmtCount(v);
     }
   };
-  return `<h2>EC2 summary</h2>${table(['field', 'value'], fields.map(([k, v]) => [k, fmt(k, v)]))}`;
+  return `<h2>EC2 summary</h2>${table(
+    ['field', 'value'],
+    fields.map(([k, v]) => [k, fmt(k, v)]),
+  )}`;
 }
 
 function runInfoHtml(r: RunResult): string {
@@ -261,7 +346,10 @@ function runInfoHtml(r: RunResult): string {
       ['seed', String(r.seed)],
       ['DNS protocol', r.dns.protocol],
       ['simulated', `${fmtDuration(r.reachedS)} of ${fmtDuration(r.scenario.durationS)}${r.partial ? ' (interrupted)' : ''}`],
-      ['metrics windows', `${r.windows.clients.length} client, ${Array.isArray(r.windows.ec2) ? r.windows.ec2.length : 0} EC2 (sim.windowS ${r.scenario.sim.windowS} s)`],
+      [
+        'metrics windows',
+        `${r.windows.clients.length} client, ${Array.isArray(r.windows.ec2) ? r.windows.ec2.length : 0} EC2 (sim.windowS ${r.scenario.sim.windowS} s)`,
+      ],
       ['digest', r.digest],
       ['workers', String(r.workers)],
       ['wall time', `${p.wallS.toFixed(2)} s (${fmtCount(p.attemptsPerS)} attempts/s)`],
@@ -271,7 +359,8 @@ function runInfoHtml(r: RunResult): string {
 }
 
 function chartDivs(d: PageData): string {
-  if (d.charts.length === 0) return '<p>This run has no per-window metrics (clients: null and no EC2 model), so there is nothing to chart; the tables below still apply.</p>';
+  if (d.charts.length === 0)
+    return '<p>This run has no per-window metrics (clients: null and no EC2 model), so there is nothing to chart; the tables below still apply.</p>';
   return d.charts.map((c) => `<div class="chart" id="chart-${esc(c.id)}" data-title="${esc(c.title)}"></div>`).join('\n');
 }
 
@@ -326,14 +415,24 @@ function gatesHtml(g: GateReport): string {
       '<h3>Baseline gates</h3>',
       table(
         ['metric', 'fail if', 'baseline', 'new', 'limit', 'result'],
-        g.baseline.map((b) => [b.metric, { text: b.condition, cls: 'l' }, fmtMetric(b.base, b.unit), fmtMetric(b.value, b.unit), fmtMetric(b.limit, b.unit), verdict(!b.failed)]),
+        g.baseline.map((b) => [
+          b.metric,
+          { text: b.condition, cls: 'l' },
+          fmtMetric(b.base, b.unit),
+          fmtMetric(b.value, b.unit),
+          fmtMetric(b.limit, b.unit),
+          verdict(!b.failed),
+        ]),
       ),
     );
   }
   if (g.digest) {
     const d = g.digest;
-    out.push(`<h3>Digest</h3><p>${d.ok ? `matches <code>${esc(d.actual)}</code>` : `<span class="bad">differs</span>: expected <code>${esc(d.expected)}</code>, got <code>${esc(d.actual)}</code>`}</p>`);
-    if (d.parts.length > 0) out.push(`<ul>${d.parts.map((p) => `<li>${esc(partDiffers(p))}${p.first ? `; first: ${esc(p.first)}` : ''}</li>`).join('')}</ul>`);
+    out.push(
+      `<h3>Digest</h3><p>${d.ok ? `matches <code>${esc(d.actual)}</code>` : `<span class="bad">differs</span>: expected <code>${esc(d.expected)}</code>, got <code>${esc(d.actual)}</code>`}</p>`,
+    );
+    if (d.parts.length > 0)
+      out.push(`<ul>${d.parts.map((p) => `<li>${esc(partDiffers(p))}${p.first ? `; first: ${esc(p.first)}` : ''}</li>`).join('')}</ul>`);
   }
   return out.join('\n');
 }
@@ -394,7 +493,8 @@ function compareTableHtml(rows: CompareRow[], labels: [string, string]): string 
     const f = (x: number) => formatCompareValue(row, x);
     const d = fmtDelta(row.a, row.b, (x) => formatCompareDelta(row, x));
     let cls = '';
-    if (row.better && row.a !== null && row.b !== null && row.a !== row.b) cls = (row.better === 'lower') === row.b < row.a ? 'good' : 'bad';
+    if (row.better && row.a !== null && row.b !== null && row.a !== row.b)
+      cls = (row.better === 'lower') === row.b < row.a ? 'good' : 'bad';
     buf.push([row.metric, row.a === null ? '-' : f(row.a), row.b === null ? '-' : f(row.b), { text: d, cls }]);
   }
   flush();
@@ -408,7 +508,14 @@ export function compareHtml(a: RunResult, b: RunResult, labels: [string, string]
 <h1>cascadesim compare: ${esc(labels[0])} vs ${esc(labels[1])}</h1>
 <p class="sub">${esc(labels[0])}: ${esc(a.scenario.name)}, seed ${esc(a.seed)}, protocol ${esc(a.dns.protocol)}${a.partial ? ' (partial)' : ''} &middot; ${esc(labels[1])}: ${esc(b.scenario.name)}, seed ${esc(b.seed)}, protocol ${esc(b.dns.protocol)}${b.partial ? ' (partial)' : ''}</p>
 <h2>What differs in the scenarios</h2>
-${diff.length === 0 ? '<p>The two scenarios are identical.</p>' : table(['setting', labels[0], labels[1]], diff.map((x) => [x.path, { text: x.a, cls: 'l' }, { text: x.b, cls: 'l' }]))}
+${
+  diff.length === 0
+    ? '<p>The two scenarios are identical.</p>'
+    : table(
+        ['setting', labels[0], labels[1]],
+        diff.map((x) => [x.path, { text: x.a, cls: 'l' }, { text: x.b, cls: 'l' }]),
+      )
+}
 <h2>Time series</h2>
 <p class="note">${esc(labels[0])} solid, ${esc(labels[1])} dashed, same colour per metric. Markers: ${esc(labels[0])} dashed, ${esc(labels[1])} dotted.</p>
 ${chartDivs(d)}

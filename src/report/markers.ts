@@ -48,13 +48,23 @@ export function markersOf(r: RunResult): { markers: Marker[]; violationsNotDrawn
         markers.push({ atS: ev.atS, kind: 'trigger', label: `stall: ${ev.actor}`, detail: ev.detail });
         break;
       case 'adversarial-stall':
-        markers.push({ atS: ev.atS, kind: 'trigger', label: `adversarial trigger: ${ev.actor} stalls (chosen schedule)`, detail: ev.detail });
+        markers.push({
+          atS: ev.atS,
+          kind: 'trigger',
+          label: `adversarial trigger: ${ev.actor} stalls (chosen schedule)`,
+          detail: ev.detail,
+        });
         break;
       case 'adversarial-wake':
         markers.push({ atS: ev.atS, kind: 'trigger', label: `adversarial trigger: ${ev.actor} writes (chosen moment)`, detail: ev.detail });
         break;
       case 'endpoint-empty':
-        markers.push({ atS: ev.atS, kind: 'race', label: firstEmpty ? `race: ${endpoint(ev.endpoint)} empty` : `${endpoint(ev.endpoint)} empty`, detail: ev.detail });
+        markers.push({
+          atS: ev.atS,
+          kind: 'race',
+          label: firstEmpty ? `race: ${endpoint(ev.endpoint)} empty` : `${endpoint(ev.endpoint)} empty`,
+          detail: ev.detail,
+        });
         firstEmpty = false;
         break;
       case 'violation':

@@ -73,15 +73,50 @@ function clientColumns(): ColumnDef[] {
     cols.push({ name: `${name}Count`, unit: 'count', description: COUNTER_TEXT[name] ?? name, clients: (w) => w.counters[name] ?? null });
   }
   cols.push(
-    { name: 'requestsPerS', unit: '1/s', description: 'offered load: requests per second of simulated time', clients: (w) => per(w, w.counters.requests) },
-    { name: 'attemptsPerS', unit: '1/s', description: 'attempts per second (retries included)', clients: (w) => per(w, w.counters.attempts) },
+    {
+      name: 'requestsPerS',
+      unit: '1/s',
+      description: 'offered load: requests per second of simulated time',
+      clients: (w) => per(w, w.counters.requests),
+    },
+    {
+      name: 'attemptsPerS',
+      unit: '1/s',
+      description: 'attempts per second (retries included)',
+      clients: (w) => per(w, w.counters.attempts),
+    },
     { name: 'goodputPerS', unit: '1/s', description: 'successful requests per second', clients: (w) => w.goodputPerS },
-    { name: 'errorRateShare', unit: 'share', description: 'failed requests / finished requests (what callers saw)', clients: (w) => w.errorRate },
+    {
+      name: 'errorRateShare',
+      unit: 'share',
+      description: 'failed requests / finished requests (what callers saw)',
+      clients: (w) => w.errorRate,
+    },
     { name: 'attemptErrorShare', unit: 'share', description: 'failed attempts / attempts', clients: (w) => w.attemptErrorRate },
-    { name: 'dnsEmptyAttemptShare', unit: 'share', description: 'dns-empty errors / attempts', clients: (w) => share(w.counters.dnsEmpty, w.counters.attempts) },
-    { name: 'connectAttemptShare', unit: 'share', description: 'connect errors / attempts', clients: (w) => share(w.counters.connect, w.counters.attempts) },
-    { name: 'timeoutAttemptShare', unit: 'share', description: 'timeouts / attempts', clients: (w) => share(w.counters.timeout, w.counters.attempts) },
-    { name: 'throttledAttemptShare', unit: 'share', description: 'throttled attempts / attempts', clients: (w) => share(w.counters.throttled, w.counters.attempts) },
+    {
+      name: 'dnsEmptyAttemptShare',
+      unit: 'share',
+      description: 'dns-empty errors / attempts',
+      clients: (w) => share(w.counters.dnsEmpty, w.counters.attempts),
+    },
+    {
+      name: 'connectAttemptShare',
+      unit: 'share',
+      description: 'connect errors / attempts',
+      clients: (w) => share(w.counters.connect, w.counters.attempts),
+    },
+    {
+      name: 'timeoutAttemptShare',
+      unit: 'share',
+      description: 'timeouts / attempts',
+      clients: (w) => share(w.counters.timeout, w.counters.attempts),
+    },
+    {
+      name: 'throttledAttemptShare',
+      unit: 'share',
+      description: 'throttled attempts / attempts',
+      clients: (w) => share(w.counters.throttled, w.counters.attempts),
+    },
     { name: 'amplificationRatio', unit: 'ratio', description: 'attempts per request', clients: (w) => w.amplification },
   );
   for (const [which, text] of [
@@ -100,7 +135,16 @@ function clientColumns(): ColumnDef[] {
   return cols;
 }
 
-const UNIT_SUFFIX: Record<Unit, string> = { index: '', s: 'S', ms: 'Ms', '1/s': 'PerS', count: 'Count', share: 'Share', ratio: 'Ratio', flag: 'Flag' };
+const UNIT_SUFFIX: Record<Unit, string> = {
+  index: '',
+  s: 'S',
+  ms: 'Ms',
+  '1/s': 'PerS',
+  count: 'Count',
+  share: 'Share',
+  ratio: 'Ratio',
+  flag: 'Flag',
+};
 
 /** The unit an EC2 field's name implies (the EC2 model names its fields unit-last too). */
 function ec2Unit(leaf: string, sample: unknown): Unit {
@@ -119,7 +163,11 @@ function ec2Name(path: string, unit: Unit): string {
   const camel = `ec2${parts.map((p) => p[0].toUpperCase() + p.slice(1)).join('')}`;
   const suffix = UNIT_SUFFIX[unit];
   // Names that already end with their unit keep it once ('propagationDelayS'), the others get it appended.
-  const implied = (unit === 's' && /[a-z0-9]S$/.test(camel)) || (unit === '1/s' && camel.endsWith('PerS')) || (unit === 'ms' && camel.endsWith('Ms')) || (unit === 'share' && camel.endsWith('Share'));
+  const implied =
+    (unit === 's' && /[a-z0-9]S$/.test(camel)) ||
+    (unit === '1/s' && camel.endsWith('PerS')) ||
+    (unit === 'ms' && camel.endsWith('Ms')) ||
+    (unit === 'share' && camel.endsWith('Share'));
   return implied ? camel : `${camel}${suffix}`;
 }
 
@@ -191,7 +239,12 @@ export function windowTable(r: RunResult): WindowTable {
         return null;
       }),
     );
-  return { columns: cols.map(({ name, unit, description, ec2Path }) => (ec2Path ? { name, unit, description, ec2Path } : { name, unit, description })), rows };
+  return {
+    columns: cols.map(({ name, unit, description, ec2Path }) =>
+      ec2Path ? { name, unit, description, ec2Path } : { name, unit, description },
+    ),
+    rows,
+  };
 }
 
 /** The column holding an EC2 field, by its path in the EC2 window. */

@@ -60,7 +60,9 @@ export interface RecoveryRow {
   instant?: boolean;
 }
 
-function clientsOf(p: Pick<PhaseSummary, 'windows' | 'requests' | 'attempts' | 'errors' | 'errorRate' | 'amplification' | 'latencyMs' | 'attemptLatencyMs'>): PhaseRow['clients'] {
+function clientsOf(
+  p: Pick<PhaseSummary, 'windows' | 'requests' | 'attempts' | 'errors' | 'errorRate' | 'amplification' | 'latencyMs' | 'attemptLatencyMs'>,
+): PhaseRow['clients'] {
   const failed = ERROR_CLASSES.reduce((a, k) => a + (p.errors[k] ?? 0), 0);
   const shares = {} as Record<ErrorClass, number>;
   for (const k of ERROR_CLASSES) shares[k] = p.attempts > 0 ? (p.errors[k] ?? 0) / p.attempts : 0;
@@ -105,7 +107,8 @@ function overlapS(aFrom: number, aTo: number, bFrom: number, bTo: number): numbe
 
 export function phaseRows(r: RunResult): PhaseRow[] {
   const clientPhases = r.clients?.phases ?? [];
-  const emptyS = (fromS: number, toS: number) => r.dns.emptyIntervals.reduce((a, iv) => a + overlapS(iv.fromS, iv.toS ?? r.reachedS, fromS, toS), 0);
+  const emptyS = (fromS: number, toS: number) =>
+    r.dns.emptyIntervals.reduce((a, iv) => a + overlapS(iv.fromS, iv.toS ?? r.reachedS, fromS, toS), 0);
   const rows: PhaseRow[] = r.phases.map((p) => {
     const cp = clientPhases.find((c) => c.name === p.name && c.fromS === p.fromS);
     return {
@@ -125,7 +128,16 @@ export function phaseRows(r: RunResult): PhaseRow[] {
     fromS: 0,
     toS: r.reachedS,
     clients: c
-      ? clientsOf({ windows: r.windows.clients.length, requests: c.requests, attempts: c.attempts, errors: c.errors, errorRate: c.errorRate, amplification: c.amplification, latencyMs: c.latencyMs, attemptLatencyMs: c.attemptLatencyMs })
+      ? clientsOf({
+          windows: r.windows.clients.length,
+          requests: c.requests,
+          attempts: c.attempts,
+          errors: c.errors,
+          errorRate: c.errorRate,
+          amplification: c.amplification,
+          latencyMs: c.latencyMs,
+          attemptLatencyMs: c.attemptLatencyMs,
+        })
       : null,
     violations: r.dns.violations.length,
     emptyEndpointS: emptyS(0, r.reachedS),
@@ -167,7 +179,14 @@ export function recoveryRows(r: RunResult): RecoveryRow[] {
   const repair = r.events.find((e) => e.kind === 'dns-repair');
   const how = trigger?.kind === 'adversarial-stall' ? 'stall, adversarial: a chosen schedule' : 'stall, fixed length';
   if (trigger && race) rows.push({ what: `trigger to race (${trigger.actor} ${how})`, fromS: trigger.atS, toS: race.atS, note: '' });
-  else if (trigger) rows.push({ what: `trigger (${trigger.actor} ${how})`, fromS: trigger.atS, toS: null, instant: true, note: 'no race followed: no endpoint resolved to nothing, no invariant broke' });
+  else if (trigger)
+    rows.push({
+      what: `trigger (${trigger.actor} ${how})`,
+      fromS: trigger.atS,
+      toS: null,
+      instant: true,
+      note: 'no race followed: no endpoint resolved to nothing, no invariant broke',
+    });
   for (const iv of r.dns.emptyIntervals) rows.push({ what: `${iv.endpoint} resolved to nothing`, fromS: iv.fromS, toS: iv.toS, note: '' });
   for (const iv of r.dns.stuckIntervals) rows.push({ what: `Enactors stuck on ${iv.endpoint}`, fromS: iv.fromS, toS: iv.toS, note: '' });
   const ep = clientErrorEpisode(r);
@@ -187,7 +206,12 @@ export function recoveryRows(r: RunResult): RecoveryRow[] {
     const leasesAt = numAt(s, 'leasesRecoveredAtS');
     if (leasesAt !== null || numAt(s, 'leasesLostMax')) {
       const after = rec ? numAt(rec, 'leasesAfterDdbS') : null;
-      rows.push({ what: 'all droplet leases re-established', fromS: null, toS: leasesAt, note: after !== null ? `${fmtDuration(after)} after DynamoDB recovered` : leasesAt === null ? 'not by the end of the run' : '' });
+      rows.push({
+        what: 'all droplet leases re-established',
+        fromS: null,
+        toS: leasesAt,
+        note: after !== null ? `${fmtDuration(after)} after DynamoDB recovered` : leasesAt === null ? 'not by the end of the run' : '',
+      });
     }
   }
   return rows;

@@ -5,7 +5,20 @@
 import type { RunResult } from '../engine/result.ts';
 import { ERROR_CLASSES } from '../metrics/client-counters.ts';
 import { clockAtOrigin, clockOrigin, incidentTimeline } from './access.ts';
-import { type Cell, clientPhaseCells, controlPhaseCells, INCIDENT_HEAD, INCIDENT_KINDS, incidentCells, recoveryCells, regionHead, regionPhaseCells, regionVerdict, serviceCells, serviceHead } from './cells.ts';
+import {
+  type Cell,
+  clientPhaseCells,
+  controlPhaseCells,
+  INCIDENT_HEAD,
+  INCIDENT_KINDS,
+  incidentCells,
+  recoveryCells,
+  regionHead,
+  regionPhaseCells,
+  regionVerdict,
+  serviceCells,
+  serviceHead,
+} from './cells.ts';
 import { fmtElapsed } from './format.ts';
 import { phaseRows, recoveryRows } from './summary.ts';
 import { type Colors, NO_COLORS, renderTable } from './table.ts';
@@ -26,7 +39,10 @@ export function phaseTableLines(r: RunResult, c: Colors = NO_COLORS): string[] {
   const out: string[] = [];
   const style = (cells: Cell[]) => cells.map((x) => (x.bad ? c.red(x.text) : x.text));
   if (rows.some((p) => p.clients)) {
-    out.push(c.bold('clients by phase') + c.dim('  (errors: share of requests that failed; by class: share of attempts; latency: from the intended start, ms)'));
+    out.push(
+      c.bold('clients by phase') +
+        c.dim('  (errors: share of requests that failed; by class: share of attempts; latency: from the intended start, ms)'),
+    );
     out.push(
       ...renderTable(
         ['phase', 'span', 'requests', 'errors', ...ERROR_CLASSES, 'amplif.', 'p50', 'p99', 'p99.9', 'max', 'attempt p99'],
@@ -37,19 +53,44 @@ export function phaseTableLines(r: RunResult, c: Colors = NO_COLORS): string[] {
   }
   const g = r.regions;
   if (g) {
-    out.push('', c.bold('regions by phase') + c.dim('  (util.: offered load over capacity; errors: share of attempts; multi/pinned errors: share of requests)'));
-    out.push(...renderTable(regionHead(r), g.phases.map((p) => style(regionPhaseCells(p, span(r, p.fromS, p.toS)))), { colors: c, align: ['l', 'l'] }));
+    out.push(
+      '',
+      c.bold('regions by phase') +
+        c.dim('  (util.: offered load over capacity; errors: share of attempts; multi/pinned errors: share of requests)'),
+    );
+    out.push(
+      ...renderTable(
+        regionHead(r),
+        g.phases.map((p) => style(regionPhaseCells(p, span(r, p.fromS, p.toS)))),
+        { colors: c, align: ['l', 'l'] },
+      ),
+    );
     const v = regionVerdict(r) as string;
     out.push(g.phases.some((p) => p.backup.overloaded) ? c.red(v) : v);
   }
   const sv = r.services;
   if (sv) {
-    out.push('', c.bold('services by phase') + c.dim(`  (a request calls ${sv.request.join(' -> ')}; errors: share of calls that failed after their retries; the clients' errors above are the user-visible ones)`));
-    out.push(...renderTable(serviceHead(r), sv.services.map((x) => style(serviceCells(r, x))), { colors: c, align: ['l', 'l'] }));
+    out.push(
+      '',
+      c.bold('services by phase') +
+        c.dim(
+          `  (a request calls ${sv.request.join(' -> ')}; errors: share of calls that failed after their retries; the clients' errors above are the user-visible ones)`,
+        ),
+    );
+    out.push(
+      ...renderTable(
+        serviceHead(r),
+        sv.services.map((x) => style(serviceCells(r, x))),
+        { colors: c, align: ['l', 'l'] },
+      ),
+    );
   }
   const withEc2 = rows.some((p) => p.ec2);
   if (out.length > 0) out.push('');
-  out.push(c.bold(withEc2 ? 'control plane and EC2 by phase' : 'control plane by phase') + (withEc2 ? c.dim('  (peaks over the windows that start in the phase)') : ''));
+  out.push(
+    c.bold(withEc2 ? 'control plane and EC2 by phase' : 'control plane by phase') +
+      (withEc2 ? c.dim('  (peaks over the windows that start in the phase)') : ''),
+  );
   const head = ['phase', 'span', 'violations', 'endpoint empty'];
   if (withEc2) head.push('lease backlog', 'leases lost', 'prop. delay', 'prop. backlog', 'NLB errors');
   out.push(
@@ -79,7 +120,8 @@ export function incidentTimelineLines(r: RunResult, c: Colors = NO_COLORS): stri
   const t = incidentTimeline(r);
   if (t.length === 0) return [];
   const origin = clockOrigin(r);
-  const clockOf = (s: number | null, given: string | null) => given ?? (s === null ? '-' : origin ? clockAtOrigin(origin, s).slice(0, 5) : fmtElapsed(s));
+  const clockOf = (s: number | null, given: string | null) =>
+    given ?? (s === null ? '-' : origin ? clockAtOrigin(origin, s).slice(0, 5) : fmtElapsed(s));
   return [
     c.bold('incident timeline: simulated vs AWS') + c.dim('  (offset: |simulated - AWS| over AWS time since the trigger)'),
     ...renderTable(

@@ -43,7 +43,6 @@ export function encodeResult(r: RunResult): Uint8Array {
   return out;
 }
 
-
 /** Write a result: atomically to a file, as a stream to a device or pipe (io/output.ts). */
 export function writeResultFile(file: string, r: RunResult): void {
   writePath(file, encodeResult(r), 'the result');
@@ -89,7 +88,10 @@ export function decodeResult(bytes: Uint8Array, file = 'result'): RunResult {
   }
   const shape = resultSchema.safeParse(obj);
   if (!shape.success) {
-    const problems = shape.error.issues.length === 1 && shape.error.issues[0].path.length === 0 ? ['the payload is not a result object'] : zodProblems(shape.error);
+    const problems =
+      shape.error.issues.length === 1 && shape.error.issues[0].path.length === 0
+        ? ['the payload is not a result object']
+        : zodProblems(shape.error);
     throw bad(`not a valid result: ${clip(problems[0], 160)}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}`);
   }
   // The checked object itself, not the schema's copy: extra keys a newer writer added stay as they were.

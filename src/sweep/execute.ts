@@ -42,12 +42,18 @@ function sameShard(a: Shard | undefined, b: Shard | null): boolean {
 function loadDone(file: string, header: SweepHeader, resume: boolean): Map<number, RunRecord> {
   if (!existsSync(file)) return new Map();
   // Never rename over a device or a pipe (--out /dev/null would replace the device node).
-  if (!statSync(file).isFile()) throw new InputError([`--out ${file}: not a regular file (the sweep appends to it and rewrites it when done)`], 'cannot write');
+  if (!statSync(file).isFile())
+    throw new InputError([`--out ${file}: not a regular file (the sweep appends to it and rewrites it when done)`], 'cannot write');
   if (statSync(file).size === 0) return new Map();
   if (!resume) return new Map();
   const f = readSweepFile(file);
-  if (f.header.id !== header.id) throw new InputError([`--resume: ${file} holds another sweep (${f.header.name}, id ${f.header.id.slice(0, 12)}; this one is ${header.id.slice(0, 12)})`], 'cannot resume');
-  if (!sameShard(f.header.shard, header.shard ?? null)) throw new InputError([`--resume: ${file} holds another shard of this sweep`], 'cannot resume');
+  if (f.header.id !== header.id)
+    throw new InputError(
+      [`--resume: ${file} holds another sweep (${f.header.name}, id ${f.header.id.slice(0, 12)}; this one is ${header.id.slice(0, 12)})`],
+      'cannot resume',
+    );
+  if (!sameShard(f.header.shard, header.shard ?? null))
+    throw new InputError([`--resume: ${file} holds another shard of this sweep`], 'cannot resume');
   return f.records;
 }
 
@@ -123,7 +129,10 @@ export function mergeSweepFiles(files: string[]): { header: SweepHeader; records
   const problems: string[] = [];
   const records = new Map<number, RunRecord>();
   for (const p of parts) {
-    if (p.header.id !== first.header.id) problems.push(`${p.file}: another sweep (${p.header.name}, id ${p.header.id.slice(0, 12)}) than ${first.file} (${first.header.name}, id ${first.header.id.slice(0, 12)})`);
+    if (p.header.id !== first.header.id)
+      problems.push(
+        `${p.file}: another sweep (${p.header.name}, id ${p.header.id.slice(0, 12)}) than ${first.file} (${first.header.name}, id ${first.header.id.slice(0, 12)})`,
+      );
     for (const [run, r] of p.records) {
       const prev = records.get(run);
       if (prev && recordLine(prev) !== recordLine(r)) problems.push(`${p.file}: run ${run} differs from the same run in another file`);

@@ -112,7 +112,13 @@ export function readSweepFile(file: string): SweepFile {
   } catch {
     throw bad(1, 'the first line is not JSON');
   }
-  if (!isObject(header) || header.cascadesimSweep !== SWEEP_FORMAT || typeof header.id !== 'string' || !Number.isInteger(header.runs) || !Array.isArray(header.points)) {
+  if (
+    !isObject(header) ||
+    header.cascadesimSweep !== SWEEP_FORMAT ||
+    typeof header.id !== 'string' ||
+    !Number.isInteger(header.runs) ||
+    !Array.isArray(header.points)
+  ) {
     throw bad(1, `the first line is not a sweep header of format ${SWEEP_FORMAT}`);
   }
   const records = new Map<number, RunRecord>();

@@ -44,9 +44,20 @@ interface Series {
 function seriesOf(s: SweepSummary): Series[] {
   const out: Series[] = [];
   for (const o of Object.keys(s.outcomes)) {
-    out.push({ title: `P(${o}): ${s.outcomes[o]}`, kind: 'share', at: (p) => ({ v: p.outcomes[o].share, lo: p.outcomes[o].lo, hi: p.outcomes[o].hi }), tip: (p) => fmtShare(p.outcomes[o]) });
+    out.push({
+      title: `P(${o}): ${s.outcomes[o]}`,
+      kind: 'share',
+      at: (p) => ({ v: p.outcomes[o].share, lo: p.outcomes[o].lo, hi: p.outcomes[o].hi }),
+      tip: (p) => fmtShare(p.outcomes[o]),
+    });
   }
-  for (const m of s.metrics) out.push({ title: m, kind: 'metric', at: (p) => ({ v: p.metrics[m].median, lo: p.metrics[m].p5, hi: p.metrics[m].p95 }), tip: (p) => fmtSpread(p.metrics[m]) });
+  for (const m of s.metrics)
+    out.push({
+      title: m,
+      kind: 'metric',
+      at: (p) => ({ v: p.metrics[m].median, lo: p.metrics[m].p5, hi: p.metrics[m].p95 }),
+      tip: (p) => fmtSpread(p.metrics[m]),
+    });
   return out;
 }
 
@@ -91,10 +102,14 @@ export function lineChart(points: PointSummary[], x: string, by: readonly string
   const sy = (v: number) => H - M.b - ((v - y0) / (y1 - y0)) * (H - M.t - M.b);
   const parts: string[] = [];
   // Axes and ticks.
-  parts.push(`<line x1="${M.l}" y1="${H - M.b}" x2="${W - M.r}" y2="${H - M.b}" stroke="#999"/><line x1="${M.l}" y1="${M.t}" x2="${M.l}" y2="${H - M.b}" stroke="#999"/>`);
+  parts.push(
+    `<line x1="${M.l}" y1="${H - M.b}" x2="${W - M.r}" y2="${H - M.b}" stroke="#999"/><line x1="${M.l}" y1="${M.t}" x2="${M.l}" y2="${H - M.b}" stroke="#999"/>`,
+  );
   for (let i = 0; i <= 4; i++) {
     const v = y0 + ((y1 - y0) * i) / 4;
-    parts.push(`<text x="${M.l - 4}" y="${sy(v) + 4}" text-anchor="end">${esc(ser.kind === 'share' ? `${Math.round(v * 100)}%` : sig3(v))}</text>`);
+    parts.push(
+      `<text x="${M.l - 4}" y="${sy(v) + 4}" text-anchor="end">${esc(ser.kind === 'share' ? `${Math.round(v * 100)}%` : sig3(v))}</text>`,
+    );
   }
   for (const v of xs) parts.push(`<text x="${sx(xPos(v))}" y="${H - M.b + 14}" text-anchor="middle">${esc(fmtParam(v))}</text>`);
   parts.push(`<text x="${(M.l + W - M.r) / 2}" y="${H - 6}" text-anchor="middle">${esc(x)}</text>`);
@@ -106,11 +121,19 @@ export function lineChart(points: PointSummary[], x: string, by: readonly string
       .filter((p) => p.v !== null)
       .sort((a, b) => a.x - b.x);
     if (ps.length === 0) return;
-    const band = [...ps.map((p) => `${sx(p.x)},${sy(p.hi ?? (p.v as number))}`), ...[...ps].reverse().map((p) => `${sx(p.x)},${sy(p.lo ?? (p.v as number))}`)];
+    const band = [
+      ...ps.map((p) => `${sx(p.x)},${sy(p.hi ?? (p.v as number))}`),
+      ...[...ps].reverse().map((p) => `${sx(p.x)},${sy(p.lo ?? (p.v as number))}`),
+    ];
     parts.push(`<polygon points="${band.join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
-    parts.push(`<polyline points="${ps.map((p) => `${sx(p.x)},${sy(p.v as number)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    parts.push(
+      `<polyline points="${ps.map((p) => `${sx(p.x)},${sy(p.v as number)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`,
+    );
     for (const p of ps) parts.push(`<circle cx="${sx(p.x)}" cy="${sy(p.v as number)}" r="2.5" fill="${color}"/>`);
-    if (by.length > 0) parts.push(`<text x="${W - M.r - 4}" y="${M.t + 12 + gi * 13}" text-anchor="end" fill="${color}" style="fill:${color}">${esc(g)}</text>`);
+    if (by.length > 0)
+      parts.push(
+        `<text x="${W - M.r - 4}" y="${M.t + 12 + gi * 13}" text-anchor="end" fill="${color}" style="fill:${color}">${esc(g)}</text>`,
+      );
   });
   const band = ser.kind === 'share' ? 'band: 95% Wilson interval' : 'band: p5-p95 across seeds';
   return `<figure><figcaption>${esc(ser.title)} <span class="note">(${band})</span></figcaption><svg role="img" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg></figure>`;
@@ -126,10 +149,21 @@ function heatColor(t: number): string {
  * A heatmap of one series over (x, y). `stuck(p)` marks the metastable cells: the boundary between stuck and
  * non-stuck cells (and the chart's edge) is drawn as a thick red outline.
  */
-export function heatmap(points: PointSummary[], x: string, y: string, ser: Series, stuck: ((p: PointSummary) => boolean) | null, title: string): string {
+export function heatmap(
+  points: PointSummary[],
+  x: string,
+  y: string,
+  ser: Series,
+  stuck: ((p: PointSummary) => boolean) | null,
+  title: string,
+): string {
   const xs = distinct(points, x);
   const ys = distinct(points, y);
-  const cell = (xi: number, yi: number) => points.find((p) => JSON.stringify(p.params[x] ?? null) === JSON.stringify(xs[xi]) && JSON.stringify(p.params[y] ?? null) === JSON.stringify(ys[yi]));
+  const cell = (xi: number, yi: number) =>
+    points.find(
+      (p) =>
+        JSON.stringify(p.params[x] ?? null) === JSON.stringify(xs[xi]) && JSON.stringify(p.params[y] ?? null) === JSON.stringify(ys[yi]),
+    );
   const vals = points.map((p) => ser.at(p).v).filter((v): v is number => v !== null && Number.isFinite(v));
   const [lo, hi] = ser.kind === 'share' ? [0, 1] : [Math.min(...vals), Math.max(...vals)];
   const cw = Math.max(16, Math.min(70, 720 / xs.length));
@@ -159,7 +193,9 @@ export function heatmap(points: PointSummary[], x: string, y: string, ser: Serie
       const tip = p ? `${x}=${fmtParam(xs[xi])} ${y}=${fmtParam(ys[yi])}: ${ser.tip(p)}` : '';
       parts.push(
         `<rect x="${ml + xi * cw}" y="${top(yi)}" width="${cw}" height="${ch}" fill="${v === null ? '#eee' : heatColor(t)}" stroke="#fff"><title>${esc(tip)}</title></rect>` +
-          (showValues ? `<text x="${ml + xi * cw + cw / 2}" y="${top(yi) + ch / 2 + 4}" text-anchor="middle" style="fill:${t > 0.55 ? '#fff' : '#222'}">${esc(label)}</text>` : ''),
+          (showValues
+            ? `<text x="${ml + xi * cw + cw / 2}" y="${top(yi) + ch / 2 + 4}" text-anchor="middle" style="fill:${t > 0.55 ? '#fff' : '#222'}">${esc(label)}</text>`
+            : ''),
       );
     }
   }
@@ -179,7 +215,8 @@ export function heatmap(points: PointSummary[], x: string, y: string, ser: Serie
     }
     if (segs.length > 0) parts.push(`<path class="region" d="${segs.join('')}" fill="none" stroke="#d50000" stroke-width="3"/>`);
   }
-  for (let xi = 0; xi < xs.length; xi += labelEvery) parts.push(`<text x="${ml + xi * cw + cw / 2}" y="${mt + ch * ys.length + 14}" text-anchor="middle">${esc(fmtParam(xs[xi]))}</text>`);
+  for (let xi = 0; xi < xs.length; xi += labelEvery)
+    parts.push(`<text x="${ml + xi * cw + cw / 2}" y="${mt + ch * ys.length + 14}" text-anchor="middle">${esc(fmtParam(xs[xi]))}</text>`);
   parts.push(`<text x="${ml + (cw * xs.length) / 2}" y="${h - 8}" text-anchor="middle">${esc(x)}</text>`);
   parts.push(`<text x="4" y="${mt + 10}">${esc(y)}</text>`);
   return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${parts.join('')}</svg></figure>`;
@@ -192,7 +229,13 @@ export function tornado(s: SweepSummary, metric: string): string {
   const rows = s.params
     .map((k) => {
       const moves = s.points
-        .filter((p) => p.point > 0 && p.params[k] !== null && p.params[k] !== 1 && s.params.every((o) => o === k || p.params[o] === null || p.params[o] === 1))
+        .filter(
+          (p) =>
+            p.point > 0 &&
+            p.params[k] !== null &&
+            p.params[k] !== 1 &&
+            s.params.every((o) => o === k || p.params[o] === null || p.params[o] === 1),
+        )
         .map((p) => ({ at: p.params[k], d: (p.metrics[metric].median ?? base) - base }));
       return { k, moves, width: Math.max(0, ...moves.map((m) => Math.abs(m.d))) };
     })
@@ -211,11 +254,15 @@ export function tornado(s: SweepSummary, metric: string): string {
     for (const m of r.moves) {
       const len = (m.d / maxW) * (bw / 2);
       const color = typeof m.at === 'number' && m.at < 1 ? '#1a4f8b' : '#c2185b';
-      parts.push(`<rect x="${Math.min(cx, cx + len)}" y="${y + 2}" width="${Math.max(1, Math.abs(len))}" height="${rh - 6}" fill="${color}" fill-opacity="0.7"><title>${esc(`${r.k} x${fmtParam(m.at)}: ${m.d >= 0 ? '+' : ''}${sig3(m.d)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${Math.min(cx, cx + len)}" y="${y + 2}" width="${Math.max(1, Math.abs(len))}" height="${rh - 6}" fill="${color}" fill-opacity="0.7"><title>${esc(`${r.k} x${fmtParam(m.at)}: ${m.d >= 0 ? '+' : ''}${sig3(m.d)}`)}</title></rect>`,
+      );
     }
     parts.push(`<text x="${w - 4}" y="${y + 14}" text-anchor="end">${esc(r.width === 0 ? '0' : `±${sig3(r.width)}`)}</text>`);
   });
-  parts.push(`<text x="${cx}" y="${h - 8}" text-anchor="middle">${esc(`change of ${metric} from the baseline (${sig3(base)}); blue: factor < 1, red: > 1`)}</text>`);
+  parts.push(
+    `<text x="${cx}" y="${h - 8}" text-anchor="middle">${esc(`change of ${metric} from the baseline (${sig3(base)}); blue: factor < 1, red: > 1`)}</text>`,
+  );
   return `<figure><figcaption>${esc(metric)}</figcaption><svg role="img" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${parts.join('')}</svg></figure>`;
 }
 
@@ -223,7 +270,12 @@ function table(s: SweepSummary): string {
   const outcomes = Object.keys(s.outcomes);
   const cols = pointColumns(s);
   const head = [...cols.head, 'runs', ...outcomes.map((o) => `P(${o}) [95% CI]`), ...s.metrics.map((m) => `${m} median [p5-p95]`)];
-  const rows = s.points.map((p) => [...cols.cells(p.params, p.point), String(p.runs), ...outcomes.map((o) => fmtShare(p.outcomes[o])), ...s.metrics.map((m) => fmtSpread(p.metrics[m]))]);
+  const rows = s.points.map((p) => [
+    ...cols.cells(p.params, p.point),
+    String(p.runs),
+    ...outcomes.map((o) => fmtShare(p.outcomes[o])),
+    ...s.metrics.map((m) => fmtSpread(p.metrics[m])),
+  ]);
   return `<table class="t"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
@@ -248,7 +300,17 @@ export function sweepHtml(s: SweepSummary, report: { region: string | null; x: s
       combos.set(key, [...(combos.get(key) ?? []), p]);
     }
     for (const ser of series) {
-      for (const [key, ps] of combos) charts.push(heatmap(ps, x, y, ser, stuck, `${ser.title}${key ? ` (${key})` : ''}${stuck ? ` - outlined: ${region} in under half the runs` : ''}`));
+      for (const [key, ps] of combos)
+        charts.push(
+          heatmap(
+            ps,
+            x,
+            y,
+            ser,
+            stuck,
+            `${ser.title}${key ? ` (${key})` : ''}${stuck ? ` - outlined: ${region} in under half the runs` : ''}`,
+          ),
+        );
     }
   } else if (x) {
     for (const ser of series) charts.push(lineChart(s.points, x, [], ser));
@@ -261,7 +323,11 @@ export function sweepHtml(s: SweepSummary, report: { region: string | null; x: s
 <h1>sweep ${esc(s.sweep)}</h1>
 <p class="sub">${esc(s.question || s.description)}</p>
 ${partial}
-<p class="note">Base scenario ${esc(s.base)}; ${s.points.length} points x ${s.seedsPerPoint} seeds (sweep seed ${s.seed}); ${s.runs.done} runs. Seeds and drawn values are shared by every point (replicate r has the same seed everywhere). Outcomes: ${Object.entries(s.outcomes).map(([k, v]) => `${esc(k)} = ${esc(v)}`).join('; ') || 'none'}.${s.given ? ` Metrics and the other outcomes are over the runs where ${esc(s.given)} only.` : ''}</p>
+<p class="note">Base scenario ${esc(s.base)}; ${s.points.length} points x ${s.seedsPerPoint} seeds (sweep seed ${s.seed}); ${s.runs.done} runs. Seeds and drawn values are shared by every point (replicate r has the same seed everywhere). Outcomes: ${
+    Object.entries(s.outcomes)
+      .map(([k, v]) => `${esc(k)} = ${esc(v)}`)
+      .join('; ') || 'none'
+  }.${s.given ? ` Metrics and the other outcomes are over the runs where ${esc(s.given)} only.` : ''}</p>
 <h2>Charts</h2>
 <div class="charts">${charts.join('\n')}</div>
 <h2>Per point</h2>

@@ -119,13 +119,19 @@ function oneAtATimePoints(axes: Axis[], base: Scenario, problems: string[]): Poi
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
 
 export function digestJson(v: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(v))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(v)))
+    .digest('hex');
 }
 
 /** Parse the base once, build the points and check each point's scenario before anything runs. */
@@ -134,7 +140,11 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   try {
     base = loadScenario(spec.baseFile, { sets: spec.set }).scenario;
   } catch (err) {
-    if (err instanceof InputError) throw new InputError(err.problems.map((p) => `base ${spec.base}: ${p}`), `invalid sweep ${spec.name}`);
+    if (err instanceof InputError)
+      throw new InputError(
+        err.problems.map((p) => `base ${spec.base}: ${p}`),
+        `invalid sweep ${spec.name}`,
+      );
     throw err;
   }
   const problems: string[] = [];
@@ -175,7 +185,9 @@ export function planSweep(spec: SweepSpec): SweepPlan {
       runScenario(base, runSpec(plan, p.index * spec.seeds).sets);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const label = Object.entries(p.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+      const label = Object.entries(p.params)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ');
       for (const q of err.problems) problems.push(`point ${p.index} (${label}): ${q}`);
     }
     if (problems.length > 20) break;

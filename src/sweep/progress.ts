@@ -33,7 +33,14 @@ export function sweepProgress(mode: 'bar' | 'lines' | 'none', total: number, str
     };
   }
   const bar = new cliProgress.SingleBar(
-    { stream, format: `${c.cyan('{bar}')} {value}/{total} runs | {rate} runs/s | ETA {etaText}`, barsize: 30, hideCursor: false, clearOnComplete: true, fps: 5 },
+    {
+      stream,
+      format: `${c.cyan('{bar}')} {value}/{total} runs | {rate} runs/s | ETA {etaText}`,
+      barsize: 30,
+      hideCursor: false,
+      clearOnComplete: true,
+      fps: 5,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

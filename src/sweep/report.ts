@@ -51,7 +51,13 @@ export function summaryTable(s: SweepSummary, c: Colors = NO_COLORS): string[] {
   const outcomes = Object.keys(s.outcomes);
   const thresholds = s.points[0] ? Object.keys(s.points[0].thresholds) : [];
   const cols = pointColumns(s);
-  const head = [...cols.head, 'runs', ...outcomes.map((o) => `P(${o}) [95% CI, %]`), ...thresholds.map((t) => `held: ${t}`), ...s.metrics.map((m) => `${m} median [p5-p95]`)];
+  const head = [
+    ...cols.head,
+    'runs',
+    ...outcomes.map((o) => `P(${o}) [95% CI, %]`),
+    ...thresholds.map((t) => `held: ${t}`),
+    ...s.metrics.map((m) => `${m} median [p5-p95]`),
+  ];
   const rows = s.points.map((p) => [
     ...cols.cells(p.params, p.point),
     String(p.runs),
@@ -60,7 +66,9 @@ export function summaryTable(s: SweepSummary, c: Colors = NO_COLORS): string[] {
     ...s.metrics.map((m) => fmtSpread(p.metrics[m])),
   ]);
   const lines = [c.bold(`sweep ${s.sweep}`) + (s.question ? `: ${s.question}` : '')];
-  lines.push(`${s.runs.done} of ${s.runs.inFile} runs${s.shard ? ` (shard ${s.shard.index}/${s.shard.count} of ${s.runs.total})` : ''}, ${s.points.length} points x ${s.seedsPerPoint} seeds, sweep seed ${s.seed}, base ${s.base}${s.complete ? '' : c.yellow(' (partial)')}`);
+  lines.push(
+    `${s.runs.done} of ${s.runs.inFile} runs${s.shard ? ` (shard ${s.shard.index}/${s.shard.count} of ${s.runs.total})` : ''}, ${s.points.length} points x ${s.seedsPerPoint} seeds, sweep seed ${s.seed}, base ${s.base}${s.complete ? '' : c.yellow(' (partial)')}`,
+  );
   for (const o of outcomes) lines.push(`  ${o}: ${s.outcomes[o]}`);
   if (s.given) lines.push(`  metrics and the other outcomes: over the runs where ${s.given} only`);
   lines.push('');

@@ -30,7 +30,12 @@ export class SweepRunFailure extends Error {
 }
 
 /** Run `todo` (run indices, in the order to start them). Resolves when all are done or the signal aborted. */
-export async function runSweepRuns(plan: SweepPlan, todo: readonly number[], metrics: string[], opts: SweepRunOptions): Promise<{ aborted: boolean }> {
+export async function runSweepRuns(
+  plan: SweepPlan,
+  todo: readonly number[],
+  metrics: string[],
+  opts: SweepRunOptions,
+): Promise<{ aborted: boolean }> {
   if (todo.length === 0) return { aborted: false };
   const jobs = Math.max(1, Math.min(opts.jobs, todo.length));
   const data: SweepWorkerData = { base: plan.base, metrics, thresholds: plan.spec.thresholds as SweepWorkerData['thresholds'] };

@@ -23,7 +23,11 @@ import { outcomeProblems } from './outcomes.ts';
 
 const finite = () => z.number({ error: 'must be a number' }).refine(Number.isFinite, { error: 'must be finite' });
 const positiveInt = (max: number) =>
-  z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(1, { error: 'must be >= 1' }).max(max, { error: `must be <= ${max}` });
+  z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .min(1, { error: 'must be >= 1' })
+    .max(max, { error: `must be <= ${max}` });
 
 /** How a labelled parameter reaches the scenario: plus + times * value at each path. */
 const linkSchema = z.strictObject({ times: finite().default(1), plus: finite().default(0) });
@@ -33,7 +37,12 @@ const axisCommon = {
 };
 
 const listAxis = z.strictObject({ values: z.array(z.unknown()).min(1, { error: 'must list at least one value' }), ...axisCommon });
-const stepAxis = z.strictObject({ from: finite(), to: finite(), step: finite().refine((x) => x > 0, { error: 'must be > 0' }), ...axisCommon });
+const stepAxis = z.strictObject({
+  from: finite(),
+  to: finite(),
+  step: finite().refine((x) => x > 0, { error: 'must be > 0' }),
+  ...axisCommon,
+});
 const countAxis = z.strictObject({ from: finite(), to: finite(), count: positiveInt(10_000), ...axisCommon });
 const factorAxis = z.strictObject({
   factors: z.array(finite()).min(1, { error: 'must list at least one factor' }),
@@ -55,7 +64,12 @@ export const specSchema = z.strictObject({
   /** Overrides applied to the base before anything varies (`key.path=value`, as run --set). */
   set: z.array(z.string()).default([]),
   /** The sweep's seed: every run's scenario seed and draws derive from it and the run's replicate index. */
-  seed: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }).max(0xffffffff, { error: 'must be <= 4294967295' }).default(1),
+  seed: z
+    .number()
+    .int({ error: 'must be an integer' })
+    .min(0, { error: 'must be >= 0' })
+    .max(0xffffffff, { error: 'must be <= 4294967295' })
+    .default(1),
   /**
    * sweep: replicate r's scenario seed derives from the sweep's seed and r. scenario: it is the base scenario's seed
    * plus r (replicate 0 is the scenario as shipped: for sensitivity around a calibrated run).
@@ -148,9 +162,12 @@ function parseAxis(name: string, raw: unknown, problems: string[]): Axis | null 
     if (!r.success) issues(r);
     else axis = { kind: 'draw', name, dist: r.data, links: null };
   } else if (isMapping(raw)) {
-    const schema = 'factors' in raw ? factorAxis : 'values' in raw ? listAxis : 'count' in raw ? countAxis : 'step' in raw ? stepAxis : null;
+    const schema =
+      'factors' in raw ? factorAxis : 'values' in raw ? listAxis : 'count' in raw ? countAxis : 'step' in raw ? stepAxis : null;
     if (!schema) {
-      problems.push(`${where}: must be a list of values, a range { from, to, step | count }, { factors: [...] } or a distribution { dist: ... }`);
+      problems.push(
+        `${where}: must be a list of values, a range { from, to, step | count }, { factors: [...] } or a distribution { dist: ... }`,
+      );
       return null;
     }
     const r = schema.safeParse(raw);
@@ -163,12 +180,18 @@ function parseAxis(name: string, raw: unknown, problems: string[]): Axis | null 
     if ('factors' in d) axis = { kind: 'factors', name, factors: d.factors as number[], integer: d.integer as boolean, links };
     else if ('values' in d) axis = { kind: 'values', name, values: d.values as unknown[], links };
     else {
-      const values = rangeValues(d.from as number, d.to as number, 'count' in d ? { count: d.count as number } : { step: d.step as number });
+      const values = rangeValues(
+        d.from as number,
+        d.to as number,
+        'count' in d ? { count: d.count as number } : { step: d.step as number },
+      );
       if (values.length > 10_000) problems.push(`${where}: more than 10,000 values`);
       axis = { kind: 'values', name, values, links };
     }
   } else {
-    problems.push(`${where}: must be a list of values, a range { from, to, step | count }, { factors: [...] } or a distribution { dist: ... }`);
+    problems.push(
+      `${where}: must be a list of values, a range { from, to, step | count }, { factors: [...] } or a distribution { dist: ... }`,
+    );
   }
   if (!axis) return null;
   if (links) {
@@ -208,7 +231,8 @@ export function validateSpec(raw: unknown, specDir: string | null, where = 'swee
   const grid = axes.filter((a) => a.kind !== 'draw').map((a) => a.name);
   for (const k of ['x', 'y'] as const) {
     const v = rest.report[k];
-    if (v !== null && !grid.includes(v)) problems.push(`report.${k}: '${v}' is not a varied parameter with values (${grid.join(', ') || 'none'})`);
+    if (v !== null && !grid.includes(v))
+      problems.push(`report.${k}: '${v}' is not a varied parameter with values (${grid.join(', ') || 'none'})`);
   }
   if (rest.report.region !== null && !Object.hasOwn(rest.outcomes, rest.report.region)) {
     problems.push(`report.region: '${rest.report.region}' is not one of the outcomes (${Object.keys(rest.outcomes).join(', ') || 'none'})`);
@@ -242,7 +266,10 @@ export function resolveSweep(arg: string): string {
     const p = path.join(sweepsDir(), arg + ext);
     if (existsSync(p)) return p;
   }
-  throw new InputError([`${arg}: no such file, and no built-in sweep of that name (built-in: ${builtinSweeps().join(', ')})`], 'unknown sweep');
+  throw new InputError(
+    [`${arg}: no such file, and no built-in sweep of that name (built-in: ${builtinSweeps().join(', ')})`],
+    'unknown sweep',
+  );
 }
 
 export function readSweepSpec(arg: string): { raw: Record<string, unknown>; file: string } {

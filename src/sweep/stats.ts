@@ -40,7 +40,14 @@ export interface Spread {
 export function spreadOf(values: readonly (number | null)[]): Spread {
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return { n: 0, median: null, p5: null, p95: null, min: null, max: null };
-  return { n: v.length, median: quantileSorted(v, 0.5), p5: quantileSorted(v, 0.05), p95: quantileSorted(v, 0.95), min: v[0], max: v[v.length - 1] };
+  return {
+    n: v.length,
+    median: quantileSorted(v, 0.5),
+    p5: quantileSorted(v, 0.05),
+    p95: quantileSorted(v, 0.95),
+    min: v[0],
+    max: v[v.length - 1],
+  };
 }
 
 export interface Share {

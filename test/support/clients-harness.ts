@@ -76,7 +76,12 @@ export function runClientsHarness(o: HarnessOptions): HarnessResult {
     return new ClientShard(o.clients, o.seed ?? 1, from, to);
   });
   const byLb = parts.map(() => new Float64Array(lbs));
-  const envs: ClientEnv[] = parts.map((_, w) => ({ store, endpoint: 0, baseLatencyUs: (o.baseLatencyMs ?? 4) * 1000, attemptsByLb: byLb[w] }));
+  const envs: ClientEnv[] = parts.map((_, w) => ({
+    store,
+    endpoint: 0,
+    baseLatencyUs: (o.baseLatencyMs ?? 4) * 1000,
+    attemptsByLb: byLb[w],
+  }));
   const events = [...(o.events ?? [])].sort((a, b) => a.atS - b.atS);
   let next = 0;
   const windows: ClientWindow[] = [];

@@ -49,7 +49,11 @@ interface ScenarioLike {
   durationS?: number;
   seed?: number;
   sim?: { epochS?: number; windowS?: number };
-  dns?: { faults?: { kind?: string; atS: number; stallS?: number }[]; planner?: { periodS?: number }; cleanup?: { keepGenerations?: number } };
+  dns?: {
+    faults?: { kind?: string; atS: number; stallS?: number }[];
+    planner?: { periodS?: number };
+    cleanup?: { keepGenerations?: number };
+  };
   actions?: { atS: number; do: string }[];
   clients?: { negativeTtlS?: number; ttlS?: number } | null;
   ec2?: unknown;

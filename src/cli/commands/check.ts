@@ -3,7 +3,17 @@
  * model's own code (src/check). Prints the shortest schedule breaking each invariant, or that none breaks within
  * the bound; exit 99 when one breaks, 0 when none does.
  */
-import { checkProtocol, counterexampleScenario, INVARIANTS, type Invariant, loadScenario, PROTOCOLS, type Protocol, resolveScenario, type Scenario } from '../../api.ts';
+import {
+  checkProtocol,
+  counterexampleScenario,
+  INVARIANTS,
+  type Invariant,
+  loadScenario,
+  PROTOCOLS,
+  type Protocol,
+  resolveScenario,
+  type Scenario,
+} from '../../api.ts';
 import { replayScenarioYaml, traceLines } from '../../check/trace.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { shownPath, writeTarget } from '../../io/output.ts';
@@ -28,14 +38,16 @@ export function cmdCheck(argv: string[], io: Out): number {
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`check takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
   const protocolArg = (values.protocol as string | undefined) ?? 'legacy';
-  if (!(PROTOCOLS as readonly string[]).includes(protocolArg)) problems.push(`--protocol: must be one of ${PROTOCOLS.join(', ')} (got ${protocolArg})`);
+  if (!(PROTOCOLS as readonly string[]).includes(protocolArg))
+    problems.push(`--protocol: must be one of ${PROTOCOLS.join(', ')} (got ${protocolArg})`);
   const enactors = intOption(values.enactors as string | undefined, 'enactors', 1, 6, problems) ?? 3;
   const endpoints = intOption(values.endpoints as string | undefined, 'endpoints', 1, 4, problems) ?? 2;
   const generations = intOption(values.generations as string | undefined, 'generations', 2, 12, problems) ?? 4;
   const keep = intOption(values.keep as string | undefined, 'keep', 1, 8, problems) ?? 1;
   const maxSteps = intOption(values['max-steps'] as string | undefined, 'max-steps', 1, 10_000, problems) ?? 200;
   const invariantArg = values.invariant as string | undefined;
-  if (invariantArg !== undefined && !(INVARIANTS as readonly string[]).includes(invariantArg)) problems.push(`--invariant: must be one of ${INVARIANTS.join(', ')} (got ${invariantArg})`);
+  if (invariantArg !== undefined && !(INVARIANTS as readonly string[]).includes(invariantArg))
+    problems.push(`--invariant: must be one of ${INVARIANTS.join(', ')} (got ${invariantArg})`);
   const outFile = values.out as string | undefined;
   let base: Scenario | undefined;
   let scenarioFile: string | undefined;
@@ -103,7 +115,9 @@ export function cmdCheck(argv: string[], io: Out): number {
     io.out(
       `explored ${r.states.toLocaleString('en-US')} states (${r.transitions.toLocaleString('en-US')} steps, deepest shortest schedule ${r.depth}) in ${r.wallS.toFixed(2)} s: ${Math.round(statesPerS).toLocaleString('en-US')} states/s (${r.cpuS.toFixed(2)} s of CPU: ${Math.round(r.cpuS > 0 ? r.states / r.cpuS : 0).toLocaleString('en-US')} states per CPU-second); ${r.complete ? 'the whole bounded space' : `cut off at ${maxSteps} steps (raise --max-steps to go further)`}`,
     );
-    io.out('abstractions: steps in every order (durations, faults and random stalls only move steps in time); no load-balancer failures, operators, clients or EC2');
+    io.out(
+      'abstractions: steps in every order (durations, faults and random stalls only move steps in time); no load-balancer failures, operators, clients or EC2',
+    );
     for (const { c, trace } of results) {
       io.out('');
       io.out(`${c.invariant}: BROKEN; shortest schedule, ${c.schedule.length} steps:`);

@@ -36,7 +36,10 @@ export function cmdCompare(argv: string[], io: Out): number {
   const gates = gateOptions(
     values,
     problems,
-    { outputs: [['--html', html === '-' ? undefined : html]], inputs: positionals.map((f, i) => ({ what: `RESULT file ${'AB'[i] ?? ''}`.trim(), file: f })) },
+    {
+      outputs: [['--html', html === '-' ? undefined : html]],
+      inputs: positionals.map((f, i) => ({ what: `RESULT file ${'AB'[i] ?? ''}`.trim(), file: f })),
+    },
     { baseline: false },
   );
   const [htmlT] = gates.targets;
@@ -59,7 +62,12 @@ export function cmdCompare(argv: string[], io: Out): number {
   for (const l of compareLines(a, b, labels, outColors(io))) io.out(l);
   if (htmlT) {
     const { written, failed } = writeAllOutputs([
-      { target: htmlT, what: 'the HTML comparison', data: () => compareHtml(a, b, labels), done: (t) => `HTML comparison written to ${shownPath(t)}${openHint(t)}` },
+      {
+        target: htmlT,
+        what: 'the HTML comparison',
+        data: () => compareHtml(a, b, labels),
+        done: (t) => `HTML comparison written to ${shownPath(t)}${openHint(t)}`,
+      },
     ]);
     for (const w of written) {
       io.out('');

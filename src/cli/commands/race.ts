@@ -35,7 +35,8 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`race takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
   const protocolArg = (values.protocol as string | undefined) ?? 'legacy';
-  if (!(PROTOCOLS as readonly string[]).includes(protocolArg)) problems.push(`--protocol: must be one of ${PROTOCOLS.join(', ')} (got ${protocolArg})`);
+  if (!(PROTOCOLS as readonly string[]).includes(protocolArg))
+    problems.push(`--protocol: must be one of ${PROTOCOLS.join(', ')} (got ${protocolArg})`);
   const enactors = intOption(values.enactors as string | undefined, 'enactors', 1, 16, problems) ?? 3;
   const endpoints = intOption(values.endpoints as string | undefined, 'endpoints', 1, 32, problems) ?? 2;
   const keep = intOption(values.keep as string | undefined, 'keep', 1, 100, problems) ?? 1;
@@ -44,7 +45,8 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
   const ops = intOption(values.ops as string | undefined, 'ops', 1, 1e12, problems) ?? 10_000_000;
   const seconds = intOption(values.seconds as string | undefined, 'seconds', 1, 86_400, problems) ?? 60;
   const broken = values.broken as string | undefined;
-  if (broken !== undefined && !(BROKEN_VARIANTS as readonly string[]).includes(broken)) problems.push(`--broken: must be one of ${BROKEN_VARIANTS.join(', ')} (got ${broken})`);
+  if (broken !== undefined && !(BROKEN_VARIANTS as readonly string[]).includes(broken))
+    problems.push(`--broken: must be one of ${BROKEN_VARIANTS.join(', ')} (got ${broken})`);
   const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
   let base: Scenario | undefined;
   try {
@@ -64,11 +66,24 @@ export async function cmdRace(argv: string[], io: Out): Promise<number> {
     io.err('cascadesim race: NOT deterministic: thread timing decides the interleaving, so another run gives other counts');
   }
   // The same cut as check's (DNS only, small plan ring), but the actors keep their timing: it is what races.
-  const r = await raceProtocol(base, { protocol, enactors, endpoints, keepGenerations: keep }, { readers, speed, maxOps: ops, maxSeconds: seconds, stopOnBreak: values['stop-on-break'] === true, broken: (broken as BrokenVariant | undefined) ?? null });
+  const r = await raceProtocol(
+    base,
+    { protocol, enactors, endpoints, keepGenerations: keep },
+    {
+      readers,
+      speed,
+      maxOps: ops,
+      maxSeconds: seconds,
+      stopOnBreak: values['stop-on-break'] === true,
+      broken: (broken as BrokenVariant | undefined) ?? null,
+    },
+  );
   if (json) {
     io.out(JSON.stringify(r));
   } else {
-    io.out(`${count(r.ops)} store operations in ${r.wallS.toFixed(2)} s (${count(Math.round(r.opsPerS))}/s): ${count(r.reads)} client reads, ${count(r.writes)} control-plane writes and lock operations, ${count(r.steps)} Planner/Enactor steps`);
+    io.out(
+      `${count(r.ops)} store operations in ${r.wallS.toFixed(2)} s (${count(Math.round(r.opsPerS))}/s): ${count(r.reads)} client reads, ${count(r.writes)} control-plane writes and lock operations, ${count(r.steps)} Planner/Enactor steps`,
+    );
     const seen = BREAKS.filter((k) => r.breaks[k] > 0);
     if (seen.length === 0) io.out(`invariant breaks: none (checked: ${BREAKS.join(', ')})`);
     else {

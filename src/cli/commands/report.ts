@@ -21,7 +21,10 @@ export function cmdReport(argv: string[], io: Out): number {
     ...GATE_OPTIONS,
   });
   const problems: string[] = [];
-  if (positionals.length !== 1) problems.push(`report takes exactly one RESULT file, got ${positionals.length}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}`);
+  if (positionals.length !== 1)
+    problems.push(
+      `report takes exactly one RESULT file, got ${positionals.length}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}`,
+    );
   const html = values.html as string | undefined;
   const csv = values.csv as string | undefined;
   const hlog = values.hlog as string | undefined;
@@ -59,7 +62,11 @@ export function cmdReport(argv: string[], io: Out): number {
   try {
     if (hlog !== undefined) log = hdrLog(r);
   } catch (err) {
-    if (err instanceof InputError && err.heading === 'bad result file') throw new InputError(err.problems.map((p) => `${file}: ${p}`), err.heading);
+    if (err instanceof InputError && err.heading === 'bad result file')
+      throw new InputError(
+        err.problems.map((p) => `${file}: ${p}`),
+        err.heading,
+      );
     throw err;
   }
   if (json) io.out(JSON.stringify({ ...windowsJson(r), ...gatesJson(verdict) }));
@@ -67,9 +74,27 @@ export function cmdReport(argv: string[], io: Out): number {
   if (csvToStdout) io.out(windowsCsv(r).replace(/\n$/, ''));
   if (hlogToStdout && log !== null) io.out(log.replace(/\n$/, ''));
   const jobs: OutputJob[] = [];
-  if (csvT) jobs.push({ target: csvT, what: 'the CSV', data: () => windowsCsv(r), done: (t) => `CSV (one row per metrics window) written to ${shownPath(t)}` });
-  if (hlogT && log !== null) jobs.push({ target: hlogT, what: 'the histogram log', data: () => log, done: (t) => `HdrHistogram interval log written to ${shownPath(t)}` });
-  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(r, { gates: verdict }), done: (t) => `HTML report written to ${shownPath(t)}${openHint(t)}` });
+  if (csvT)
+    jobs.push({
+      target: csvT,
+      what: 'the CSV',
+      data: () => windowsCsv(r),
+      done: (t) => `CSV (one row per metrics window) written to ${shownPath(t)}`,
+    });
+  if (hlogT && log !== null)
+    jobs.push({
+      target: hlogT,
+      what: 'the histogram log',
+      data: () => log,
+      done: (t) => `HdrHistogram interval log written to ${shownPath(t)}`,
+    });
+  if (htmlT)
+    jobs.push({
+      target: htmlT,
+      what: 'the HTML report',
+      data: () => reportHtml(r, { gates: verdict }),
+      done: (t) => `HTML report written to ${shownPath(t)}${openHint(t)}`,
+    });
   const { written, failed } = writeAllOutputs(jobs);
   for (const w of written) say(w);
   const code = emitGates(verdict, suites, gates, io, stdoutClaims.length > 0 ? null : io.out, r);

@@ -1,7 +1,16 @@
 /** `cascadesim run`: load a scenario, simulate it with progress, write the result and reports, print the summary, judge the gates. */
 import os from 'node:os';
 import pc from 'picocolors';
-import { defaultWorkers, encodeResult, loadScenario, reportHtml, resolveScenario, type RunResult, type Scenario, simulate } from '../../api.ts';
+import {
+  defaultWorkers,
+  encodeResult,
+  loadScenario,
+  reportHtml,
+  resolveScenario,
+  type RunResult,
+  type Scenario,
+  simulate,
+} from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
 import { intOption, jsonSummary, openHint, type Out, parse, printFailures, printSummary, toStdout } from '../common.ts';
@@ -51,23 +60,36 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     [outT, '--out'],
     [htmlT, '--html'],
   ] as const) {
-    if (toStdout(t) && (json || values.quiet !== true)) problems.push(`${opt} ${t?.file}: stdout carries the ${json ? 'JSON summary; drop --json and add --quiet' : 'summary; add --quiet'}`);
+    if (toStdout(t) && (json || values.quiet !== true))
+      problems.push(`${opt} ${t?.file}: stdout carries the ${json ? 'JSON summary; drop --json and add --quiet' : 'summary; add --quiet'}`);
   }
-  if (outFile === '-' || htmlFile === '-') problems.push(`${outFile === '-' ? '--out' : '--html'} -: run writes files; for stdout name /dev/stdout and add --quiet`);
+  if (outFile === '-' || htmlFile === '-')
+    problems.push(`${outFile === '-' ? '--out' : '--html'} -: run writes files; for stdout name /dev/stdout and add --quiet`);
   if (problems.length > 0 || !scenario) throw new InputError(problems, 'invalid run');
   const cores = os.availableParallelism();
   // More threads than cores only take turns (same result, slower, about 17 MB more memory each).
-  if (workers > cores && values.quiet !== true) io.err(`cascadesim: warning: --workers ${workers} is more than this machine's ${cores} cores; the threads will take turns (same result, slower)`);
+  if (workers > cores && values.quiet !== true)
+    io.err(
+      `cascadesim: warning: --workers ${workers} is more than this machine's ${cores} cores; the threads will take turns (same result, slower)`,
+    );
   const errStream = io.errStream ?? process.stderr;
   const errColors = pc.createColors(useColor(errStream));
-  if (!quiet) io.err(`cascadesim: running ${scenario.name} (seed ${scenario.seed}, ${workers} workers, protocol ${scenario.dns.protocol}); replay with --seed ${scenario.seed}`);
+  if (!quiet)
+    io.err(
+      `cascadesim: running ${scenario.name} (seed ${scenario.seed}, ${workers} workers, protocol ${scenario.dns.protocol}); replay with --seed ${scenario.seed}`,
+    );
   const mode: ProgressMode = quiet ? 'none' : errStream.isTTY ? 'bar' : 'lines';
   const progress = createProgress(mode, scenario.durationS, errStream, errColors);
   const ac = new AbortController();
   // Ctrl-C (SIGINT) and SIGTERM (what `timeout`, CI runners and Kubernetes send) both ask for a partial result.
   const onSignal = (sig: NodeJS.Signals) => {
     progress.stop();
-    if (!quiet) io.err(errColors.yellow(`cascadesim: interrupted (${sig}); stopping at the next epoch and writing a partial result (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`));
+    if (!quiet)
+      io.err(
+        errColors.yellow(
+          `cascadesim: interrupted (${sig}); stopping at the next epoch and writing a partial result (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`,
+        ),
+      );
     // Only the first signal asks for a partial result; the next one gets Node's default: exit at once.
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     ac.abort();
@@ -75,22 +97,44 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   let result: RunResult;
   try {
-    result = await simulate(scenario, { workers, signal: ac.signal, onProgress: (p) => progress.update(p), progressMs: 200, abortThresholds: gates.thresholds });
+    result = await simulate(scenario, {
+      workers,
+      signal: ac.signal,
+      onProgress: (p) => progress.update(p),
+      progressMs: 200,
+      abortThresholds: gates.thresholds,
+    });
   } finally {
     progress.stop();
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
   const abortedBy = result.stoppedBy ?? null;
   if (abortedBy && !quiet) {
-    io.err(errColors.yellow(`cascadesim: threshold ${abortedBy.metric} ${abortedBy.condition} can no longer hold (${abortedBy.metric} = ${abortedBy.value} at ${abortedBy.atS}s simulated); stopped there (abortOnFail)`));
+    io.err(
+      errColors.yellow(
+        `cascadesim: threshold ${abortedBy.metric} ${abortedBy.condition} can no longer hold (${abortedBy.metric} = ${abortedBy.value} at ${abortedBy.atS}s simulated); stopped there (abortOnFail)`,
+      ),
+    );
   }
   // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say); one output
   // that fails (a full disk) does not cost the others.
   const partialTag = result.partial ? ' (partial)' : '';
   const verdict = judge(result, gates);
   const jobs: OutputJob[] = [];
-  if (outT) jobs.push({ target: outT, what: 'the result', data: () => encodeResult(result), done: (t) => `result written to ${shownPath(t)}${partialTag}` });
-  if (htmlT) jobs.push({ target: htmlT, what: 'the HTML report', data: () => reportHtml(result, { gates: verdict }), done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}` });
+  if (outT)
+    jobs.push({
+      target: outT,
+      what: 'the result',
+      data: () => encodeResult(result),
+      done: (t) => `result written to ${shownPath(t)}${partialTag}`,
+    });
+  if (htmlT)
+    jobs.push({
+      target: htmlT,
+      what: 'the HTML report',
+      data: () => reportHtml(result, { gates: verdict }),
+      done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}`,
+    });
   const { written, failed } = writeAllOutputs(jobs);
   const suite = { name: result.scenario.name, result, gates: verdict, timeS: result.perf.wallS };
   let code: number;

@@ -10,4 +10,3 @@ export function cmdShow(argv: string[], io: Out): number {
   io.out(values.json ? JSON.stringify(scenario, null, 2) : scenarioToYaml(scenario).trimEnd());
   return ExitCode.ok;
 }
-

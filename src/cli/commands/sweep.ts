@@ -69,7 +69,8 @@ function checkOutputs(values: Values, inputs: string[], problems: string[], appe
     inputs.map((file) => ({ what: 'input of the sweep', file })),
     problems,
   );
-  if (appendsToOut && out && out.kind !== 'file') problems.push(`--out ${out.file}: not a regular file (the sweep appends each run to it and rewrites it when done)`);
+  if (appendsToOut && out && out.kind !== 'file')
+    problems.push(`--out ${out.file}: not a regular file (the sweep appends each run to it and rewrites it when done)`);
   return { out, csv, runs, points, html };
 }
 
@@ -78,13 +79,46 @@ function checkOutputs(values: Values, inputs: string[], problems: string[], appe
  * not cost the others. Then print the summary (terminal table or --json) and what was written. Returns the exit
  * code of a failed output, or null.
  */
-function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunRecord>, t: SweepTargets, values: Values, io: Out, first: OutputJob[] = [], written: string[] = []): number | null {
+function emit(
+  summary: SweepSummary,
+  header: SweepHeader,
+  records: Iterable<RunRecord>,
+  t: SweepTargets,
+  values: Values,
+  io: Out,
+  first: OutputJob[] = [],
+  written: string[] = [],
+): number | null {
   const partial = summary.complete ? '' : ' (partial)';
   const jobs = [...first];
-  if (t.csv) jobs.push({ target: t.csv, what: 'the CSV', data: () => sweepPointsCsv(summary), done: (x) => `per-point CSV written to ${shownPath(x)}${partial}` });
-  if (t.runs) jobs.push({ target: t.runs, what: 'the CSV', data: () => sweepRunsCsv(header, records), done: (x) => `per-run CSV written to ${shownPath(x)}${partial}` });
-  if (t.points) jobs.push({ target: t.points, what: 'the points', data: () => sweepPointsJsonl(summary), done: (x) => `per-point JSON Lines written to ${shownPath(x)}${partial}` });
-  if (t.html) jobs.push({ target: t.html, what: 'the HTML report', data: () => sweepHtml(summary, header.spec.report), done: (x) => `HTML report written to ${shownPath(x)}${partial}${openHint(x)}` });
+  if (t.csv)
+    jobs.push({
+      target: t.csv,
+      what: 'the CSV',
+      data: () => sweepPointsCsv(summary),
+      done: (x) => `per-point CSV written to ${shownPath(x)}${partial}`,
+    });
+  if (t.runs)
+    jobs.push({
+      target: t.runs,
+      what: 'the CSV',
+      data: () => sweepRunsCsv(header, records),
+      done: (x) => `per-run CSV written to ${shownPath(x)}${partial}`,
+    });
+  if (t.points)
+    jobs.push({
+      target: t.points,
+      what: 'the points',
+      data: () => sweepPointsJsonl(summary),
+      done: (x) => `per-point JSON Lines written to ${shownPath(x)}${partial}`,
+    });
+  if (t.html)
+    jobs.push({
+      target: t.html,
+      what: 'the HTML report',
+      data: () => sweepHtml(summary, header.spec.report),
+      done: (x) => `HTML report written to ${shownPath(x)}${partial}${openHint(x)}`,
+    });
   const outputs = writeAllOutputs(jobs);
   written.push(...outputs.written);
   if (values.json === true) {
@@ -92,7 +126,10 @@ function emit(summary: SweepSummary, header: SweepHeader, records: Iterable<RunR
     for (const w of written) io.err(`cascadesim: ${w}`);
   } else if (values.quiet !== true) {
     for (const l of summaryTable(summary, outColors(io))) io.out(l);
-    if (summary.perf) io.out(`\n${summary.perf.runsThisInvocation} runs in ${(summary.perf.wallS as number).toFixed(1)} s (${(summary.perf.runsPerS as number).toPrecision(3)} runs/s, ${summary.perf.jobs} jobs)`);
+    if (summary.perf)
+      io.out(
+        `\n${summary.perf.runsThisInvocation} runs in ${(summary.perf.wallS as number).toFixed(1)} s (${(summary.perf.runsPerS as number).toPrecision(3)} runs/s, ${summary.perf.jobs} jobs)`,
+      );
     if (written.length > 0) io.out('');
     for (const w of written) io.out(w);
   }
@@ -121,7 +158,9 @@ function parseShard(values: Values, problems: string[]): Shard | null {
     const env = process.env.JOB_COMPLETION_INDEX;
     if (count === undefined) return null;
     if (env === undefined || !/^\d+$/.test(env)) {
-      problems.push(`--shard-count: JOB_COMPLETION_INDEX must be set to the shard index (Kubernetes Indexed Job), got ${env === undefined ? 'nothing' : `'${env}'`}`);
+      problems.push(
+        `--shard-count: JOB_COMPLETION_INDEX must be set to the shard index (Kubernetes Indexed Job), got ${env === undefined ? 'nothing' : `'${env}'`}`,
+      );
       return null;
     }
     const index = Number(env);
@@ -160,9 +199,13 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
     else vary[kv[0]] = kv[1];
   }
   // --only keeps some of the file's varied parameters (the rest stay at the base's value): a smaller sweep.
-  const only = (values.only as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean);
+  const only = (values.only as string | undefined)
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (only) {
-    for (const k of only) if (!Object.hasOwn(vary, k)) problems.push(`--only ${k}: not a varied parameter (${Object.keys(vary).join(', ') || 'none'})`);
+    for (const k of only)
+      if (!Object.hasOwn(vary, k)) problems.push(`--only ${k}: not a varied parameter (${Object.keys(vary).join(', ') || 'none'})`);
     for (const k of Object.keys(vary)) if (!only.includes(k)) delete vary[k];
     const report = raw.report as Record<string, unknown> | undefined;
     if (report) for (const k of ['x', 'y']) if (typeof report[k] === 'string' && !only.includes(report[k] as string)) report[k] = null;
@@ -175,7 +218,11 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
   const sets = (values.set as string[] | undefined) ?? [];
   if (sets.length > 0) raw.set = [...((raw.set as string[] | undefined) ?? []), ...sets];
   const metrics = (values.metric as string[] | undefined) ?? [];
-  if (metrics.length > 0) raw.metrics = [...((raw.metrics as string[] | undefined) ?? []), ...metrics.filter((m) => !((raw.metrics as string[] | undefined) ?? []).includes(m))];
+  if (metrics.length > 0)
+    raw.metrics = [
+      ...((raw.metrics as string[] | undefined) ?? []),
+      ...metrics.filter((m) => !((raw.metrics as string[] | undefined) ?? []).includes(m)),
+    ];
   const outcomes = (values.outcome as string[] | undefined) ?? [];
   if (outcomes.length > 0) {
     const o = { ...((raw.outcomes as Record<string, string> | undefined) ?? {}) };
@@ -195,14 +242,21 @@ function buildPlan(positional: string | undefined, values: Values): { plan: Swee
 
 function dryRun(plan: SweepPlan, shard: Shard | null, io: Out): number {
   const runs = shardRuns(plan.runs, shard);
-  io.out(`sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `; shard ${shard.index}/${shard.count}: ${runs.length} of them` : ''} (id ${plan.id.slice(0, 12)})`);
+  io.out(
+    `sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `; shard ${shard.index}/${shard.count}: ${runs.length} of them` : ''} (id ${plan.id.slice(0, 12)})`,
+  );
   for (const p of plan.points) {
-    const params = plan.spec.design === 'one-at-a-time' ? Object.fromEntries(Object.entries(p.params).filter(([, v]) => v !== null && v !== 1)) : p.params;
+    const params =
+      plan.spec.design === 'one-at-a-time'
+        ? Object.fromEntries(Object.entries(p.params).filter(([, v]) => v !== null && v !== 1))
+        : p.params;
     io.out(`  point ${p.index}: ${pointLabel(params) || '(baseline)'}`);
   }
   for (const r of runs) {
     const s = sweepRun(plan, r);
-    const draws = Object.entries(s.draws).map(([k, v]) => ` ${k}=${v}`).join('');
+    const draws = Object.entries(s.draws)
+      .map(([k, v]) => ` ${k}=${v}`)
+      .join('');
     io.out(`run ${r} point ${s.point} replicate ${s.replicate} seed ${s.seed}${draws}`);
   }
   return ExitCode.ok;
@@ -235,7 +289,8 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
   }
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`sweep takes one spec, got ${positionals.length}: ${positionals.join(' ')}`);
-  if (positionals.length === 0 && values.base === undefined && values.vary === undefined) problems.push('sweep needs a spec (a file or a built-in name: sweep --list) or --base/--vary');
+  if (positionals.length === 0 && values.base === undefined && values.vary === undefined)
+    problems.push('sweep needs a spec (a file or a built-in name: sweep --list) or --base/--vary');
   const jobs = intOption(values.jobs as string | undefined, 'jobs', 1, 256, problems) ?? Math.max(1, os.availableParallelism());
   const shard = parseShard(values, problems);
   if (values.resume === true && values.out === undefined) problems.push('--resume needs --out (the file to resume)');
@@ -250,12 +305,16 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
   const errStream = io.errStream ?? process.stderr;
   const errColors = pc.createColors(useColor(errStream));
   const mine = shardRuns(plan.runs, shard).length;
-  if (!quiet) io.err(`cascadesim: sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `, shard ${shard.index}/${shard.count} (${mine} runs)` : ''}, ${jobs} jobs`);
+  if (!quiet)
+    io.err(
+      `cascadesim: sweep ${plan.spec.name}: ${plan.points.length} points x ${plan.spec.seeds} seeds = ${plan.runs} runs${shard ? `, shard ${shard.index}/${shard.count} (${mine} runs)` : ''}, ${jobs} jobs`,
+    );
   const progress = sweepProgress(quiet ? 'none' : errStream.isTTY ? 'bar' : 'lines', mine, errStream, errColors);
   const ac = new AbortController();
   const onSigint = () => {
     progress.stop();
-    if (!quiet) io.err(errColors.yellow('cascadesim: interrupted; keeping the finished runs (continue with --resume; Ctrl-C again to quit at once)'));
+    if (!quiet)
+      io.err(errColors.yellow('cascadesim: interrupted; keeping the finished runs (continue with --resume; Ctrl-C again to quit at once)'));
     process.off('SIGINT', onSigint);
     ac.abort();
   };
@@ -279,7 +338,10 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   const written: string[] = [];
-  if (values.out) written.push(`sweep result written to ${path.resolve(values.out as string)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`);
+  if (values.out)
+    written.push(
+      `sweep result written to ${path.resolve(values.out as string)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`,
+    );
   if (outcome.resumed > 0 && values.quiet !== true) io.err(`cascadesim: resumed: ${outcome.resumed} runs were already done`);
   const failed = emit(outcome.summary, outcome.header, outcome.records.values(), targets, values, io, [], written);
   // An output that could not be written outranks the interruption: the user must learn of it.
@@ -297,10 +359,16 @@ function mergeCommand(argv: string[], io: Out): number {
   const merged: OutputJob[] = [];
   if (targets.out) {
     const missing = summary.complete ? '' : ` (partial: ${records.size} of ${header.runs} runs)`;
-    merged.push({ target: targets.out, what: 'the merged sweep', data: () => encodeSweep(header, records.values()), done: (x) => `merged sweep written to ${shownPath(x)}${missing}` });
+    merged.push({
+      target: targets.out,
+      what: 'the merged sweep',
+      data: () => encodeSweep(header, records.values()),
+      done: (x) => `merged sweep written to ${shownPath(x)}${missing}`,
+    });
   }
   const failed = emit(summary, header, records.values(), targets, values, io, merged);
-  if (!summary.complete) io.err(`cascadesim: merge: ${header.runs - records.size} of ${header.runs} runs are missing (a shard not finished or not given)`);
+  if (!summary.complete)
+    io.err(`cascadesim: merge: ${header.runs - records.size} of ${header.runs} runs are missing (a shard not finished or not given)`);
   return failed ?? (summary.complete ? ExitCode.ok : ExitCode.failure);
 }
 

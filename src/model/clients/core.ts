@@ -13,7 +13,12 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
-import { ERR_CONNECT as ERR_CONNECT_, ERR_OK as ERR_OK_, ERR_THROTTLED as ERR_THROTTLED_, ERR_TIMEOUT as ERR_TIMEOUT_ } from '../../metrics/client-counters.ts';
+import {
+  ERR_CONNECT as ERR_CONNECT_,
+  ERR_OK as ERR_OK_,
+  ERR_THROTTLED as ERR_THROTTLED_,
+  ERR_TIMEOUT as ERR_TIMEOUT_,
+} from '../../metrics/client-counters.ts';
 import { AnswerRing, SERIAL_EMPTY as SERIAL_EMPTY_ } from './answers.ts';
 import { U_EXP_MS as U_EXP_MS_, U_SERIAL as U_SERIAL_ } from './records.ts';
 import { ServiceModel } from './service.ts';

@@ -211,7 +211,8 @@ export class MultiRegion {
     this.hopStatic = chains ? request.map((n) => staticOf.get(n) ?? null) : [null];
     this.hopService = chains ? Int32Array.from(request, (n) => services.findIndex((x) => x.name === n)) : Int32Array.of(-1);
     this.serviceCounters = new Float64Array(services.length * SERVICE_COUNTERS.length);
-    if (init.ext && init.ext.byteLength !== count * EXT_BYTES) throw new Error(`multi-region extension: ${init.ext.byteLength} bytes, need ${count * EXT_BYTES}`);
+    if (init.ext && init.ext.byteLength !== count * EXT_BYTES)
+      throw new Error(`multi-region extension: ${init.ext.byteLength} bytes, need ${count * EXT_BYTES}`);
     this.ext = init.ext ?? new ArrayBuffer(count * EXT_BYTES);
     this.xf64 = new Float64Array(this.ext);
     this.xu32 = new Uint32Array(this.ext);

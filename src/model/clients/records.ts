@@ -62,7 +62,8 @@ export class ClientRecords {
   /** `buffer`, when given, must hold count * RECORD_BYTES bytes (the engine passes a SharedArrayBuffer). */
   constructor(count: number, buffer?: ArrayBufferLike) {
     this.count = count;
-    if (buffer && buffer.byteLength !== count * RECORD_BYTES) throw new Error(`client records: buffer of ${buffer.byteLength} bytes, need ${count * RECORD_BYTES}`);
+    if (buffer && buffer.byteLength !== count * RECORD_BYTES)
+      throw new Error(`client records: buffer of ${buffer.byteLength} bytes, need ${count * RECORD_BYTES}`);
     this.buffer = buffer ?? new ArrayBuffer(count * RECORD_BYTES);
     this.f64 = new Float64Array(this.buffer);
     this.u32 = new Uint32Array(this.buffer);
@@ -114,7 +115,13 @@ export function estimateClientBytes(count: number, workers = 1, extended = false
  * allows (the engine passes the machine's memory minus its own needs); `overheadBytes` is the process baseline
  * (V8 heap, code, the engine's other buffers) the state comes on top of.
  */
-export function checkClientMemory(count: number, availableBytes: number, workers = 1, overheadBytes = 256 * 1024 * 1024, extended = false): number {
+export function checkClientMemory(
+  count: number,
+  availableBytes: number,
+  workers = 1,
+  overheadBytes = 256 * 1024 * 1024,
+  extended = false,
+): number {
   const need = estimateClientBytes(count, workers, extended);
   if (need + overheadBytes > availableBytes) {
     const gib = (b: number) => (b / 2 ** 30).toFixed(2);

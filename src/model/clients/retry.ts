@@ -34,7 +34,13 @@ export class RetryPolicy {
   constructor(cfg: RetryConfig) {
     this.maxAttempts = cfg.policy === 'none' ? 1 : cfg.maxAttempts;
     this.jitter =
-      cfg.jitter === 'none' ? JITTER_NONE : cfg.jitter === 'full' ? JITTER_FULL : cfg.jitter === 'equal' ? JITTER_EQUAL : JITTER_DECORRELATED;
+      cfg.jitter === 'none'
+        ? JITTER_NONE
+        : cfg.jitter === 'full'
+          ? JITTER_FULL
+          : cfg.jitter === 'equal'
+            ? JITTER_EQUAL
+            : JITTER_DECORRELATED;
     this.baseS = cfg.baseS;
     this.capS = Math.max(cfg.capS, cfg.baseS);
     this.budgeted = cfg.budget !== null;

@@ -60,7 +60,6 @@ import {
   F64_PER_RECORD as F64_PER_RECORD_,
   F_ARR as F_ARR_,
   F_EV as F_EV_,
-  
   F_REQ as F_REQ_,
   MAX_EXPIRY_MS,
   U32_PER_RECORD as U32_PER_RECORD_,
@@ -182,7 +181,8 @@ export class ClientShard {
     const rec = (this.records = new ClientRecords(n, shared?.records));
     // Zero = "may be due": every block is scanned in the first epoch, which makes its summary exact.
     this.blockMinS = shared ? new Float64Array(shared.blockMinS) : new Float64Array(blockCount(n));
-    if (this.blockMinS.length !== blockCount(n)) throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
+    if (this.blockMinS.length !== blockCount(n))
+      throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
     this.chunks = Math.ceil(n / CHUNK);
     const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
     const initTo = (this.initTo = shared ? shared.initTo : n);
@@ -210,7 +210,7 @@ export class ClientShard {
         let t = s;
         t = Math.imul(t ^ (t >>> 15), t | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        const leftS = -gapS + (((t ^ (t >>> 14)) >>> 0) * INV_2_32) * (cfg.ttlS + gapS);
+        const leftS = -gapS + ((t ^ (t >>> 14)) >>> 0) * INV_2_32 * (cfg.ttlS + gapS);
         if (leftS > 0) {
           serial = SERIAL_WARM;
           expMs = Math.ceil(leftS * 1000);

@@ -39,7 +39,15 @@ type Phase = 'idle' | 'stalled' | 'lock' | 'apply' | 'cleanup';
  * explores every order of steps, leaves timing out of its state comparisons).
  */
 export interface EnactorState {
-  logical: { phase: Phase; gen: number; slot: number; endpoint: number; stallDrawn: boolean; cleanupGens: number[]; cleanupSlots: number[] };
+  logical: {
+    phase: Phase;
+    gen: number;
+    slot: number;
+    endpoint: number;
+    stallDrawn: boolean;
+    cleanupGens: number[];
+    cleanupSlots: number[];
+  };
   timing: { checkAtS: number; lockAttempts: number; rng: number; faults: Fault[]; lockRetries: number };
 }
 
@@ -125,11 +133,25 @@ export class Enactor {
       if (fault.kind === 'adversarial') {
         this.trigger = new AdversarialTrigger(this.ctx, this.index, newest, slot);
         this.phase = 'stalled';
-        this.ctx.log.add(nowS, this.name, 'adversarial-stall', -1, newest, `${ADVERSARIAL_LABEL}: stalls after checking gen ${newest}, until the vulnerable window opens`);
+        this.ctx.log.add(
+          nowS,
+          this.name,
+          'adversarial-stall',
+          -1,
+          newest,
+          `${ADVERSARIAL_LABEL}: stalls after checking gen ${newest}, until the vulnerable window opens`,
+        );
         return this.stalled(nowS);
       }
       const stallS = fault.stallS as number;
-      this.ctx.log.add(nowS, this.name, 'fault-stall', -1, newest, `stalls ${stallS}s after checking gen ${newest} (a fixed stall set in the scenario)`);
+      this.ctx.log.add(
+        nowS,
+        this.name,
+        'fault-stall',
+        -1,
+        newest,
+        `stalls ${stallS}s after checking gen ${newest} (a fixed stall set in the scenario)`,
+      );
       return nowS + stallS;
     }
     return nowS;
@@ -141,7 +163,14 @@ export class Enactor {
     if (!t.wake) return t.nextS;
     this.trigger = null;
     this.phase = 'lock';
-    this.ctx.log.add(nowS, this.name, 'adversarial-wake', -1, this.gen, `adversarial trigger: resumes after ${(nowS - this.checkAtS).toFixed(3)}s stalled: ${t.why}`);
+    this.ctx.log.add(
+      nowS,
+      this.name,
+      'adversarial-wake',
+      -1,
+      this.gen,
+      `adversarial trigger: resumes after ${(nowS - this.checkAtS).toFixed(3)}s stalled: ${t.why}`,
+    );
     if (t.writeNow && this.ctx.store.tryLockEndpoint(this.endpoint, this.index)) {
       // The stall was this endpoint's update being retried: the write lands now (the trigger saw the lock free).
       this.stallDrawn = true;
@@ -226,7 +255,14 @@ export class Enactor {
       fenced: this.protocol === 'fenced',
     });
     if (before === -1) {
-      ctx.log.add(nowS, this.name, 'apply-refused', e, this.gen, `compare-and-swap refused: ${ctx.names[e]} already holds gen ${ctx.record(e).appliedGen}`);
+      ctx.log.add(
+        nowS,
+        this.name,
+        'apply-refused',
+        e,
+        this.gen,
+        `compare-and-swap refused: ${ctx.names[e]} already holds gen ${ctx.record(e).appliedGen}`,
+      );
       return this.nextEndpoint(nowS);
     }
     ctx.log.add(nowS, this.name, 'apply', e, this.gen, `${ctx.names[e]}: gen ${before} -> ${this.gen}`);
@@ -268,25 +304,49 @@ export class Enactor {
     if (ctx.store.planGen(slot) === gen) {
       const users = ctx.endpointsUsing(slot, gen);
       if (users.length > 0 && this.protocol === 'fenced') {
-        ctx.log.add(nowS, this.name, 'cleanup-skip-active', users[0], gen, `gen ${gen} is in use by ${users.map((u) => ctx.names[u]).join(', ')}; kept`);
+        ctx.log.add(
+          nowS,
+          this.name,
+          'cleanup-skip-active',
+          users[0],
+          gen,
+          `gen ${gen} is in use by ${users.map((u) => ctx.names[u]).join(', ')}; kept`,
+        );
       } else {
         const wasEmpty = users.map((u) => ctx.targetCount(u) === 0);
         const provenance = users.map((u) => ctx.provenance(u));
         // Compare-and-delete: on free-running threads (cascadesim race) the Planner may have reused the slot.
         const deleted = ctx.store.deletePlan(slot, gen);
-        if (deleted) ctx.log.add(nowS, this.name, 'cleanup-delete', -1, gen, `deleted gen ${gen} (older than gen ${this.gen} - ${this.cfg.cleanup.keepGenerations})`);
-        if (deleted) users.forEach((u, i) => {
-          const chain = [
-            provenance[i],
-            `${this.name} checked gen ${this.gen} at ${fmtS(this.checkAtS)}, applied it to every endpoint, then cleaned up`,
-            `${this.name} deleted gen ${gen} at ${fmtS(nowS)}: ${this.gen - gen} generations older than the one it applied, but active on ${ctx.names[u]}`,
-          ];
-          ctx.log.add(nowS, this.name, 'violation', u, gen, `deleted gen ${gen}, the active plan of ${ctx.names[u]}`, {
-            invariant: 'never-delete-active',
-            chain,
+        if (deleted)
+          ctx.log.add(
+            nowS,
+            this.name,
+            'cleanup-delete',
+            -1,
+            gen,
+            `deleted gen ${gen} (older than gen ${this.gen} - ${this.cfg.cleanup.keepGenerations})`,
+          );
+        if (deleted)
+          users.forEach((u, i) => {
+            const chain = [
+              provenance[i],
+              `${this.name} checked gen ${this.gen} at ${fmtS(this.checkAtS)}, applied it to every endpoint, then cleaned up`,
+              `${this.name} deleted gen ${gen} at ${fmtS(nowS)}: ${this.gen - gen} generations older than the one it applied, but active on ${ctx.names[u]}`,
+            ];
+            ctx.log.add(nowS, this.name, 'violation', u, gen, `deleted gen ${gen}, the active plan of ${ctx.names[u]}`, {
+              invariant: 'never-delete-active',
+              chain,
+            });
+            ctx.noteEmptiness(
+              u,
+              wasEmpty[i],
+              nowS,
+              this.name,
+              gen,
+              `its active plan gen ${gen} was deleted by ${this.name}'s clean-up`,
+              () => chain,
+            );
           });
-          ctx.noteEmptiness(u, wasEmpty[i], nowS, this.name, gen, `its active plan gen ${gen} was deleted by ${this.name}'s clean-up`, () => chain);
-        });
       }
     }
     if (this.cleanupGens.length === 0) return this.idle(nowS);
@@ -307,7 +367,13 @@ export class Enactor {
         cleanupGens: this.cleanupGens.slice(),
         cleanupSlots: this.cleanupSlots.slice(),
       },
-      timing: { checkAtS: this.checkAtS, lockAttempts: this.lockAttempts, rng: this.rng.snapshot(), faults: this.faults.slice(), lockRetries: this.lockRetries },
+      timing: {
+        checkAtS: this.checkAtS,
+        lockAttempts: this.lockAttempts,
+        rng: this.rng.snapshot(),
+        faults: this.faults.slice(),
+        lockRetries: this.lockRetries,
+      },
     };
   }
 

@@ -21,7 +21,10 @@ export class Operators {
     private readonly other: (action: Action, nowS: number) => void,
   ) {
     // Stable sort: actions at the same time run in the order the scenario lists them.
-    this.pending = actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.atS - y.a.atS || x.i - y.i).map((x) => x.a);
+    this.pending = actions
+      .map((a, i) => ({ a, i }))
+      .sort((x, y) => x.a.atS - y.a.atS || x.i - y.i)
+      .map((x) => x.a);
   }
 
   static firstS(actions: Action[]): number {

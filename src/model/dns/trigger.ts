@@ -38,7 +38,8 @@ import { writerName } from './context.ts';
 /** The endpoint every sweep writes first: the regional one in the shipped scenarios. */
 export const TARGET_ENDPOINT = 0;
 
-export const ADVERSARIAL_LABEL = "adversarial trigger: a schedule chosen to expose the race (like a model checker's counterexample), not a measured delay";
+export const ADVERSARIAL_LABEL =
+  "adversarial trigger: a schedule chosen to expose the race (like a model checker's counterexample), not a measured delay";
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -78,10 +79,18 @@ export class AdversarialTrigger {
     const keep = ctx.cfg.cleanup.keepGenerations;
     const name = ctx.names[TARGET_ENDPOINT];
     if (ctx.cfg.enactors < 2) {
-      return { wake: true, writeNow: false, why: 'no other Enactor: no clean-up can overtake the stale plan, so there is no vulnerable window' };
+      return {
+        wake: true,
+        writeNow: false,
+        why: 'no other Enactor: no clean-up can overtake the stale plan, so there is no vulnerable window',
+      };
     }
     if (ctx.store.planGen(this.slot) !== gen) {
-      return { wake: true, writeNow: false, why: `gen ${gen} was deleted before the window opened: the window was missed (another Enactor held the lock of ${name}, or clean-up followed the last write at once)` };
+      return {
+        wake: true,
+        writeNow: false,
+        why: `gen ${gen} was deleted before the window opened: the window was missed (another Enactor held the lock of ${name}, or clean-up followed the last write at once)`,
+      };
     }
     const r = ctx.record(TARGET_ENDPOINT);
     if (r.appliedGen > gen + keep && r.lastWriter > 0 && r.lastWriter !== this.self + 1 && r.lockHolder === 0) {
@@ -129,7 +138,8 @@ export class AdversarialTrigger {
     }
     let next = Infinity;
     for (let i = 0; i < ctx.cfg.enactors; i++) if (i !== this.self) next = Math.min(next, ctx.enactorNextS(i));
-    if (!Number.isFinite(next)) return { wake: true, writeNow: false, why: 'no other Enactor has anything left to do: the window cannot open' };
+    if (!Number.isFinite(next))
+      return { wake: true, writeNow: false, why: 'no other Enactor has anything left to do: the window cannot open' };
     return { wake: false, nextS: justAfter(Math.max(next, nowS)) };
   }
 }
@@ -152,7 +162,10 @@ export interface TriggerReport {
 
 type TriggerEvent = { atS: number; actor: string; kind: string; gen: number; detail: string };
 
-export function triggerReports(events: readonly TriggerEvent[], faults: readonly { kind: string; enactor: number; atS: number; stallS?: number }[]): TriggerReport[] {
+export function triggerReports(
+  events: readonly TriggerEvent[],
+  faults: readonly { kind: string; enactor: number; atS: number; stallS?: number }[],
+): TriggerReport[] {
   const out: TriggerReport[] = [];
   const open = new Map<string, TriggerReport>();
   const fixed = new Map<string, number[]>();
@@ -175,7 +188,16 @@ export function triggerReports(events: readonly TriggerEvent[], faults: readonly
         why: null,
       });
     } else if (ev.kind === 'adversarial-stall') {
-      const t: TriggerReport = { kind: 'adversarial', enactor: ev.actor, checkAtS: ev.atS, gen: ev.gen, resumedAtS: null, stalledS: null, schedule: ADVERSARIAL_LABEL, why: null };
+      const t: TriggerReport = {
+        kind: 'adversarial',
+        enactor: ev.actor,
+        checkAtS: ev.atS,
+        gen: ev.gen,
+        resumedAtS: null,
+        stalledS: null,
+        schedule: ADVERSARIAL_LABEL,
+        why: null,
+      };
       out.push(t);
       open.set(ev.actor, t);
     } else if (ev.kind === 'adversarial-wake') {

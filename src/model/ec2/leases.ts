@@ -165,8 +165,7 @@ export class LeaseFleet {
     this.requeue = cfg.dwfm.onLate === 'requeue';
     this.designQueueLimit =
       cfg.dwfm.admission === 'queue-size'
-        ? (cfg.dwfm.queueLimitPerHost ??
-          Math.max(1, Math.floor((0.8 * c * (this.deadlineS - this.meanServiceS)) / this.meanServiceS)))
+        ? (cfg.dwfm.queueLimitPerHost ?? Math.max(1, Math.floor((0.8 * c * (this.deadlineS - this.meanServiceS)) / this.meanServiceS)))
         : Infinity;
 
     this.state = new Uint8Array(n);

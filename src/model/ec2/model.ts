@@ -264,7 +264,11 @@ export class Ec2Model {
       index,
       fromS,
       toS,
-      ddb: { calls: leaseCounters.ddbCalls, failures: leaseCounters.ddbFailures, failureShare: leaseCounters.ddbCalls > 0 ? leaseCounters.ddbFailures / leaseCounters.ddbCalls : 0 },
+      ddb: {
+        calls: leaseCounters.ddbCalls,
+        failures: leaseCounters.ddbFailures,
+        failureShare: leaseCounters.ddbCalls > 0 ? leaseCounters.ddbFailures / leaseCounters.ddbCalls : 0,
+      },
       leases: {
         held: f.n - f.lostCount,
         lost: f.lostCount,
@@ -335,11 +339,7 @@ export class Ec2Model {
     if (propagationDelayS > this.cfg.network.degradedDelayS && this.propagationDegradedFromS === null) {
       this.propagationDegradedFromS = fromS;
     }
-    this.propagationSlow.see(
-      this.propagationDegradedFromS !== null && propagationDelayS > this.cfg.network.normalDelayS,
-      fromS,
-      toS,
-    );
+    this.propagationSlow.see(this.propagationDegradedFromS !== null && propagationDelayS > this.cfg.network.normalDelayS, fromS, toS);
     this.nlbErrors.see(errorRate > this.cfg.nlb.errorThreshold, fromS, toS);
     if (propagationDelayS > this.propagationDelayMaxS) this.propagationDelayMaxS = propagationDelayS;
     if (errorRate > this.nlbErrorRateMax) this.nlbErrorRateMax = errorRate;

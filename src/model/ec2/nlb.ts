@@ -106,8 +106,7 @@ export class Nlb {
     this.cellFlaps = new Float64Array(K);
     for (let g = 0; g < G; g++) {
       const az = g % 3;
-      const cell =
-        this.cfg.cellsPerAz === null ? g : az * perAz + (mix32((seed ^ Math.imul(g + 1, 0x9e3779b1)) >>> 0) % perAz);
+      const cell = this.cfg.cellsPerAz === null ? g : az * perAz + (mix32((seed ^ Math.imul(g + 1, 0x9e3779b1)) >>> 0) % perAz);
       this.cellOf[g] = cell;
       this.cellTargets[cell] += this.cfg.targetsPerAz;
     }

@@ -37,26 +37,33 @@ export function ec2RecoveredAtS(s: Ec2Summary): number | null {
   return last;
 }
 
-export const AWS_EVENTS: { event: string; aws: string; kind: TimelineKind; basis: string; from: (s: Ec2Summary, x: TimelineInputs) => number | null }[] = [
+export const AWS_EVENTS: {
+  event: string;
+  aws: string;
+  kind: TimelineKind;
+  basis: string;
+  from: (s: Ec2Summary, x: TimelineInputs) => number | null;
+}[] = [
   {
     event: 'regional-endpoint-empty',
     aws: '2025-10-19T23:48:00-07:00',
     kind: 'scheduled',
-    basis: "the adversarial trigger (a chosen schedule) checks at 23:47 and lands the stale write in the race window",
+    basis: 'the adversarial trigger (a chosen schedule) checks at 23:47 and lands the stale write in the race window',
     from: (_s, x) => x.raceAtS,
   },
   {
     event: 'dynamodb-errors-end',
     aws: '2025-10-20T02:40:00-07:00',
     kind: 'calibrated',
-    basis: 'the 02:25 repair is scheduled; the resolvers\' negative TTL (900 s, not published) was set to end errors near 02:40',
+    basis: "the 02:25 repair is scheduled; the resolvers' negative TTL (900 s, not published) was set to end errors near 02:40",
     from: (s) => s.ddbErrorsEndS,
   },
   {
     event: 'leases-recovered',
     aws: '2025-10-20T05:28:00-07:00',
     kind: 'calibrated',
-    basis: 'the 04:14 throttle and restarts are scheduled; DWFM fleet size and service time (not published) were set to drain the backlog by 05:28',
+    basis:
+      'the 04:14 throttle and restarts are scheduled; DWFM fleet size and service time (not published) were set to drain the backlog by 05:28',
     from: (s) => s.leasesRecoveredAtS,
   },
   {
@@ -91,14 +98,16 @@ export const AWS_EVENTS: { event: string; aws: string; kind: TimelineKind; basis
     event: 'launch-failures-end',
     aws: '2025-10-20T10:36:00-07:00',
     kind: 'predicted',
-    basis: 'no parameter was set for it: the last window where under 10% of placed launches succeed (AWS counts launches without connectivity as failed too)',
+    basis:
+      'no parameter was set for it: the last window where under 10% of placed launches succeed (AWS counts launches without connectivity as failed too)',
     from: (s) => s.launchFailuresEndS,
   },
   {
     event: 'ec2-fully-recovered',
     aws: '2025-10-20T13:50:00-07:00',
     kind: 'predicted',
-    basis: 'no parameter was set for it: the last EC2 stage back to normal (leases, launches, propagation, NLB errors); throttled launches are not counted',
+    basis:
+      'no parameter was set for it: the last EC2 stage back to normal (leases, launches, propagation, NLB errors); throttled launches are not counted',
     from: (s) => ec2RecoveredAtS(s),
   },
 ];
@@ -160,8 +169,12 @@ export function buildTimeline(summary: Ec2Summary, origin: string, inputs: Timel
   rows.sort((a, b) => a.awsAtS - b.awsAtS);
   for (const r of rows) {
     if (r.simulatedAtS === null) continue;
-    const before = rows.filter((o) => o.awsAtS > r.awsAtS && o.simulatedAtS !== null && o.simulatedAtS < (r.simulatedAtS as number)).map((o) => o.event);
-    const after = rows.filter((o) => o.awsAtS < r.awsAtS && o.simulatedAtS !== null && o.simulatedAtS > (r.simulatedAtS as number)).map((o) => o.event);
+    const before = rows
+      .filter((o) => o.awsAtS > r.awsAtS && o.simulatedAtS !== null && o.simulatedAtS < (r.simulatedAtS as number))
+      .map((o) => o.event);
+    const after = rows
+      .filter((o) => o.awsAtS < r.awsAtS && o.simulatedAtS !== null && o.simulatedAtS > (r.simulatedAtS as number))
+      .map((o) => o.event);
     const notes: string[] = [];
     if (after.length > 0) notes.push(`simulated before ${after.join(', ')} (AWS: after)`);
     if (before.length > 0) notes.push(`simulated after ${before.join(', ')} (AWS: before)`);
