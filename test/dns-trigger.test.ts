@@ -88,6 +88,12 @@ describe('adversarial trigger', () => {
       }
       opened++;
       assert.ok(w.inWindow, `seed ${seed}: ${w.why}`);
+      // The stall stands for the regional update being retried: the stale write lands at the wake-up itself.
+      const wake = r.events.find((e) => e.kind === 'adversarial-wake');
+      const stale = r.events.find(
+        (e) => e.kind === 'apply' && e.actor === wake?.actor && e.endpoint === 0 && (e.seq > (wake?.seq ?? 0) || e.atS >= (wake?.atS ?? 0)),
+      );
+      assert.equal(stale?.atS, wake?.atS, `seed ${seed}: the stale write landed at ${stale?.atS}, not at the wake-up ${wake?.atS}`);
       if (r.dns.emptyIntervals.some((iv) => iv.endpoint === 'dynamodb.us-east-1.amazonaws.com')) emptied++;
       else assert.ok(noOutageExplanation(r), `seed ${seed}: no outage and no explanation`);
     }
@@ -153,6 +159,15 @@ describe('fixed stalls and the explanation of a run without an outage', () => {
     // was gone); either way the explanation names it, and that no plan in use was deleted.
     assert.match(why, /next sweep wrote gen \d+ at|was already deleted/);
     assert.match(why, /No plan in use was deleted/);
+  });
+
+  it('a fixed stall that outlasts the run is reported as still stalled, not with a resume time past the end', async () => {
+    const long = 'dns.faults=[{"enactor":0,"atS":600,"stallS":5000}]';
+    const r = await runInProcess(scenario('dns-race', ['clients=null', 'durationS=1200', 'seed=1', long]));
+    assert.equal(r.dns.triggers.length, 1);
+    assert.equal(r.dns.triggers[0].resumedAtS, null);
+    assert.equal(r.dns.triggers[0].stalledS, null);
+    assert.match(summaryLines(r).join('\n'), /still stalled at the end/);
   });
 
   it('random stalls: a run without an outage lists the stale writes and their repair', async () => {

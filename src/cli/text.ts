@@ -49,10 +49,9 @@ export function summaryLines(r: RunResult): string[] {
     for (const l of why) out.push(`  ${l}`);
   }
   for (const t of d.triggers ?? []) {
-    if (t.kind === 'adversarial')
-      out.push(
-        `trigger: ${t.enactor}, ${t.schedule}; checked gen ${t.gen} at ${t.checkAtS.toFixed(3)}s, ${t.resumedAtS === null ? 'still stalled at the end' : `resumed at ${t.resumedAtS.toFixed(3)}s`}`,
-      );
+    out.push(
+      `trigger: ${t.enactor}, ${t.schedule}; checked gen ${t.gen} at ${t.checkAtS.toFixed(3)}s, ${t.resumedAtS === null ? 'still stalled at the end' : `resumed at ${t.resumedAtS.toFixed(3)}s`}`,
+    );
   }
   for (const iv of d.emptyIntervals) {
     const len = (iv.toS ?? r.reachedS) - iv.fromS;

@@ -148,7 +148,7 @@ function intervals(
   return out;
 }
 
-export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOutcome[]): DnsSummary {
+export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOutcome[], reachedS: number): DnsSummary {
   const names = s.dns.endpoints.map((e) => e.name);
   const count = (k: string) => events.filter((e) => e.kind === k).length;
   const isStuckStart = (e: SimEvent) => e.kind === 'apply-failed' && e.detail.startsWith('inconsistent');
@@ -181,7 +181,7 @@ export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOu
       })),
     emptyIntervals: intervals(events, names, 'endpoint-empty', (e) => e.kind === 'endpoint-restored'),
     lockRetries: Object.fromEntries(Object.entries(lockRetries).sort(([a], [b]) => a.localeCompare(b))),
-    triggers: triggerReports(events, s.dns.faults),
+    triggers: triggerReports(events, s.dns.faults, reachedS),
   };
 }
 
@@ -243,7 +243,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
     seed: s.seed,
     reachedS,
     phases,
-    dns: summarizeDns(s, events, outcomes),
+    dns: summarizeDns(s, events, outcomes, reachedS),
     events,
     clients: clients.summary,
     ...(regions ? { regions } : {}),

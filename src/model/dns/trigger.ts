@@ -162,9 +162,11 @@ export interface TriggerReport {
 
 type TriggerEvent = { atS: number; actor: string; kind: string; gen: number; detail: string };
 
+/** `reachedS`: the simulated time the run reached (a stall that would end later had not ended). */
 export function triggerReports(
   events: readonly TriggerEvent[],
   faults: readonly { kind: string; enactor: number; atS: number; stallS?: number }[],
+  reachedS: number,
 ): TriggerReport[] {
   const out: TriggerReport[] = [];
   const open = new Map<string, TriggerReport>();
@@ -177,13 +179,15 @@ export function triggerReports(
   for (const ev of events) {
     if (ev.kind === 'fault-stall') {
       const stallS = fixed.get(ev.actor)?.shift() ?? null;
+      // A fixed stall is the Enactor's next event put off by stallS; it resumed only if the run got that far.
+      const resumed = stallS !== null && ev.atS + stallS <= reachedS;
       out.push({
         kind: 'stall',
         enactor: ev.actor,
         checkAtS: ev.atS,
         gen: ev.gen,
-        resumedAtS: stallS === null ? null : ev.atS + stallS,
-        stalledS: stallS,
+        resumedAtS: resumed ? ev.atS + stallS : null,
+        stalledS: resumed ? stallS : null,
         schedule: `a fixed stall of ${stallS ?? '?'} s set in the scenario`,
         why: null,
       });
