@@ -74,8 +74,12 @@ describe('multi-region clients', () => {
       const sets = [
         'dns-race',
         ...SMALL.flatMap((s) => ['--set', s]),
+        // Three chunks of CHUNK (8192) clients at the same load (1,500 requests/s): two workers scan chunks of one
+        // epoch at once, each publishing its attempts for the other to sum.
         '--set',
-        'clients.count=3001',
+        'clients.count=20001',
+        '--set',
+        'clients.ratePerS=0.075',
         '--set',
         regions(0.5, 0.5, trigger),
         '--set',
