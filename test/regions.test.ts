@@ -20,17 +20,30 @@ const CHAIN = (queueCapacityPerS: number, request = '["identity","dynamodb","que
   `chains={"services":[{"name":"identity","capacityPerS":5000},{"name":"dynamodb","endpoint":"dynamodb.us-east-1.amazonaws.com"},{"name":"queue","loadBalancers":2,"capacityPerS":${queueCapacityPerS}}],"request":${request}}`;
 
 describe('multi-region clients', () => {
-  it('with 0% multi-region clients the client figures equal the single-region run, window by window', async () => {
-    const single = await runInProcess(scenario('dns-race', SMALL));
-    const multi = await runInProcess(scenario('dns-race', [...SMALL, regions(0, 3)]));
-    assert.ok((single.clients?.phases.find((p) => p.name === 'outage')?.errorRate ?? 0) > 0.5, 'the outage happened');
-    assert.deepEqual(multi.clients, single.clients);
-    const strip = (ws: typeof single.windows.clients) => ws.map(({ regions: _r, ...w }) => w);
-    assert.deepEqual(strip(multi.windows.clients), strip(single.windows.clients));
-    assert.equal(metricValue(multi, 'failover.failovers'), 0);
-    assert.equal(metricValue(multi, 'regions.backup.attempts'), 0);
-    // Pinned clients carry the whole error rate.
-    assert.equal(metricValue(multi, 'clients.pinned.outage.errorRate'), metricValue(single, 'clients.outage.errorRate'));
+  it('with 0% multi-region clients the client figures equal the single-region run, window by window, for each retry setting', async () => {
+    // multi.ts's scan is a copy of ClientShard.scan with the failover added: each branch of the original (retry
+    // policy, jitter, budget, rate profile) must draw and count the same with no client capable.
+    const variants: string[][] = [
+      [],
+      ['clients.retry.jitter=decorrelated'],
+      ['clients.retry.budget={"ratio":0.1,"burst":2}', 'clients.retry.maxAttempts=5'],
+      ['clients.retry.policy=fixed', 'clients.retry.jitter=equal'],
+      ['clients.retry.policy=exponential', 'clients.retry.jitter=none', 'clients.retry.budget={"ratio":0.5}'],
+      ['clients.profile=[{"atS":300,"factor":2},{"atS":800,"factor":0.5}]', 'clients.retry.jitter=decorrelated'],
+    ];
+    for (const v of variants) {
+      const what = v.join(' ') || 'defaults';
+      const single = await runInProcess(scenario('dns-race', [...SMALL, ...v]));
+      const multi = await runInProcess(scenario('dns-race', [...SMALL, ...v, regions(0, 3)]));
+      assert.ok((single.clients?.phases.find((p) => p.name === 'outage')?.errorRate ?? 0) > 0.3, `${what}: the outage happened`);
+      assert.deepEqual(multi.clients, single.clients, what);
+      const strip = (ws: typeof single.windows.clients) => ws.map(({ regions: _r, ...w }) => w);
+      assert.deepEqual(strip(multi.windows.clients), strip(single.windows.clients), what);
+      assert.equal(metricValue(multi, 'failover.failovers'), 0, what);
+      assert.equal(metricValue(multi, 'regions.backup.attempts'), 0, what);
+      // Pinned clients carry the whole error rate.
+      assert.equal(metricValue(multi, 'clients.pinned.outage.errorRate'), metricValue(single, 'clients.outage.errorRate'), what);
+    }
   });
 
   it('with 100% and ample capacity elsewhere the outage error rate stays below 5%, over several seeds', async () => {
