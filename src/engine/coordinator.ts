@@ -10,7 +10,6 @@ import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { blockCount, checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
-import { staticLbBase } from '../memory/layout.ts';
 import { staticEndpoints } from '../config/regions-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
@@ -79,13 +78,12 @@ function prepareStore(s: Scenario, workers: number): SharedStore {
   const ctx = new DnsContext(store, s.dns, new EventLog());
   new Planner(ctx, seedFor(s.seed, Stream.planner, 1)).bootstrap(0);
   // The static endpoints (other regions, then static services): every load balancer in service at its capacity, for the whole run.
-  staticEndpoints(s.regions, s.chains).forEach((o, k) => {
-    const base = staticLbBase(store.layout, store.dims, k);
-    for (let j = 0; j < o.loadBalancers; j++) {
-      store.lbInService[base + j] = 1;
-      store.lbCapacityPerS[base + j] = o.capacityPerS;
+  for (const o of staticEndpoints(s.regions, s.chains, store.layout.dnsLbCount)) {
+    for (let j = 0; j < o.lbs; j++) {
+      store.lbInService[o.lbBase + j] = 1;
+      store.lbCapacityPerS[o.lbBase + j] = o.capacityPerS;
     }
-  });
+  }
   store.setActorNextS(ACTOR_OPERATOR, Operators.firstS(s.actions));
   store.setActorNextS(ACTOR_PLANNER, firstStepS(s.dns, 'planner', s.dns.planner.periodS));
   for (let i = 0; i < s.dns.enactors; i++) {

@@ -80,7 +80,7 @@ export function storeDims(s: Scenario, workers: number): StoreDims {
   return {
     endpoints: s.dns.endpoints.length,
     lbsPerEndpoint: s.dns.endpoints.map((e) => e.loadBalancers),
-    ...(s.regions || s.chains ? { staticLbs: staticEndpoints(s.regions, s.chains).map((o) => o.loadBalancers) } : {}),
+    ...(s.regions || s.chains ? { staticLbs: staticEndpoints(s.regions, s.chains).map((o) => o.lbs) } : {}),
     planSlots: s.dns.planSlots,
     actors: actorCount(s),
     workers,

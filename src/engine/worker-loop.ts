@@ -22,6 +22,7 @@ import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 import { clientsSchema } from '../config/clients-schema.ts';
+import { staticEndpoints } from '../config/regions-schema.ts';
 import { DdbCaller } from '../model/clients/ddb-caller.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../model/clients/shard.ts';
@@ -91,7 +92,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   let offeredShared: Float64Array | null = null;
   if (clients && pop) {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
-    const extra = { regions: s.regions, chains: s.chains, staticLbBase: store.layout.dnsLbCount };
+    const extra = { regions: s.regions, chains: s.chains, statics: staticEndpoints(s.regions, s.chains, store.layout.dnsLbCount) };
     shard = new ClientShard(
       clients,
       s.seed,

@@ -194,13 +194,6 @@ export function planWeightsIndex(L: Layout, eb: number): number {
   return (eb + 8 + Math.ceil((L.targetsMax * 4) / 8) * 8) >> 3;
 }
 
-/** First global load-balancer id of other region k's static endpoint (StoreDims.staticLbs). */
-export function staticLbBase(L: Layout, d: StoreDims, k: number): number {
-  let base = L.dnsLbCount;
-  for (let j = 0; j < k; j++) base += (d.staticLbs ?? [])[j];
-  return base;
-}
-
 /** Byte offsets of the load-balancer arrays: in-service flags (Int32) and capacities (Float64). */
 export function lbInServiceOffset(L: Layout): number {
   return L.lbsOffset;

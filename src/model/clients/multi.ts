@@ -31,7 +31,7 @@
  * record (records.ts, EXT_*), in a shared buffer like the records, so any worker can run any chunk.
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
-import type { ChainsConfig, FailoverConfig, RegionsConfig } from '../../config/regions-schema.ts';
+import type { ChainsConfig, FailoverConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
 import {
   C_ATTEMPTS,
@@ -113,8 +113,8 @@ export interface ScanParts {
   readonly zig: ZigguratExp;
 }
 
-/** A static, healthy endpoint: its load balancers (global ids from lbBase), its base latency, its core once built. */
-class StaticEndpoint {
+/** A static, healthy endpoint (regions-schema.ts staticEndpoints): its load balancers (global ids from lbBase), its base latency, its core once built. */
+class StaticCore {
   core: ClientCore | null = null;
   constructor(
     readonly lbBase: number,
@@ -161,16 +161,16 @@ export class MultiRegion {
   private readonly budgetS: number;
   private readonly probe: boolean;
   /** The failover region's endpoint (null without regions). */
-  private readonly away: StaticEndpoint | null;
+  private readonly away: StaticCore | null;
   /** The calls of one request: per hop, the static endpoint it calls (null: the clients' dynamic endpoint) and its service. */
-  private readonly hopStatic: (StaticEndpoint | null)[];
+  private readonly hopStatic: (StaticCore | null)[];
   private readonly hopService: Int32Array;
   private readonly rng = new Rng(1);
 
   /**
    * State of clients [fromClient, fromClient + count) of the population; initialises clients [initFrom, initTo)
-   * (local indices). `staticLbBase`: the first global id of the static endpoints' load balancers (other regions,
-   * then static services, regions-schema.ts staticEndpoints). `ext`: the shared extension buffer (count *
+   * (local indices). `statics`: the static endpoints with their global load-balancer ids (other regions, then
+   * static services: regions-schema.ts staticEndpoints, the order the coordinator sets capacities in). `ext`: the shared extension buffer (count *
    * EXT_BYTES), or none for a private one.
    */
   constructor(
@@ -180,22 +180,17 @@ export class MultiRegion {
     seed: number,
     fromClient: number,
     count: number,
-    staticLbBase: number,
+    statics: readonly StaticEndpoint[],
     init: { ext?: SharedArrayBuffer; initFrom: number; initTo: number },
   ) {
     this.clients = clients;
-    const ends: StaticEndpoint[] = [];
-    let base = staticLbBase;
-    for (const e of [...(regions?.others ?? []), ...(chains?.services ?? []).filter((x) => x.endpoint === undefined)]) {
-      ends.push(new StaticEndpoint(base, e.loadBalancers, e.baseLatencyMs * 1000));
-      base += e.loadBalancers;
-    }
+    const ends = new Map(statics.map((e) => [`${e.kind}:${e.name}`, new StaticCore(e.lbBase, e.lbs, e.baseLatencyMs * 1000)]));
     this.withRegions = regions !== undefined;
     const f = regions?.failover;
-    const toIndex = regions && f ? regions.others.findIndex((o) => o.name === f.to) : -1;
-    if (regions && toIndex < 0) throw new Error(`regions.failover.to: no region '${f?.to}'`);
-    this.away = toIndex >= 0 ? ends[toIndex] : null;
-    this.crossS = toIndex >= 0 && regions ? regions.others[toIndex].crossLatencyMs / 1000 : 0;
+    const to = regions && f ? regions.others.find((o) => o.name === f.to) : undefined;
+    if (regions && !to) throw new Error(`regions.failover.to: no region '${f?.to}'`);
+    this.away = to ? (ends.get(`region:${to.name}`) ?? null) : null;
+    this.crossS = to ? to.crossLatencyMs / 1000 : 0;
     this.stay = f ? f.stayS : { dist: 'const', valueS: 0 };
     const t = f?.trigger ?? { on: 'failures', attempts: 1 };
     this.trigger = t.on === 'failures' ? TRIGGER_FAILURES : t.on === 'empty-answer' ? TRIGGER_EMPTY : TRIGGER_LATENCY;
@@ -204,11 +199,8 @@ export class MultiRegion {
     this.probe = f?.comeBack === 'probe';
     this.withChains = chains !== undefined;
     const services = chains?.services ?? [];
-    const staticOf = new Map<string, StaticEndpoint>();
-    let k = regions?.others.length ?? 0;
-    for (const x of services) if (x.endpoint === undefined) staticOf.set(x.name, ends[k++]);
     const request = chains?.request ?? [];
-    this.hopStatic = chains ? request.map((n) => staticOf.get(n) ?? null) : [null];
+    this.hopStatic = chains ? request.map((n) => ends.get(`service:${n}`) ?? null) : [null];
     this.hopService = chains ? Int32Array.from(request, (n) => services.findIndex((x) => x.name === n)) : Int32Array.of(-1);
     this.serviceCounters = new Float64Array(services.length * SERVICE_COUNTERS.length);
     if (init.ext && init.ext.byteLength !== count * EXT_BYTES)

@@ -50,7 +50,7 @@ import type { AnswerLog } from './answer-log.ts';
 import { Arrivals } from './arrivals.ts';
 import { ClientCore } from './core.ts';
 import { MultiRegion } from './multi.ts';
-import type { ChainsConfig, RegionsConfig } from '../../config/regions-schema.ts';
+import type { ChainsConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
 import {
   BLOCK as BLOCK_,
@@ -169,7 +169,7 @@ export class ClientShard {
     toClient: number,
     shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number; ext?: SharedArrayBuffer },
     /** Scenario `regions` and `chains`, and the first global id of the static endpoints' load balancers. */
-    extra?: { regions?: RegionsConfig; chains?: ChainsConfig; staticLbBase: number },
+    extra?: { regions?: RegionsConfig; chains?: ChainsConfig; statics: readonly StaticEndpoint[] },
   ) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
     this.cfg = cfg;
@@ -188,7 +188,7 @@ export class ClientShard {
     const initTo = (this.initTo = shared ? shared.initTo : n);
     this.multi =
       extra && (extra.regions || extra.chains)
-        ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.staticLbBase, { ext: shared?.ext, initFrom, initTo })
+        ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.statics, { ext: shared?.ext, initFrom, initTo })
         : null;
     const { f64, u32, f32 } = rec;
     const burst = this.retry.budgetBurst;
