@@ -11,7 +11,6 @@
  */
 import type { Scenario } from '../config/schema.ts';
 import type { ClientWindow, ErrorCounts } from '../metrics/client-windows.ts';
-import { isMultiRegion } from '../model/clients/multi.ts';
 import type { Phase } from './phases.ts';
 
 /** Utilisation above which a region counts as overloaded in a window. */
@@ -162,7 +161,8 @@ export function summarizeServices(s: Scenario, windows: ClientWindow[], phases: 
 }
 
 /** The `regions` block of a result; undefined without scenario regions (so such results keep their shape). */
-export function summarizeRegions(s: Scenario, windows: ClientWindow[], phases: Phase[]): RegionsSummary | undefined {
+/** `multiClients`: the multi-region capable clients, counted by the workers over the parts they initialised. */
+export function summarizeRegions(s: Scenario, windows: ClientWindow[], phases: Phase[], multiClients: number): RegionsSummary | undefined {
   const r = s.regions;
   if (!r || !s.clients) return undefined;
   const clients = s.clients;
@@ -171,8 +171,6 @@ export function summarizeRegions(s: Scenario, windows: ClientWindow[], phases: P
   if (!homeEp || !to) throw new Error('summarizeRegions: the scenario was not validated');
   const homeCap = homeEp.loadBalancers * homeEp.capacityPerS;
   const backupCap = to.loadBalancers * to.capacityPerS;
-  let multiClients = 0;
-  for (let i = 0; i < clients.count; i++) if (isMultiRegion(s.seed, i, r.failover.share)) multiClients++;
   const all = span(windows, homeCap, backupCap);
   return {
     ...all,

@@ -234,7 +234,12 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   const phases = phasesOf(s, reachedS, ec2Outcome.ec2Summary);
   const clients = buildClients(s, outcomes, phases);
   const origin = s.ec2?.clockOrigin ?? null;
-  const regions = summarizeRegions(s, clients.windows, phases);
+  const regions = summarizeRegions(
+    s,
+    clients.windows,
+    phases,
+    outcomes.reduce((n, o) => n + o.multiClients, 0),
+  );
   const services = summarizeServices(s, clients.windows, phases);
   const base = {
     formatVersion: FORMAT_VERSION,

@@ -55,6 +55,8 @@ export interface WorkerOutcome {
   waitS: number;
   busyS: number;
   attempts: number;
+  /** Multi-region capable clients among those this worker initialised (its part of the population); they sum to the population's. */
+  multiClients: number;
   /** Had nothing to do and left at once: its epochsDone says nothing about how far the run got. */
   idle?: boolean;
 }

@@ -165,7 +165,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     }
     const epochsDone = sync.finished() - 1;
     if (ranInWindow) closeWindow(openWindow, windowToS(openWindow, epochsDone - 1));
-    return outcome(w, sync, { clientWindows, epochsDone, attempts });
+    return outcome(w, sync, { clientWindows, epochsDone, attempts, multiClients: shard?.multi?.multiClients ?? 0 });
   }
   return drive(task, store, sync, {
     epochs,
@@ -334,7 +334,12 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const lockRetries: Record<string, number> = {};
   for (const en of enactors) lockRetries[en.name] = en.lockRetries;
   return {
-    ...outcome(w, sync, { clientWindows: p.clientWindows, epochsDone, attempts: p.attempts }),
+    ...outcome(w, sync, {
+      clientWindows: p.clientWindows,
+      epochsDone,
+      attempts: p.attempts,
+      multiClients: shard?.multi?.multiClients ?? 0,
+    }),
     events: packEvents(log.events),
     ec2Windows,
     ec2Summary: ec2 ? ec2.summary() : null,
@@ -360,7 +365,7 @@ function liveFigures(store: SharedStore, workers: number, live: Float64Array, st
 function outcome(
   w: number,
   sync: WorkerSync,
-  o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number },
+  o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number; multiClients: number },
 ): WorkerOutcome {
   return {
     worker: w,
@@ -374,6 +379,7 @@ function outcome(
     waitS: sync.waitS,
     busyS: sync.busyS(),
     attempts: o.attempts,
+    multiClients: o.multiClients,
   };
 }
 
@@ -392,6 +398,7 @@ function idleOutcome(w: number, durationS: number, store: SharedStore): WorkerOu
     waitS: 0,
     busyS: 0,
     attempts: 0,
+    multiClients: 0,
     idle: true,
   };
 }

@@ -166,6 +166,8 @@ export class MultiRegion {
   private readonly hopStatic: (StaticCore | null)[];
   private readonly hopService: Int32Array;
   private readonly rng = new Rng(1);
+  /** Multi-region capable clients among the ones this instance initialised ([initFrom, initTo)). */
+  readonly multiClients: number = 0;
 
   /**
    * State of clients [fromClient, fromClient + count) of the population; initialises clients [initFrom, initTo)
@@ -209,11 +211,15 @@ export class MultiRegion {
     this.xf64 = new Float64Array(this.ext);
     this.xu32 = new Uint32Array(this.ext);
     const share = f ? f.share : 0;
+    let multiClients = 0;
     for (let i = init.initFrom; i < init.initTo; i++) {
+      const multi = share > 0 && isMultiRegion(seed, fromClient + i, share);
+      if (multi) multiClients++;
       this.xf64[i * F64_PER_EXT + X_UNTIL] = 0;
       this.xu32[i * U32_PER_EXT + X_STREAK] = 0;
-      this.xu32[i * U32_PER_EXT + X_FLAGS] = share > 0 && isMultiRegion(seed, fromClient + i, share) ? X_MULTI : 0;
+      this.xu32[i * U32_PER_EXT + X_FLAGS] = multi ? X_MULTI : 0;
     }
+    this.multiClients = multiClients;
   }
 
   /** Start of an epoch: every static endpoint's load balancers as the store has them. */
