@@ -11,3 +11,13 @@ export interface Phase {
   fromS: number;
   toS: number;
 }
+
+/** Whether a window belongs to phase p: a window belongs to the phase its start lies in (so none is counted twice). */
+export function startsIn(w: { fromS: number }, p: { fromS: number; toS: number }): boolean {
+  return w.fromS >= p.fromS && w.fromS < p.toS;
+}
+
+/** The windows that start in phase p. */
+export function windowsIn<W extends { fromS: number }>(windows: readonly W[], p: { fromS: number; toS: number }): W[] {
+  return windows.filter((w) => startsIn(w, p));
+}

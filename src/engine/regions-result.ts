@@ -11,7 +11,7 @@
  */
 import type { Scenario } from '../config/schema.ts';
 import type { ClientWindow, ErrorCounts } from '../metrics/client-windows.ts';
-import type { Phase } from './phases.ts';
+import { type Phase, windowsIn } from './phases.ts';
 
 /** Utilisation above which a region counts as overloaded in a window. */
 export const OVERLOAD_UTILISATION = 1;
@@ -151,10 +151,7 @@ export function summarizeServices(s: Scenario, windows: ClientWindow[], phases: 
       ...serviceSpan(windows, k),
       phases: phases.map((p) => ({
         name: p.name,
-        ...serviceSpan(
-          windows.filter((w) => w.fromS >= p.fromS && w.fromS < p.toS),
-          k,
-        ),
+        ...serviceSpan(windowsIn(windows, p), k),
       })),
     })),
   };
@@ -183,11 +180,7 @@ export function summarizeRegions(s: Scenario, windows: ClientWindow[], phases: P
       name: p.name,
       fromS: p.fromS,
       toS: p.toS,
-      ...span(
-        windows.filter((w) => w.fromS >= p.fromS && w.fromS < p.toS),
-        homeCap,
-        backupCap,
-      ),
+      ...span(windowsIn(windows, p), homeCap, backupCap),
     })),
   };
 }

@@ -12,7 +12,7 @@
  * second). perf.* are wall-clock figures of this machine and run, not deterministic; everything else is.
  */
 import type { RunResult } from '../engine/result.ts';
-import { PHASE_NAMES } from '../engine/phases.ts';
+import { PHASE_NAMES, windowsIn } from '../engine/phases.ts';
 import { InputError } from '../errors.ts';
 import type { MetricUnit } from '../gates/conditions.ts';
 import { INVARIANTS } from '../model/dns/events.ts';
@@ -378,7 +378,7 @@ const EC2_ENTRIES: Entry[] = [
 function ec2WindowsIn(r: RunResult, phase: string): Ec2Window[] | null {
   const ph = phaseOf(r, phase);
   if (!r.ec2 || !ph) return null;
-  return r.windows.ec2.filter((w) => w.fromS >= ph.fromS && w.fromS < ph.toS);
+  return windowsIn(r.windows.ec2, ph);
 }
 
 /** The largest of a window figure over the phase's EC2 windows (null: none, or no value in any). */

@@ -30,6 +30,7 @@ import {
   percentilesMs,
   recordDense,
 } from './hdr.ts';
+import { startsIn } from '../engine/phases.ts';
 import { addSparse, LATENCY_BUCKETS } from './loglinear.ts';
 import { REGION_COUNTER_COUNT, REGION_COUNTERS, type RegionCounterName } from './region-counters.ts';
 
@@ -222,7 +223,7 @@ export function summarizeClients(
   for (const w of windows) {
     all.add(w);
     phases.forEach((p, k) => {
-      if (w.fromS >= p.fromS && w.fromS < p.toS) per[k].add(w);
+      if (startsIn(w, p)) per[k].add(w);
     });
   }
   const h = all.histograms();

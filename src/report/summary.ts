@@ -8,6 +8,7 @@
  * same attribution rule the client phases use.
  */
 import type { RunResult } from '../engine/result.ts';
+import { windowsIn } from '../engine/phases.ts';
 import { ERROR_CLASSES, type ErrorClass } from '../metrics/client-counters.ts';
 import type { PhaseSummary } from '../metrics/client-windows.ts';
 import { ec2Summary, ec2Windows, isRecord, numAt } from './access.ts';
@@ -89,7 +90,7 @@ function maxOf(values: (number | null)[]): number | null {
 }
 
 function ec2Peaks(r: RunResult, fromS: number, toS: number): Ec2Peaks | null {
-  const wins = ec2Windows(r).filter((w) => w.fromS >= fromS && w.fromS < toS);
+  const wins = windowsIn(ec2Windows(r), { fromS, toS });
   if (wins.length === 0) return null;
   const peak = (path: string) => maxOf(wins.map((w) => numAt(w.raw, path)));
   return {
