@@ -117,9 +117,11 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     );
   }
   // Files first: an interrupted run is worth keeping even if printing fails later (a closed pipe, say); one output
-  // that fails (a full disk) does not cost the others.
+  // that fails (a full disk) does not cost the others. The result file comes before any judging: the gates are
+  // judged on first need (the HTML report, after --out, then the table), so a failure there cannot lose --out.
   const partialTag = result.partial ? ' (partial)' : '';
-  const verdict = judge(result, gates);
+  let judged: ReturnType<typeof judge> | null = null;
+  const verdictOf = (): ReturnType<typeof judge> => (judged ??= judge(result, gates));
   const jobs: OutputJob[] = [];
   if (outT)
     jobs.push({
@@ -132,10 +134,11 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     jobs.push({
       target: htmlT,
       what: 'the HTML report',
-      data: () => reportHtml(result, { gates: verdict }),
+      data: () => reportHtml(result, { gates: verdictOf() }),
       done: (t) => `HTML report written to ${shownPath(t)}${partialTag}${openHint(t)}`,
     });
   const { written, failed } = writeAllOutputs(jobs);
+  const verdict = verdictOf();
   const suite = { name: result.scenario.name, result, gates: verdict, timeS: result.perf.wallS };
   let code: number;
   if (json) {
