@@ -52,8 +52,9 @@ const failoverSchema = z.strictObject({
   /** How long a client stays away once it has failed over (drawn per failover from the client's own stream). */
   stayS: durationDist.default({ dist: 'exponential', meanS: 300 }),
   /**
-   * After the stay: probe = the next request tries home, and a failed attempt there sends the client straight
-   * back for a new stay; sticky = the client is home again and leaves only when the trigger fires anew.
+   * After the stay, at the client's next new request (a request in progress, its retries included, stays where
+   * it started): probe = that request tries home, and a failed attempt there sends the client straight back for
+   * a new stay; sticky = the client is home again and leaves only when the trigger fires anew.
    */
   comeBack: z.enum(COME_BACK, { error: `must be one of ${COME_BACK.join(', ')}` }).default('probe'),
 });

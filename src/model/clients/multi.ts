@@ -3,8 +3,9 @@
  * by a hash of (seed, global client index), is multi-region capable; the rest stay pinned to the home region
  * (the `dns` section, where the race happens). A capable client leaves home when its failover trigger fires
  * (consecutive failed attempts, an empty DNS answer, or a request over its latency budget), stays away for a
- * drawn time, then comes back (probe: its first home attempt decides, and a failure sends it straight back for a
- * new stay; sticky: it is simply home again). Away, every attempt goes to the failover region's load balancers,
+ * drawn time, then comes back with its next new request (a retry or a later call of a request in progress stays
+ * where the request started; probe: that request's first home attempt decides, and a failure sends it straight
+ * back for a new stay; sticky: it is simply home again). Away, every attempt goes to the failover region's load balancers,
  * which take part in the same service model as the home ones (service.ts: global load-balancer ids, capacities
  * in the store, last epoch's offered load summed over workers), so a herd of failing-over clients overloads
  * them through the M/M/1 model (throttling, timeouts) like any other load; the cross-region round trip is added
@@ -307,6 +308,14 @@ export class MultiRegion {
             attempt++;
             attempts++;
             c[C_ATTEMPTS]++;
+            if (attempt === 1 && hop === 0 && (flags & X_AWAY) !== 0 && evS >= untilS) {
+              // The stay is over: home again from this new request on, on probation under `probe`. Like a region
+              // failover in an SDK, the region is chosen per request: a retry, or a later call of the same
+              // request, stays where the request started.
+              flags = (flags & ~X_AWAY) | (this.probe ? X_PROBE : 0);
+              streak = 0;
+              rc[R_FAILBACKS]++;
+            }
             const fixed = hopCore[hop];
             let dynamicHome = false;
             let err: number;
@@ -319,12 +328,6 @@ export class MultiRegion {
               err = fixed.outcome(lb, u2, exp1());
               latS = fixed.latencyS;
             } else {
-              if ((flags & X_AWAY) !== 0 && evS >= untilS) {
-                // The stay is over: home again, on probation under `probe`.
-                flags = (flags & ~X_AWAY) | (this.probe ? X_PROBE : 0);
-                streak = 0;
-                rc[R_FAILBACKS]++;
-              }
               if ((flags & X_AWAY) === 0) {
                 dynamicHome = true;
                 rc[R_HOME_ATTEMPTS]++;
