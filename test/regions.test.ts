@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMultiRegion } from '../src/model/clients/multi.ts';
 import { metricValue } from '../src/metrics/catalogue.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeResult } from '../src/result/file.ts';
 import { hasStackTrace, runCli, runInProcess, scenario } from './helpers.ts';
 
 // 2,000 clients at 0.5 requests/s: 1,000 requests/s; the race at about 656 s, the repair at 1000 s.
@@ -128,6 +132,39 @@ describe('multi-region clients', () => {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, msg);
       assert.ok(!hasStackTrace(r.stderr));
+    }
+  });
+
+  it('report refuses a result whose regions or services block is damaged, with the path and exit code 2', async () => {
+    const r = await runInProcess(scenario('dns-race', [...SMALL, 'durationS=300', regions(0.5, 1), CHAIN(5000)]));
+    const dir = mkdtempSync(path.join(tmpdir(), 'cascadesim-regions-'));
+    try {
+      const good = path.join(dir, 'good.msgpack');
+      writeFileSync(good, encodeResult(r));
+      assert.equal((await runCli(['report', good])).code, 0);
+      // Path to the damaged field, its new value (undefined: removed), what the error names.
+      const cases: [(string | number)[], unknown, RegExp][] = [
+        [['regions', 'phases', 0, 'backup'], null, /regions\.phases\[0\]\.backup/],
+        [['regions', 'home', 'errors'], undefined, /regions\.home\.errors/],
+        [['services', 'services', 1, 'phases'], 'x', /services\.services\[1\]\.phases/],
+        [['windows', 'clients', 0, 'regions'], { failovers: 'many' }, /windows\.clients\[0\]\.regions/],
+      ];
+      for (const [k, [at, value, msg]] of cases.entries()) {
+        const o = structuredClone(r) as unknown as Record<string | number, unknown>;
+        let parent = o;
+        for (const key of at.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+        const last = at[at.length - 1];
+        if (value === undefined) delete parent[last];
+        else parent[last] = value;
+        const f = path.join(dir, `bad-${k}.msgpack`);
+        writeFileSync(f, encodeResult(o as never));
+        const out = await runCli(['report', f]);
+        assert.equal(out.code, 2, `${msg}: ${out.stderr}`);
+        assert.match(out.stderr, msg);
+        assert.ok(!hasStackTrace(out.stderr), out.stderr);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -10,6 +10,7 @@ import type { RunResult } from '../engine/result.ts';
 import { scenarioSchema } from '../config/schema.ts';
 import { EVENT_KINDS, INVARIANTS } from '../model/dns/events.ts';
 import { CLIENT_COUNTERS, ERROR_CLASSES } from '../metrics/client-counters.ts';
+import { REGION_COUNTERS } from '../metrics/region-counters.ts';
 
 /** Any number, NaN and infinities included: the reports print those, but crash on a missing value. */
 const num = z.custom<number>((v) => typeof v === 'number', { error: 'must be a number' });
@@ -49,6 +50,9 @@ const clientWindow = z.looseObject({
   goodputPerS: num,
   latencyMs: z.looseObject({ intended: percentiles, attempt: percentiles }),
   hdr: z.looseObject({ intended: str, attempt: str }),
+  // With scenario regions / chains only.
+  regions: numbers(REGION_COUNTERS).optional(),
+  services: list(numbers(['calls', 'failedCalls', 'attempts', 'failedAttempts'])).optional(),
 });
 
 const clientsSummary = z.looseObject({
@@ -164,6 +168,42 @@ const event = z.looseObject({
   chain: list(str).optional(),
 });
 
+/** The `regions` block (scenario regions only): regions-result.ts RegionsSummary. */
+const regionFigures = {
+  attempts: num,
+  errors: errorCounts,
+  attemptErrorRate: num,
+  utilisation: num,
+  peakUtilisation: num,
+  overloaded: bool,
+};
+const regionsSpan = {
+  home: z.looseObject(regionFigures),
+  backup: z.looseObject(regionFigures),
+  failovers: num,
+  failbacks: num,
+  probeFailures: num,
+  multiErrorRate: numOrNull,
+  pinnedErrorRate: numOrNull,
+};
+const regionsSummary = z.looseObject({
+  ...regionsSpan,
+  home: z.looseObject({ ...regionFigures, name: str, endpoint: str, capacityPerS: num }),
+  backup: z.looseObject({ ...regionFigures, name: str, endpoint: str, capacityPerS: num, crossLatencyMs: num }),
+  multiClients: num,
+  overloadUtilisation: num,
+  phases: list(z.looseObject({ ...regionsSpan, name: str, fromS: num, toS: num })),
+});
+
+/** The `services` block (scenario chains only): regions-result.ts ServicesSummary. */
+const serviceFigures = { calls: num, failedCalls: num, errorRate: numOrNull, attempts: num, attemptErrorRate: numOrNull };
+const servicesSummary = z.looseObject({
+  request: list(str),
+  services: list(
+    z.looseObject({ ...serviceFigures, name: str, dynamic: bool, phases: list(z.looseObject({ ...serviceFigures, name: str })) }),
+  ),
+});
+
 export const resultSchema = z.looseObject({
   formatVersion: num,
   partial: bool,
@@ -202,6 +242,8 @@ export const resultSchema = z.looseObject({
   clients: clientsSummary.nullable(),
   windows: z.looseObject({ clients: list(clientWindow), ec2: list(ec2Window) }),
   ec2: ec2Summary.nullable(),
+  regions: regionsSummary.optional(),
+  services: servicesSummary.optional(),
   timeline: list(
     z.looseObject({
       event: str,
