@@ -26,12 +26,22 @@ export type { Invariant, SimEvent } from './model/dns/events.ts';
 export type { ClientsSummary, ClientTotals, ClientWindow, PhaseSummary } from './metrics/client-windows.ts';
 export type { Ec2Summary, Ec2Window } from './model/ec2/model.ts';
 export { ExitCode, InputError } from './errors.ts';
-export { listMetrics, metricDef, metricValue, metricValues, type MetricDef, type MetricUnit } from './metrics/catalogue.ts';
+export {
+  listMetrics,
+  metricDef,
+  metricValue,
+  metricValues,
+  scopeOf,
+  type MetricDef,
+  type MetricScope,
+  type MetricUnit,
+} from './metrics/catalogue.ts';
 export { compareResults, type GateResult } from './gates/baseline.ts';
 export {
   type CompiledThreshold,
   compileThresholds,
   evaluateThresholds,
+  thresholdProblems,
   type ThresholdResult,
   type ThresholdSpec,
   type ThresholdsInput,

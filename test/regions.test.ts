@@ -10,7 +10,10 @@ import { metricValue } from '../src/metrics/catalogue.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { InputError } from '../src/errors.ts';
 import { encodeResult } from '../src/result/file.ts';
+import { planSweep } from '../src/sweep/plan.ts';
+import { validateSpec } from '../src/sweep/spec.ts';
 import { hasStackTrace, runCli, runInProcess, scenario } from './helpers.ts';
 
 // 2,000 clients at 0.5 requests/s: 1,000 requests/s; the race at about 656 s, the repair at 1000 s.
@@ -142,6 +145,10 @@ describe('multi-region clients', () => {
       const good = path.join(dir, 'good.msgpack');
       writeFileSync(good, encodeResult(r));
       assert.equal((await runCli(['report', good])).code, 0);
+      // --threshold on report is checked against the result's services.
+      const misspelt = await runCli(['report', good, '--threshold', 'services.idntity.errorRate<0.05']);
+      assert.equal(misspelt.code, 2, misspelt.stderr);
+      assert.match(misspelt.stderr, /--threshold.*unknown service 'idntity' \(did you mean identity\?\)/);
       // Path to the damaged field, its new value (undefined: removed), what the error names.
       const cases: [(string | number)[], unknown, RegExp][] = [
         [['regions', 'phases', 0, 'backup'], null, /regions\.phases\[0\]\.backup/],
@@ -211,6 +218,46 @@ describe('multi-region clients', () => {
 });
 
 describe('dependency chains', () => {
+  it('refuses a misspelt or absent service in thresholds, --threshold and sweep metrics, with a suggestion and exit code 2', async () => {
+    const chain = ['--set', CHAIN(5000)];
+    const cases: [string[], RegExp][] = [
+      [
+        ['run', 'dns-race', ...chain, '--threshold', 'services.idntity.errorRate<0.05'],
+        /--threshold.*unknown service 'idntity' \(did you mean identity\?\)/,
+      ],
+      [['run', 'dns-race', '--threshold', 'services.identity.errorRate<0.05'], /--threshold.*the scenario has no chains section/],
+      [
+        ['show', 'dns-race', ...chain, '--set', 'thresholds={"services.queu.outage.errorRate":"< 0.1"}'],
+        /thresholds\.services\.queu\.outage\.errorRate: .*unknown service 'queu' \(did you mean queue\?\)/,
+      ],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+      assert.ok(!hasStackTrace(r.stderr));
+    }
+    // The right name passes (show validates the scenario with its --set).
+    const ok = await runCli(['show', 'dns-race', ...chain, '--set', 'thresholds={"services.queue.outage.errorRate":"< 0.1"}']);
+    assert.equal(ok.code, 0, ok.stderr);
+    // A sweep's metrics and outcomes against its base's services (unless an axis changes the chains).
+    const problems = (o: Record<string, unknown>) => {
+      try {
+        planSweep(validateSpec({ base: 'dns-race', set: [CHAIN(5000)], vary: { seed: [1, 2] }, ...o }, null));
+        return [];
+      } catch (err) {
+        if (err instanceof InputError) return err.problems;
+        throw err;
+      }
+    };
+    assert.deepEqual(problems({ metrics: ['services.queue.errorRate'] }), []);
+    assert.match(
+      problems({ metrics: ['services.identiy.errorRate'] }).join('\n'),
+      /metrics\[0\]: services\.identiy\.errorRate: unknown service 'identiy'/,
+    );
+    assert.match(problems({ outcomes: { bad: 'services.qeue.errorRate > 0.5' } }).join('\n'), /outcomes\.bad: .*unknown service 'qeue'/);
+  });
+
   it('a chain of the one dynamic service equals a run without chains', async () => {
     const plain = await runInProcess(scenario('dns-race', SMALL));
     const chain = await runInProcess(scenario('dns-race', [...SMALL, CHAIN(5000, '["dynamodb"]')]));

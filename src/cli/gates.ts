@@ -15,6 +15,7 @@ import {
   compileGates,
   compileThresholds,
   evaluateThresholds,
+  type MetricScope,
   readResult,
   type RunResult,
 } from '../api.ts';
@@ -61,11 +62,12 @@ export function gateOptions(
   problems: string[],
   files: CommandFiles,
   allow: { baseline: boolean } = { baseline: true },
+  scope?: MetricScope,
 ): GateOptions {
   const specs = (values.threshold as string[] | undefined) ?? [];
   let thresholds: CompiledThreshold[] = [];
   try {
-    thresholds = compileThresholds(specs, '--threshold');
+    thresholds = compileThresholds(specs, '--threshold', scope);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { thresholdIssues } from '../gates/thresholds.ts';
+import { scopeOf } from '../metrics/catalogue.ts';
 import { clip, MAX_SCENARIO_BYTES, readTextCapped } from '../io/input.ts';
 import { scenarioSchema, type Scenario } from './schema.ts';
 import { thresholdsSchema } from './thresholds-schema.ts';
@@ -200,11 +201,14 @@ export function zodProblems(err: z.ZodError): string[] {
 
 export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
   const r = scenarioSchema.safeParse(raw ?? {});
-  // Thresholds name catalogue metrics: checked here, beside the schema's own problems, so all are listed at once.
+  // Thresholds name catalogue metrics (and the scenario's services): checked here, beside the schema's own
+  // problems, so all are listed at once.
   const t = isMapping(raw) ? thresholdsSchema.safeParse(raw.thresholds ?? {}) : null;
   const problems = [
     ...(r.success ? [] : zodProblems(r.error)),
-    ...(t?.success ? thresholdIssues(t.data).map((i) => `${formatPath(['thresholds', ...i.at])}: ${i.message}`) : []),
+    ...(t?.success
+      ? thresholdIssues(t.data, r.success ? scopeOf(r.data) : undefined).map((i) => `${formatPath(['thresholds', ...i.at])}: ${i.message}`)
+      : []),
   ];
   if (problems.length > 0 || !r.success) throw new InputError(problems, `invalid ${where}`);
   return r.data;

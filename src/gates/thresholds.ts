@@ -6,7 +6,7 @@
  */
 import type { RunResult } from '../engine/result.ts';
 import { InputError } from '../errors.ts';
-import { type MetricDef, metricDef, metricProblem, metricValue } from '../metrics/catalogue.ts';
+import { type MetricDef, type MetricScope, metricDef, metricProblem, metricValue } from '../metrics/catalogue.ts';
 import { type AbortRule, WATCHED } from '../engine/live.ts';
 import { type Condition, compare, parseCondition, splitMetricCondition } from './conditions.ts';
 
@@ -84,11 +84,11 @@ function specsOf(input: ThresholdsInput, issues: ThresholdIssue[]): { spec: Thre
  * Problems with thresholds, each with its place: an unknown metric (with near names), a malformed condition, an
  * abortOnFail on a metric not watched during the run.
  */
-export function thresholdIssues(input: ThresholdsInput): ThresholdIssue[] {
+export function thresholdIssues(input: ThresholdsInput, scope?: MetricScope): ThresholdIssue[] {
   const issues: ThresholdIssue[] = [];
   const unknown = new Set<string>();
   for (const { spec, at, label } of specsOf(input, issues)) {
-    const why = metricProblem(spec.metric);
+    const why = metricProblem(spec.metric, scope);
     if (why) {
       // Once per metric, at its key in a scenario section (not once per condition under it).
       const where = at.length === 2 ? at.slice(0, 1) : at;
@@ -114,8 +114,8 @@ export function thresholdIssues(input: ThresholdsInput): ThresholdIssue[] {
 }
 
 /** The issues as lines: `where.metric[i]: message`, or `where message` for command-line strings. */
-export function thresholdProblems(input: ThresholdsInput, where = 'thresholds'): string[] {
-  return thresholdIssues(input).map(({ at, message }) => {
+export function thresholdProblems(input: ThresholdsInput, where = 'thresholds', scope?: MetricScope): string[] {
+  return thresholdIssues(input, scope).map(({ at, message }) => {
     if (at.length === 0) return `${where} ${message}`;
     const path = at.map((seg) => (typeof seg === 'number' ? `[${seg}]` : `.${seg}`)).join('');
     return `${where}${path}: ${message}`;
@@ -123,8 +123,8 @@ export function thresholdProblems(input: ThresholdsInput, where = 'thresholds'):
 }
 
 /** Parse and check thresholds; InputError listing every problem with its path. */
-export function compileThresholds(input: ThresholdsInput, where = 'thresholds'): CompiledThreshold[] {
-  const problems = thresholdProblems(input, where);
+export function compileThresholds(input: ThresholdsInput, where = 'thresholds', scope?: MetricScope): CompiledThreshold[] {
+  const problems = thresholdProblems(input, where, scope);
   if (problems.length > 0) throw new InputError(problems, 'invalid thresholds');
   return specsOf(input, []).map(({ spec }) => {
     const def = metricDef(spec.metric);

@@ -719,9 +719,30 @@ export function isMetric(name: string): boolean {
   });
 }
 
-/** Why `name` is not a metric ("unknown metric (did you mean ...?)"), or null when it is one. */
-export function metricProblem(name: string): string | null {
-  if (isMetric(name)) return null;
+/** What a scenario can measure beyond the catalogue's fixed names: its chains' service names. */
+export interface MetricScope {
+  services: readonly string[];
+}
+
+/** The scope of a scenario (or a result's scenario). */
+export function scopeOf(s: { chains?: { services: readonly { name: string }[] } }): MetricScope {
+  return { services: (s.chains?.services ?? []).map((x) => x.name) };
+}
+
+/**
+ * Why `name` is not a metric ("unknown metric (did you mean ...?)"), or null when it is one. With a scope, a
+ * per-service name must name one of the scenario's services (a misspelt one would only ever read null).
+ */
+export function metricProblem(name: string, scope?: MetricScope): string | null {
+  if (isMetric(name)) {
+    const svc = scope ? SERVICE_NAME.exec(name)?.[1] : undefined;
+    if (scope && svc !== undefined && !BY_NAME.has(name) && serviceMetric(name, []) !== null && !scope.services.includes(svc)) {
+      return scope.services.length === 0
+        ? `the scenario has no chains section, so no service '${svc}'`
+        : `unknown service '${svc}'${didYouMean(svc, scope.services)}; chains.services has ${scope.services.join(', ')}`;
+    }
+    return null;
+  }
   return `unknown metric${didYouMean(
     name,
     listMetrics().map((m) => m.name),

@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors.ts';
 import { compare, parseCondition, splitMetricCondition } from '../gates/conditions.ts';
-import { metricDef, metricProblem } from '../metrics/catalogue.ts';
+import { metricDef, type MetricScope, metricProblem } from '../metrics/catalogue.ts';
 
 export interface Outcome {
   label: string;
@@ -20,11 +20,11 @@ const PRESENCE = /^\s*([A-Za-z][\w.-]*)\s+(exists|missing)\s*$/i;
 const SYNTAX = 'must read METRIC CONDITION, with the condition of a threshold ("== 1", "> 0", "<= 5m", "< 2%"), or METRIC exists|missing';
 
 /** One outcome, or the one-line reason it is not one (the metric must be in the catalogue). */
-function parseOutcome(label: string, text: string): Outcome | string {
+function parseOutcome(label: string, text: string, scope?: MetricScope): Outcome | string {
   const presence = PRESENCE.exec(text);
   const mc = presence ? { metric: presence[1], condition: '' } : splitMetricCondition(text);
   if (!mc) return `'${text}': ${SYNTAX}`;
-  const unknown = metricProblem(mc.metric);
+  const unknown = metricProblem(mc.metric, scope);
   if (unknown) return `${mc.metric}: ${unknown}`;
   if (presence) {
     const exists = presence[2].toLowerCase() === 'exists';
@@ -39,9 +39,9 @@ function parseOutcome(label: string, text: string): Outcome | string {
 }
 
 /** Every problem with a spec's outcomes, each with its path (`outcomes.emptied: ...`). */
-export function outcomeProblems(outcomes: Record<string, string>): string[] {
+export function outcomeProblems(outcomes: Record<string, string>, scope?: MetricScope): string[] {
   return Object.entries(outcomes).flatMap(([label, text]) => {
-    const o = parseOutcome(label, text);
+    const o = parseOutcome(label, text, scope);
     return typeof o === 'string' ? [`outcomes.${label}: ${o}`] : [];
   });
 }

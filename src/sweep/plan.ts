@@ -13,7 +13,8 @@ import type { Scenario } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { Rng, sampleDuration, seedFor } from '../model/prng.ts';
 import { thresholdProblems, type ThresholdsSection } from '../gates/thresholds.ts';
-import { metricProblem } from '../metrics/catalogue.ts';
+import { metricProblem, scopeOf } from '../metrics/catalogue.ts';
+import { outcomeProblems } from './outcomes.ts';
 import { type Axis, axisTargets, MAX_RUNS, type SweepSpec } from './spec.ts';
 
 /** Streams of the sweep's own draws (distinct from the model's streams by construction: other seeds). */
@@ -148,12 +149,20 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     throw err;
   }
   const problems: string[] = [];
-  // Metric names come from the catalogue; an unknown one is bad input now, not a failed run later.
+  // Metric names come from the catalogue, service names from the base's chains (unless an axis changes the
+  // chains); an unknown one is bad input now, not a column of nulls later.
+  const changesChains = spec.axes.some((a) =>
+    [a.name, ...Object.keys(a.links ?? {})].some((n) => n === 'chains' || n.startsWith('chains.')),
+  );
+  const scope = changesChains ? undefined : scopeOf(base);
   spec.metrics.forEach((m, i) => {
-    const p = metricProblem(m);
+    const p = metricProblem(m, scope);
     if (p) problems.push(`metrics[${i}]: ${m}: ${p}`);
   });
-  if (Object.keys(spec.thresholds).length > 0) problems.push(...thresholdProblems(spec.thresholds as ThresholdsSection, 'thresholds'));
+  if (Object.keys(spec.thresholds).length > 0)
+    problems.push(...thresholdProblems(spec.thresholds as ThresholdsSection, 'thresholds', scope));
+  // The spec's own check found no unknown metric in the outcomes; what is left is a service the base lacks.
+  problems.push(...outcomeProblems(spec.outcomes, scope));
   const gridAxes = spec.axes.filter((a) => a.kind !== 'draw');
   const drawAxes = spec.axes.filter((a) => a.kind === 'draw');
   const points = spec.design === 'grid' ? gridPoints(gridAxes, base, problems) : oneAtATimePoints(gridAxes, base, problems);

@@ -1,7 +1,7 @@
 /** `cascadesim report`: a saved result's summary, or its windows as HTML, CSV, JSON or an HdrHistogram log. */
 import { InputError } from '../../errors.ts';
 import { type OutputJob, shownPath, writeAllOutputs } from '../../io/output.ts';
-import { hdrLog, readResult, reportHtml, windowsCsv, windowsJson } from '../../api.ts';
+import { hdrLog, readResult, reportHtml, scopeOf, thresholdProblems, windowsCsv, windowsJson } from '../../api.ts';
 import { openHint, type Out, parse, printFailures, printSummary, toStdout } from '../common.ts';
 import { emitGates, GATE_OPTIONS, gateOptions, gatesJson, judge } from '../gates.ts';
 
@@ -48,6 +48,9 @@ export function cmdReport(argv: string[], io: Out): number {
   if (stdoutClaims.length > 1) problems.push(`only one output can go to stdout, got ${stdoutClaims.join(' and ')}`);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   const r = readResult(file);
+  // --threshold names the result's services too (checked now that its scenario is known).
+  const scoped = thresholdProblems((values.threshold as string[] | undefined) ?? [], '--threshold', scopeOf(r.scenario));
+  if (scoped.length > 0) throw new InputError(scoped, 'bad command line');
   // Gates judge the saved result: its scenario's thresholds, --threshold, --baseline/--fail-if, --expect-digest.
   const verdict = judge(r, gates);
   const suites = [{ name: r.scenario.name, result: r, gates: verdict, timeS: 0 }];

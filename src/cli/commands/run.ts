@@ -9,6 +9,7 @@ import {
   resolveScenario,
   type RunResult,
   type Scenario,
+  scopeOf,
   simulate,
 } from '../../api.ts';
 import { ExitCode, InputError } from '../../errors.ts';
@@ -48,13 +49,20 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
     if (!(err instanceof InputError)) throw err;
     problems.push(...err.problems);
   }
-  const gates = gateOptions(values, problems, {
-    outputs: [
-      ['--out', outFile],
-      ['--html', htmlFile],
-    ],
-    inputs: scenarioFile ? [{ what: 'scenario', file: scenarioFile }] : [],
-  });
+  // --threshold names are checked against the scenario too (a misspelt service would only ever read null).
+  const gates = gateOptions(
+    values,
+    problems,
+    {
+      outputs: [
+        ['--out', outFile],
+        ['--html', htmlFile],
+      ],
+      inputs: scenarioFile ? [{ what: 'scenario', file: scenarioFile }] : [],
+    },
+    { baseline: true },
+    scenario ? scopeOf(scenario) : undefined,
+  );
   const [outT, htmlT] = gates.targets;
   for (const [t, opt] of [
     [outT, '--out'],
