@@ -13,12 +13,12 @@ import { blockCount, checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model
 import { staticEndpoints } from '../config/regions-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
-import { EventLog, INVARIANTS, type Invariant } from '../model/dns/events.ts';
+import { EventLog, type Invariant } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
-import type { AbortRule } from './live.ts';
+import { type AbortRule, liveFromCounts } from './live.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, epochCount, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
 import { LIVE_ORDER, runWorker } from './worker-loop.ts';
@@ -144,13 +144,9 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         const l = store.live(w);
         for (let k = 0; k < live.length; k++) live[k] += l[k];
       }
-      const violations = Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]])) as Record<Invariant, number>;
-      report({
-        simS,
-        attempts,
-        wallS: (performance.now() - startMs) / 1000,
-        live: { violations, endpointEmpties: live[LIVE_ORDER.length - 1] },
-      });
+      const wallS = (performance.now() - startMs) / 1000;
+      const { violations, endpointEmpties } = liveFromCounts(live, attempts, wallS);
+      report({ simS, attempts, wallS, live: { violations: violations as Record<Invariant, number>, endpointEmpties } });
     }, opts.progressMs ?? 250);
   }
   let outcomes: WorkerOutcome[];

@@ -6,6 +6,7 @@
  * excepted: a wall-clock figure can stop a run anywhere).
  */
 import { failsForGood, type Operator } from '../gates/conditions.ts';
+import { INVARIANTS } from '../model/dns/events.ts';
 
 /**
  * Metrics the engine reports while a run goes on (counts that only grow), so abortOnFail can stop the run once
@@ -45,6 +46,19 @@ export interface StoppedBy {
   value: number;
   /** Simulated time of the epoch boundary where the rule was found broken (the run's reachedS). */
   atS: number;
+}
+
+/**
+ * Live figures from the counts in LIVE_ORDER (violations by invariant, then endpoint-empty events): the one
+ * place that reads that order, for worker 0's epoch-end check and the coordinator's progress line alike.
+ */
+export function liveFromCounts(live: ArrayLike<number>, attempts: number, wallS: number): LiveFigures {
+  return {
+    violations: Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]])),
+    endpointEmpties: live[INVARIANTS.length],
+    attempts,
+    wallS,
+  };
 }
 
 export function liveValue(metric: string, f: LiveFigures): number | null {

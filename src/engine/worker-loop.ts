@@ -37,7 +37,7 @@ import { Planner } from '../model/dns/planner.ts';
 import { onSchedule } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, CONTROL_WORKER, epochCount, type WorkerOutcome, type WorkerTask } from './task.ts';
-import { brokenRule, type LiveFigures, type StoppedBy } from './live.ts';
+import { brokenRule, type LiveFigures, liveFromCounts, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
 
 /** The order of the live counts on a worker's progress line: each invariant's violations, then endpoint-empty events. */
@@ -353,13 +353,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
 function liveFigures(store: SharedStore, workers: number, live: Float64Array, startedAtMs = performance.timeOrigin): LiveFigures {
   let attempts = 0;
   for (let j = 0; j < workers; j++) attempts += store.progress(j).attempts;
-  const violations = Object.fromEntries(INVARIANTS.map((inv, k) => [inv, live[k]]));
-  return {
-    violations,
-    endpointEmpties: live[LIVE_ORDER.length - 1],
-    attempts,
-    wallS: (performance.timeOrigin + performance.now() - startedAtMs) / 1000,
-  };
+  return liveFromCounts(live, attempts, (performance.timeOrigin + performance.now() - startedAtMs) / 1000);
 }
 
 function outcome(

@@ -133,7 +133,8 @@ class StaticCore {
       const cum = Float64Array.from({ length: this.lbs }, (_, k) => k + 1);
       core.ring.update(this.lbs, ids, cum, 0);
     }
-    core.svc.refreshAll(store, this.baseLatencyUs);
+    // Its answer names only its own load balancers: the others are never read through this core.
+    core.svc.refreshRange(store, this.baseLatencyUs, this.lbBase, this.lbBase + this.lbs);
     return core;
   }
 }
@@ -226,7 +227,8 @@ export class MultiRegion {
   /** Start of an epoch: every static endpoint's load balancers as the store has them. */
   beginEpoch(store: SharedStore): void {
     this.away?.begin(this.clients, store);
-    for (const e of this.hopStatic) e?.begin(this.clients, store);
+    // A service called twice in a request is one endpoint: refresh it once.
+    for (const e of new Set(this.hopStatic)) e?.begin(this.clients, store);
   }
 
   /** Bytes of state held beside the records. */

@@ -50,8 +50,13 @@ export class ServiceModel {
 
   /** Recompute every load balancer from the store (start of an epoch; the store is constant during it). */
   refreshAll(store: SharedStore, baseLatencyUs: number): void {
+    this.refreshRange(store, baseLatencyUs, 0, this.lbCount);
+  }
+
+  /** Recompute load balancers [from, to) only: an endpoint that picks only among its own (a static one). */
+  refreshRange(store: SharedStore, baseLatencyUs: number, from: number, to: number): void {
     this.baseS = baseLatencyUs / 1e6;
-    for (let lb = 0; lb < this.lbCount; lb++) this.refreshLb(store, lb);
+    for (let lb = from; lb < to; lb++) this.refreshLb(store, lb);
   }
 
   refreshLb(store: SharedStore, lb: number): void {

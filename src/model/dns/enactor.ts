@@ -266,10 +266,14 @@ export class Enactor {
       return this.nextEndpoint(nowS);
     }
     ctx.log.add(nowS, this.name, 'apply', e, this.gen, `${ctx.names[e]}: gen ${before} -> ${this.gen}`);
+    let formatted: string[] | undefined;
+    // Formatted once even when the write breaks two invariants; each event gets its own copy.
     const chain = () => [
-      `${this.name} checked gen ${this.gen} at ${fmtS(this.checkAtS)} (one-time check)`,
-      `before: ${ctx.provenanceOf(e, prevRec)}`,
-      `${this.name} overwrote ${ctx.names[e]} gen ${before} with gen ${this.gen} at ${fmtS(nowS)}, ${this.gen < before ? `${before - this.gen} generations older` : 'newer'}`,
+      ...(formatted ??= [
+        `${this.name} checked gen ${this.gen} at ${fmtS(this.checkAtS)} (one-time check)`,
+        `before: ${ctx.provenanceOf(e, prevRec)}`,
+        `${this.name} overwrote ${ctx.names[e]} gen ${before} with gen ${this.gen} at ${fmtS(nowS)}, ${this.gen < before ? `${before - this.gen} generations older` : 'newer'}`,
+      ]),
     ];
     if (this.gen < before) {
       ctx.log.add(nowS, this.name, 'violation', e, this.gen, `${ctx.names[e]} went back from gen ${before} to gen ${this.gen}`, {

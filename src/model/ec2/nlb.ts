@@ -85,6 +85,8 @@ export class Nlb {
   private failoverChanged = true;
   private lastFailoverEnabled = false;
   private lastErrors = 0;
+  /** Offered load of the last full pass (reused with lastErrors while nothing changed). */
+  private lastLoad = 0;
 
   constructor(cfg: Ec2Config, seed: number, rng: Rng) {
     this.cfg = cfg.nlb;
@@ -231,7 +233,7 @@ export class Nlb {
     const c0 = this.counters;
     if (!this.failoverChanged && this.failoverEnabled === this.lastFailoverEnabled) {
       c0.errorIntegral += this.lastErrors * dt;
-      c0.loadIntegral += this.cfg.utilization * 3 * this.cfg.targetsPerAz * this.m * dt;
+      c0.loadIntegral += this.lastLoad * dt;
       c0.removedShareIntegral += (this.removedAzs / (3 * this.m)) * dt;
       c0.timeS += dt;
       return;
@@ -316,5 +318,6 @@ export class Nlb {
     this.removedAzs = removedAzs;
     this.lastErrorRate = errors / load;
     this.lastErrors = errors;
+    this.lastLoad = load;
   }
 }
