@@ -45,6 +45,11 @@ describe('gate outputs through the one output planner', () => {
       [['report', f('r.msgpack')], { GITHUB_STEP_SUMMARY: f('r.msgpack') }, /GITHUB_STEP_SUMMARY \S+r\.msgpack: is the RESULT file/],
       // check --out and a built-in scenario's own file (the name resolves to it).
       [['check', 'dns-race', '--out', builtin], {}, /--out \S+dns-race\.yaml: is the scenario/],
+      // stdout already carries the JSON summary, the report or the comparison: XML or Markdown there would corrupt it.
+      [['run', ...SMALL, '--json', '--junit', '/dev/stdout'], {}, /--junit \/dev\/stdout: stdout carries the JSON summary/],
+      [['run', ...SMALL], { GITHUB_STEP_SUMMARY: '/dev/stdout' }, /GITHUB_STEP_SUMMARY \/dev\/stdout: stdout carries the/],
+      [['report', f('r.msgpack'), '--json', '--junit', '/dev/stdout'], {}, /only one output can go to stdout/],
+      [['compare', f('r.msgpack'), f('r.msgpack'), '--junit', '/dev/stdout'], {}, /--junit \/dev\/stdout: stdout carries the comparison/],
     ];
     const before = readFileSync(f('r.msgpack'));
     const builtinBefore = readFileSync(builtin);

@@ -4,7 +4,7 @@ import { InputError } from '../../errors.ts';
 import { compareLines } from '../../report/compare.ts';
 import { shownPath, writeAllOutputs } from '../../io/output.ts';
 import { compareHtml, readResult } from '../../api.ts';
-import { openHint, type Out, outColors, parse, printFailures } from '../common.ts';
+import { openHint, type Out, outColors, parse, printFailures, toStdout } from '../common.ts';
 import { emitGates, gateOptions, judge } from '../gates.ts';
 
 function compareLabels(a: string, b: string, given: string | undefined, problems: string[]): [string, string] {
@@ -43,6 +43,9 @@ export function cmdCompare(argv: string[], io: Out): number {
     { baseline: false },
   );
   const [htmlT] = gates.targets;
+  // The comparison table goes to stdout: no file output may go there too.
+  for (const t of [htmlT, gates.junit, gates.stepSummary])
+    if (t && toStdout(t)) problems.push(`${t.option} ${t.file}: stdout carries the comparison; name a file`);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');
   // Both files are read before either is refused: the user learns about both bad files at once.
   const read = positionals.map((f) => {

@@ -43,7 +43,7 @@ export function cmdReport(argv: string[], io: Out): number {
     inputs: positionals.length === 1 ? [{ what: 'RESULT file', file }] : [],
   });
   const [htmlT, csvT, hlogT] = gates.targets;
-  for (const t of [htmlT, csvT, hlogT]) if (toStdout(t) && t) stdoutClaims.push(`${t.option} ${t.file}`);
+  for (const t of [htmlT, csvT, hlogT, gates.junit, gates.stepSummary]) if (toStdout(t) && t) stdoutClaims.push(`${t.option} ${t.file}`);
   const anyOutput = html !== undefined || csv !== undefined || hlog !== undefined || json;
   if (stdoutClaims.length > 1) problems.push(`only one output can go to stdout, got ${stdoutClaims.join(' and ')}`);
   if (problems.length > 0) throw new InputError(problems, 'bad command line');

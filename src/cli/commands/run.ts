@@ -67,6 +67,8 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   for (const [t, opt] of [
     [outT, '--out'],
     [htmlT, '--html'],
+    [gates.junit, '--junit'],
+    [gates.stepSummary, 'GITHUB_STEP_SUMMARY'],
   ] as const) {
     if (toStdout(t) && (json || values.quiet !== true))
       problems.push(`${opt} ${t?.file}: stdout carries the ${json ? 'JSON summary; drop --json and add --quiet' : 'summary; add --quiet'}`);

@@ -338,9 +338,9 @@ async function runSweepCommand(argv: string[], io: Out): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   const written: string[] = [];
-  if (values.out)
+  if (targets.out)
     written.push(
-      `sweep result written to ${path.resolve(values.out as string)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`,
+      `sweep result written to ${shownPath(targets.out)}${outcome.summary.complete ? '' : ` (partial: ${outcome.summary.runs.done} of ${mine} runs; continue with --resume)`}`,
     );
   if (outcome.resumed > 0 && values.quiet !== true) io.err(`cascadesim: resumed: ${outcome.resumed} runs were already done`);
   const failed = emit(outcome.summary, outcome.header, outcome.records.values(), targets, values, io, [], written);
