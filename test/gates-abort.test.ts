@@ -18,28 +18,40 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'cascadesim-abort-'));
 
 describe('abortOnFail stops at an epoch boundary, the same one for any worker count', () => {
   it('through the CLI: the first violation stops 1 and 2 workers after its epoch, with byte-identical partial results', async () => {
+    // Three seeds: each stops where its own first violation falls, the same for both worker counts.
+    const seeds = [1, 2, 3];
     const runs = await Promise.all(
-      [1, 2].map(async (w) => {
-        const out = path.join(dir, `legacy-${w}.msgpack`);
-        const r = await runCli(['run', GATE_EXAMPLE, '--set', 'dns.protocol=legacy', '--workers', String(w), '--out', out, '--json']);
-        assert.equal(r.code, 99, r.stderr);
-        return { json: JSON.parse(r.stdout) as { stoppedBy: unknown; abortedBy: string }, res: readResultFile(out) };
-      }),
+      seeds
+        .flatMap((seed) => [1, 2].map((w) => ({ seed, w })))
+        .map(async ({ seed, w }) => {
+          const out = path.join(dir, `legacy-${seed}-${w}.msgpack`);
+          const r = await runCli([
+            'run',
+            GATE_EXAMPLE,
+            '--set',
+            'dns.protocol=legacy',
+            '--seed',
+            String(seed),
+            '--workers',
+            String(w),
+            '--out',
+            out,
+            '--json',
+          ]);
+          assert.equal(r.code, 99, r.stderr);
+          return { json: JSON.parse(r.stdout) as { stoppedBy: unknown; abortedBy: string }, res: readResultFile(out) };
+        }),
     );
-    const [one, two] = runs;
     for (const { json, res } of runs) {
       assert.equal(res.partial, true);
       const epochS = res.scenario.sim.epochS;
       const first = Math.min(...res.dns.violations.map((v) => v.atS));
       // Stopped at the end of the epoch of the first violation: not before it, not an epoch later.
-      assert.equal(res.reachedS, (Math.floor(first / epochS) + 1) * epochS, `first violation at ${first}s`);
+      assert.equal(res.reachedS, (Math.floor(first / epochS) + 1) * epochS, `seed ${res.seed}: first violation at ${first}s`);
       assert.deepEqual(res.stoppedBy, { metric: 'dns.violations', condition: '== 0', value: res.dns.violations.length, atS: res.reachedS });
       assert.deepEqual(json.stoppedBy, res.stoppedBy);
       assert.equal(json.abortedBy, 'dns.violations == 0');
     }
-    assert.equal(one.res.digest, two.res.digest);
-    assert.equal(one.res.workers, 1);
-    assert.equal(two.res.workers, 2);
     // Byte-identical apart from what is not the model's: the worker count and the wall-clock figures.
     const strip = (f: string) => {
       const r = readResultFile(f) as unknown as Record<string, unknown>;
@@ -47,7 +59,17 @@ describe('abortOnFail stops at an epoch boundary, the same one for any worker co
       delete r.workers;
       return JSON.stringify(r);
     };
-    assert.equal(strip(path.join(dir, 'legacy-1.msgpack')), strip(path.join(dir, 'legacy-2.msgpack')));
+    const stops = new Set<number>();
+    for (const [k, seed] of seeds.entries()) {
+      const [one, two] = [runs[2 * k], runs[2 * k + 1]];
+      assert.equal(one.res.seed, seed);
+      assert.equal(one.res.digest, two.res.digest, `seed ${seed}`);
+      assert.equal(one.res.workers, 1);
+      assert.equal(two.res.workers, 2);
+      assert.equal(strip(path.join(dir, `legacy-${seed}-1.msgpack`)), strip(path.join(dir, `legacy-${seed}-2.msgpack`)), `seed ${seed}`);
+      stops.add(one.res.reachedS);
+    }
+    console.log(`abortOnFail stops by seed: ${[...stops].join(', ')} s`);
   });
 
   it('through the API: a limit on clients.attempts stops at the first epoch that crosses it, the same for 1 and 2 workers', async () => {
