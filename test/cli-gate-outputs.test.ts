@@ -59,6 +59,12 @@ describe('gate outputs through the one output planner', () => {
       assert.match(r.stderr, cases[i][2]);
       assert.doesNotMatch(r.stderr, /running/, 'refused before the run');
     });
+    // With GITHUB_STEP_SUMMARY set, a clash of the other outputs is still listed once.
+    const twice = await runCli(['run', ...SMALL, '--out', f('dup.x'), '--junit', f('dup.x')], {
+      env: { GITHUB_STEP_SUMMARY: f('step-ok.md') },
+    });
+    assert.equal(twice.code, 2, twice.stderr);
+    assert.equal(twice.stderr.match(/the same file as --out/g)?.length, 1, twice.stderr);
     assert.deepEqual(readFileSync(f('r.msgpack')), before, 'the input is untouched');
     assert.deepEqual(readFileSync(builtin), builtinBefore);
     assert.equal(existsSync(f('page.html')), false);

@@ -118,7 +118,12 @@ export function gateOptions(
   const step = process.env.GITHUB_STEP_SUMMARY;
   const stepProblems: string[] = [];
   const stepSummary = step ? planOutput('GITHUB_STEP_SUMMARY', step, stepProblems) : null;
-  if (stepSummary) checkDistinct([...targets, stepSummary], inputs, problems);
+  if (stepSummary) {
+    // planOutputs has judged the other targets already: keep only what this check says of the summary itself.
+    const again: string[] = [];
+    checkDistinct([...targets, stepSummary], inputs, again);
+    problems.push(...again.filter((p) => p.startsWith(`${stepSummary.option} `)));
+  }
   return {
     thresholds,
     baseline,
