@@ -70,6 +70,26 @@ describe('gate outputs through the one output planner', () => {
     assert.equal(existsSync(f('page.html')), false);
   });
 
+  it('the HTML gates section says what the terminal table says: the baseline gate note and the differing digest note', async () => {
+    const r = await runCli([
+      'report',
+      f('r.msgpack'),
+      '--baseline',
+      f('r.msgpack'),
+      '--fail-if',
+      'regions.backup.utilisation > +10%',
+      '--expect-digest',
+      '0'.repeat(64),
+      '--html',
+      f('notes.html'),
+    ]);
+    assert.equal(r.code, 99, r.stderr);
+    assert.match(r.stdout, /not applicable in either run/);
+    const html = readFileSync(f('notes.html'), 'utf8');
+    assert.match(html, /<td class="l">not applicable in either run<\/td>/);
+    assert.match(html, /<p class="note">a bare digest cannot be split into parts/);
+  });
+
   it('appends the job summary through the planner, and says so and goes on when it cannot', async () => {
     writeFileSync(f('step.md'), '# before\n');
     const ok = await runCli(

@@ -414,7 +414,7 @@ function gatesHtml(g: GateReport): string {
     out.push(
       '<h3>Baseline gates</h3>',
       table(
-        ['metric', 'fail if', 'baseline', 'new', 'limit', 'result'],
+        ['metric', 'fail if', 'baseline', 'new', 'limit', 'result', 'note'],
         g.baseline.map((b) => [
           b.metric,
           { text: b.condition, cls: 'l' },
@@ -422,6 +422,7 @@ function gatesHtml(g: GateReport): string {
           fmtMetric(b.value, b.unit),
           fmtMetric(b.limit, b.unit),
           verdict(!b.failed),
+          { text: b.note, cls: 'l' },
         ]),
       ),
     );
@@ -433,6 +434,8 @@ function gatesHtml(g: GateReport): string {
     );
     if (d.parts.length > 0)
       out.push(`<ul>${d.parts.map((p) => `<li>${esc(partDiffers(p))}${p.first ? `; first: ${esc(p.first)}` : ''}</li>`).join('')}</ul>`);
+    // What the terminal says under a differing digest (e.g. how to get the parts): the page says it too.
+    if (!d.ok && d.note) out.push(`<p class="note">${esc(d.note)}</p>`);
   }
   return out.join('\n');
 }
