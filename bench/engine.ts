@@ -3,7 +3,9 @@
  * child process (the same coordinator, workers, synchronisation and result assembly), timed by the run's own
  * `perf.wallS` (simulation wall time, without Node's start-up). Also: a CPU-burning neighbour process, to
  * measure the engine on a machine someone else is using, and the naive model of the clients, timed in this
- * process, for the engine-vs-naive ratio. Used by bench/run.ts (the full benchmark) and bench/gate.ts (CI).
+ * process, for the engine-vs-naive ratio. CASES is the one table of the cases and their goals (issue 12's
+ * targets) that bench/run.ts (the full benchmark), bench/targets.ts (the targets alone) and bench/gate.ts (CI, on
+ * shortened copies with its own floors) all run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,6 +21,77 @@ export interface EngineCase {
   name: string;
   /** Arguments after `run` (scenario and --set). */
   args: string[];
+}
+
+/**
+ * Issue 12's goals for one case, as numbers; a field left out is no goal. Wall times are the run's own
+ * perf.wallS; a speed-up is wall time on 1 worker over wall time on 2.
+ */
+export interface Goal {
+  /** Simulation wall time under this many seconds on 2 workers, and on 1 as well when `wallOnEach`. */
+  wallS?: number;
+  wallOnEach?: boolean;
+  /** 2 workers / 1, alone on the machine, at least this. */
+  speedup?: number;
+  /** 2 workers / 1 beside a CPU-burning neighbour process, at least this. */
+  speedupBesideNeighbour?: number;
+  /** No pair slower with more workers: 2 workers / 1 at least this in every pair, alone or beside the neighbour. */
+  worstSpeedup?: number;
+  /** Peak resident memory (all threads) under this many GiB on 2 workers. */
+  peakRssGiB?: number;
+  /** Wall time on 1 worker at most this share of the busy case's (the same population with work to do). */
+  shareOfBusy?: number;
+  /** Attempts per second on 1 worker at least this many times the naive model's (bench/naive.ts). */
+  overNaive?: number;
+}
+
+export interface BenchCase extends EngineCase {
+  goal: Goal;
+}
+
+/** Issue 12: no case in the benchmark gets slower with more workers (ratio at least 0.95 in the worst pair). */
+const NEVER_SLOWER = 0.95;
+
+/**
+ * The benchmark's cases, each with its CLI arguments and issue 12's goals for it. dns-race is the default scenario
+ * (1M clients, 4,800 simulated seconds); `shortened` cuts a case for quick runs and the gate.
+ */
+export const CASES = {
+  busy: {
+    name: 'default scenario (dns-race, 1M clients)',
+    args: ['dns-race'],
+    goal: { wallS: 8, speedup: 1.8, speedupBesideNeighbour: 1.3, worstSpeedup: NEVER_SLOWER, overNaive: 20 },
+  },
+  idle: {
+    name: 'idle population (clients.ratePerS=0.0001)',
+    args: ['dns-race', '--set', 'clients.ratePerS=0.0001'],
+    goal: { shareOfBusy: 0.15, worstSpeedup: NEVER_SLOWER },
+  },
+  dns64: {
+    name: '64 Enactors, DNS only',
+    args: ['dns-race', '--set', 'clients=null', '--set', 'dns.enactors=64'],
+    goal: { wallS: 1, wallOnEach: true, speedup: NEVER_SLOWER, worstSpeedup: NEVER_SLOWER },
+  },
+  dns64Clients: {
+    name: '64 Enactors, 1M clients',
+    args: ['dns-race', '--set', 'dns.enactors=64'],
+    goal: { worstSpeedup: NEVER_SLOWER },
+  },
+  tenM: {
+    name: '10M clients, 1,200 s',
+    args: ['dns-race', '--set', 'clients.count=10000000', '--set', 'durationS=1200'],
+    goal: { wallS: 30, peakRssGiB: 1.5 },
+  },
+  aws: {
+    name: 'aws-2025-10-20 (1M clients, 1M droplets)',
+    args: ['aws-2025-10-20'],
+    goal: { wallS: 60, worstSpeedup: NEVER_SLOWER },
+  },
+} satisfies Record<string, BenchCase>;
+
+/** The case with its own duration (the last --set wins) and the duration in its name. */
+export function shortened(c: BenchCase, simS: number): BenchCase {
+  return { ...c, name: `${c.name}, ${simS.toLocaleString('en-US')} s`, args: [...c.args, '--set', `durationS=${simS}`] };
 }
 
 export interface EngineRun {

@@ -6,15 +6,17 @@
  * look worse), and the floors sit well below what the engine reaches (measured figures beside each), so that
  * the gate catches a real regression (a lost optimisation costs 2x or more) without failing on noise.
  * Prints every floor, figure and margin; exits 1 when a ratio is under its floor. About 30-60 s.
+ *
+ * The cases are the benchmark's (CASES in bench/engine.ts), the two with a population cut to 600 simulated
+ * seconds; the floors are the gate's own, set far under those cases' goals.
  */
 import os from 'node:os';
-import { DEFAULT_CLI, type EngineCase, type EngineRun, naiveAttemptsPerS, runEngine, runPair, scenarioClients } from './engine.ts';
+import { CASES, DEFAULT_CLI, type EngineRun, naiveAttemptsPerS, runEngine, runPair, scenarioClients, shortened } from './engine.ts';
 
 const PAIRS = 2;
-const SIM = ['--set', 'durationS=600'];
-const busy: EngineCase = { name: 'default scenario, 600 s', args: ['dns-race', ...SIM] };
-const idle: EngineCase = { name: 'idle population, 600 s', args: ['dns-race', ...SIM, '--set', 'clients.ratePerS=0.0001'] };
-const dns64: EngineCase = { name: '64 Enactors, DNS only', args: ['dns-race', '--set', 'clients=null', '--set', 'dns.enactors=64'] };
+const busy = shortened(CASES.busy, 600);
+const idle = shortened(CASES.idle, 600);
+const dns64 = CASES.dns64;
 
 interface Check {
   what: string;
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     idleOne.push(await runEngine(idle, 1));
     dnsPairs.push(await runPair(dns64, false, r % 2 === 1));
   }
-  const naive = naiveAttemptsPerS(1_000_000, 5, scenarioClients('dns-race', DEFAULT_CLI));
+  const naive = naiveAttemptsPerS(1_000_000, 5, scenarioClients(CASES.busy.args[0], DEFAULT_CLI));
   const best = (xs: number[]) => Math.max(...xs);
   const checks: Check[] = [
     {
