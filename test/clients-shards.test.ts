@@ -7,7 +7,7 @@ import { clientsSchema } from '../src/config/clients-schema.ts';
 import { DdbCaller } from '../src/model/clients/ddb-caller.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, runClientsHarness, singleEndpointStore } from './support/clients-harness.ts';
-import { checkClientMemory, estimateClientBytes, RECORD_BYTES } from '../src/model/clients/records.ts';
+import { checkClientMemory, EXT_BYTES, estimateClientBytes, RECORD_BYTES, SHARD_OVERHEAD_BYTES } from '../src/model/clients/records.ts';
 import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
 
 test('results are byte-identical whether the population runs as 1, 2, 3 or 7 shards', () => {
@@ -85,6 +85,24 @@ test('state is 48 bytes per client; an oversized population is refused with the 
   );
   assert.throws(() => checkClientMemory(50_000_000, 2 ** 31), /GiB/);
   assert.equal(checkClientMemory(1_000_000, os.totalmem()), estimateClientBytes(1_000_000));
+});
+
+test('checkClientMemory options: the extension record, each shard and the baseline count against what is available', () => {
+  const count = 1_000_000;
+  const plain = estimateClientBytes(count);
+  assert.equal(estimateClientBytes(count, { extended: true }) - plain, count * EXT_BYTES);
+  assert.equal(estimateClientBytes(count, { workers: 3 }) - plain, 2 * SHARD_OVERHEAD_BYTES);
+  const baseline = 64 * 1024 * 1024;
+  // Exactly enough for the plain population on one worker: the extension, a second shard or a bigger baseline
+  // each tip it over.
+  const available = plain + baseline;
+  assert.equal(checkClientMemory(count, available, { overheadBytes: baseline }), plain);
+  assert.throws(() => checkClientMemory(count, available, { overheadBytes: baseline, extended: true }), /clients: 1000000 clients need/);
+  assert.throws(() => checkClientMemory(count, available, { overheadBytes: baseline, workers: 2 }), /GiB/);
+  assert.throws(() => checkClientMemory(count, available, { overheadBytes: baseline + 1 }), /GiB/);
+  // The default baseline is 256 MiB.
+  assert.throws(() => checkClientMemory(count, available), /0\.25 GiB baseline/);
+  assert.equal(checkClientMemory(count, plain + 256 * 1024 * 1024), plain);
 });
 
 test('DdbCaller: same cache and service model as the population, deterministic per stream', () => {

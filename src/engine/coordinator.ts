@@ -56,7 +56,10 @@ const MEMORY_SHARE = 0.8;
 export function checkMemory(s: Scenario, workers: number): void {
   if (!s.clients) return;
   try {
-    checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, workers, undefined, s.regions !== undefined || s.chains !== undefined);
+    checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, {
+      workers,
+      extended: s.regions !== undefined || s.chains !== undefined,
+    });
   } catch (err) {
     throw new InputError(
       [

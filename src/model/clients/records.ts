@@ -102,27 +102,31 @@ export const X_HOP_SHIFT = 8;
 /** Fixed cost of one worker's shard besides its records: two latency count arrays, answer ring, counters. */
 export const SHARD_OVERHEAD_BYTES = 2 * 23552 * 4 + 256 * 1024;
 
+/** What a population's state is sized for, besides its count. */
+export interface ClientMemoryOptions {
+  /** Shards, one per worker, each with its fixed SHARD_OVERHEAD_BYTES. Default 1. */
+  workers?: number;
+  /** Each client also has the multi-region / chain extension record (EXT_BYTES). Default false. */
+  extended?: boolean;
+  /** The process baseline (V8 heap, code, the engine's other buffers) the state comes on top of. Default 256 MiB. */
+  overheadBytes?: number;
+}
+
 /**
  * Bytes of simulator state for `count` clients split over `workers` shards. The engine compares this with the
  * machine's memory before allocating anything (see checkClientMemory).
  */
-export function estimateClientBytes(count: number, workers = 1, extended = false): number {
+export function estimateClientBytes(count: number, { workers = 1, extended = false }: ClientMemoryOptions = {}): number {
   return count * (RECORD_BYTES + (extended ? EXT_BYTES : 0)) + blockCount(count) * 8 + workers * SHARD_OVERHEAD_BYTES;
 }
 
 /**
  * Refuse a population whose state would not fit: throws with the estimate. `availableBytes` is what the caller
- * allows (the engine passes the machine's memory minus its own needs); `overheadBytes` is the process baseline
- * (V8 heap, code, the engine's other buffers) the state comes on top of.
+ * allows (the engine passes the machine's memory minus its own needs).
  */
-export function checkClientMemory(
-  count: number,
-  availableBytes: number,
-  workers = 1,
-  overheadBytes = 256 * 1024 * 1024,
-  extended = false,
-): number {
-  const need = estimateClientBytes(count, workers, extended);
+export function checkClientMemory(count: number, availableBytes: number, options: ClientMemoryOptions = {}): number {
+  const overheadBytes = options.overheadBytes ?? 256 * 1024 * 1024;
+  const need = estimateClientBytes(count, options);
   if (need + overheadBytes > availableBytes) {
     const gib = (b: number) => (b / 2 ** 30).toFixed(2);
     throw new Error(
