@@ -14,7 +14,8 @@ import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
 import { buildClients, type ClientsPart } from './clients-result.ts';
 import type { Phase } from './phases.ts';
-import { summarizeRegions, summarizeServices, type RegionsSummary, type ServicesSummary } from './regions-result.ts';
+import { summarizeRegions, type RegionsSummary } from './regions-result.ts';
+import { summarizeServices, type ServicesSummary } from './services-result.ts';
 
 export const FORMAT_VERSION = 1;
 
@@ -71,7 +72,7 @@ export interface RunResult {
   clients: ClientsPart['summary'];
   /** With scenario `regions` only: per-region load and errors, failovers (regions-result.ts). */
   regions?: RegionsSummary;
-  /** With scenario `chains` only: per-service calls and error rates (regions-result.ts). */
+  /** With scenario `chains` only: per-service calls and error rates (services-result.ts). */
   services?: ServicesSummary;
   windows: { clients: ClientsPart['windows']; ec2: Ec2Window[] };
   ec2: Ec2Summary | null;

@@ -21,7 +21,8 @@ import { AWS_EVENTS } from '../model/ec2/timeline.ts';
 import { didYouMean } from '../suggest.ts';
 import type { ClientTotals } from './client-windows.ts';
 import { ERROR_CLASSES } from './client-counters.ts';
-import { OVERLOAD_UTILISATION, type RegionsSpan, type ServiceFigures } from '../engine/regions-result.ts';
+import { OVERLOAD_UTILISATION, type RegionsSpan } from '../engine/regions-result.ts';
+import type { ServiceFigures } from '../engine/services-result.ts';
 
 export type { MetricUnit } from '../gates/conditions.ts';
 

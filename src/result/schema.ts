@@ -195,7 +195,7 @@ const regionsSummary = z.looseObject({
   phases: list(z.looseObject({ ...regionsSpan, name: str, fromS: num, toS: num })),
 });
 
-/** The `services` block (scenario chains only): regions-result.ts ServicesSummary. */
+/** The `services` block (scenario chains only): services-result.ts ServicesSummary. */
 const serviceFigures = { calls: num, failedCalls: num, errorRate: numOrNull, attempts: num, attemptErrorRate: numOrNull };
 const servicesSummary = z.looseObject({
   request: list(str),
