@@ -70,24 +70,48 @@ describe('gate outputs through the one output planner', () => {
     assert.equal(existsSync(f('page.html')), false);
   });
 
-  it('the HTML gates section says what the terminal table says: the baseline gate note and the differing digest note', async () => {
-    const r = await runCli([
-      'report',
-      f('r.msgpack'),
-      '--baseline',
-      f('r.msgpack'),
-      '--fail-if',
-      'regions.backup.utilisation > +10%',
-      '--expect-digest',
-      '0'.repeat(64),
-      '--html',
-      f('notes.html'),
-    ]);
+  it('the terminal, the HTML page and the job summary show the same gates rows, notes included, and the digest note', async () => {
+    const r = await runCli(
+      [
+        'report',
+        f('r.msgpack'),
+        '--baseline',
+        f('r.msgpack'),
+        '--fail-if',
+        'regions.backup.utilisation > +10%',
+        '--expect-digest',
+        '0'.repeat(64),
+        '--html',
+        f('notes.html'),
+      ],
+      { env: { GITHUB_STEP_SUMMARY: f('notes.md') } },
+    );
     assert.equal(r.code, 99, r.stderr);
-    assert.match(r.stdout, /not applicable in either run/);
+    const head = ['metric', 'fail if', 'baseline', 'new', 'limit', 'result', 'note'];
+    const row = ['regions.backup.utilisation', '> +10%', 'n/a', 'n/a', 'n/a', 'pass', 'not applicable in either run'];
+    const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(r.stdout, new RegExp(`^  ${head.map(re).join(' +')}$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^  ${row.map(re).join(' +')}$`, 'm'));
     const html = readFileSync(f('notes.html'), 'utf8');
-    assert.match(html, /<td class="l">not applicable in either run<\/td>/);
+    assert.ok(
+      html.includes(
+        `<thead><tr><th class="l">metric</th>${head
+          .slice(1)
+          .map((h) => `<th>${h}</th>`)
+          .join('')}</tr></thead>`,
+      ),
+      html,
+    );
+    assert.ok(
+      html.includes(
+        '<tr><td class="l">regions.backup.utilisation</td><td class="l">&gt; +10%</td><td>n/a</td><td>n/a</td><td>n/a</td>' +
+          '<td class="good">pass</td><td class="l">not applicable in either run</td></tr>',
+      ),
+    );
     assert.match(html, /<p class="note">a bare digest cannot be split into parts/);
+    const md = readFileSync(f('notes.md'), 'utf8');
+    assert.ok(md.includes(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`), md);
+    assert.ok(md.includes(`| \`${row[0]}\` | ${row.slice(1).join(' | ')} |\n`), md);
   });
 
   it('appends the job summary through the planner, and says so and goes on when it cannot', async () => {

@@ -50,38 +50,65 @@ export function fmtMetric(v: number | null, unit: string): string {
   }
 }
 
+/**
+ * A cell of a gates table, by what it holds: the metric's name, a text (condition, note), a figure, or the verdict.
+ * Each renderer (terminal, HTML report, Markdown summary) only styles cells; which rows and columns there are is
+ * decided once, in gateTables.
+ */
+export type GateCell = { kind: 'metric' | 'text' | 'figure'; text: string } | { kind: 'verdict'; ok: boolean };
+
+export interface GateTable {
+  head: string[];
+  rows: GateCell[][];
+}
+
+/** The thresholds table and the baseline gates table (null when there is nothing to show in one). */
+export function gateTables(g: GateReport): { thresholds: GateTable | null; baseline: GateTable | null } {
+  const metric = (text: string): GateCell => ({ kind: 'metric', text });
+  const text = (text: string): GateCell => ({ kind: 'text', text });
+  const figure = (v: number | null, unit: string): GateCell => ({ kind: 'figure', text: fmtMetric(v, unit) });
+  const verdict = (ok: boolean): GateCell => ({ kind: 'verdict', ok });
+  return {
+    thresholds:
+      g.thresholds.length === 0
+        ? null
+        : {
+            head: ['metric', 'condition', 'value', 'result'],
+            rows: g.thresholds.map((t) => [metric(t.metric), text(t.condition), figure(t.value, t.unit), verdict(t.ok)]),
+          },
+    baseline:
+      !g.baseline || g.baseline.length === 0
+        ? null
+        : {
+            head: ['metric', 'fail if', 'baseline', 'new', 'limit', 'result', 'note'],
+            rows: g.baseline.map((b) => [
+              metric(b.metric),
+              text(b.condition),
+              figure(b.base, b.unit),
+              figure(b.value, b.unit),
+              figure(b.limit, b.unit),
+              verdict(!b.failed),
+              text(b.note),
+            ]),
+          },
+  };
+}
+
 export function gateTableLines(g: GateReport, c: Colors = NO_COLORS): string[] {
   const out: string[] = [];
   const verdict = (ok: boolean) => (ok ? c.green('pass') : c.red('FAIL'));
+  const lines = (t: GateTable) =>
+    renderTable(
+      t.head,
+      t.rows.map((r) => r.map((x) => (x.kind === 'verdict' ? verdict(x.ok) : x.text))),
+      { colors: c, align: t.rows[0].map((x) => (x.kind === 'figure' ? 'r' : 'l')) },
+    );
+  const tables = gateTables(g);
   if (g.abortedBy) out.push(c.yellow(`stopped early: threshold ${g.abortedBy} could no longer hold (the result is partial)`));
-  if (g.thresholds.length > 0) {
-    out.push(c.bold('thresholds'));
-    out.push(
-      ...renderTable(
-        ['metric', 'condition', 'value', ''],
-        g.thresholds.map((t) => [t.metric, t.condition, fmtMetric(t.value, t.unit), verdict(t.ok)]),
-        { colors: c, align: ['l', 'l', 'r', 'l'] },
-      ),
-    );
-  }
-  if (g.baseline && g.baseline.length > 0) {
+  if (tables.thresholds) out.push(c.bold('thresholds'), ...lines(tables.thresholds));
+  if (tables.baseline) {
     if (out.length > 0) out.push('');
-    out.push(c.bold('baseline gates') + c.dim('  (fail if the new value crosses the limit)'));
-    out.push(
-      ...renderTable(
-        ['metric', 'fail if', 'baseline', 'new', 'limit', '', 'note'],
-        g.baseline.map((b) => [
-          b.metric,
-          b.condition,
-          fmtMetric(b.base, b.unit),
-          fmtMetric(b.value, b.unit),
-          fmtMetric(b.limit, b.unit),
-          verdict(!b.failed),
-          b.note,
-        ]),
-        { colors: c, align: ['l', 'l', 'r', 'r', 'r', 'l', 'l'] },
-      ),
-    );
+    out.push(c.bold('baseline gates') + c.dim('  (fail if the new value crosses the limit)'), ...lines(tables.baseline));
   }
   if (g.digest) {
     if (out.length > 0) out.push('');
@@ -235,35 +262,16 @@ export function markdownSummary(r: RunResult, g: GateReport): string {
     '',
   );
   if (g.abortedBy) out.push(`Stopped early: threshold \`${md(g.abortedBy)}\` could no longer hold.`, '');
-  if (g.thresholds.length > 0) {
-    out.push(
-      '#### Thresholds',
-      '',
-      ...mdTable(
-        ['metric', 'condition', 'value', 'result'],
-        g.thresholds.map((t) => [`\`${t.metric}\``, t.condition, fmtMetric(t.value, t.unit), t.ok ? 'pass' : '**FAIL**']),
+  const tables = gateTables(g);
+  const mdRows = (t: GateTable) =>
+    mdTable(
+      t.head,
+      t.rows.map((r) =>
+        r.map((x) => (x.kind === 'verdict' ? (x.ok ? 'pass' : '**FAIL**') : x.kind === 'metric' ? `\`${x.text}\`` : x.text)),
       ),
-      '',
     );
-  }
-  if (g.baseline && g.baseline.length > 0) {
-    out.push(
-      '#### Baseline gates',
-      '',
-      ...mdTable(
-        ['metric', 'fail if', 'baseline', 'new', 'limit', 'result'],
-        g.baseline.map((b) => [
-          `\`${b.metric}\``,
-          b.condition,
-          fmtMetric(b.base, b.unit),
-          fmtMetric(b.value, b.unit),
-          fmtMetric(b.limit, b.unit),
-          b.failed ? '**FAIL**' : 'pass',
-        ]),
-      ),
-      '',
-    );
-  }
+  if (tables.thresholds) out.push('#### Thresholds', '', ...mdRows(tables.thresholds), '');
+  if (tables.baseline) out.push('#### Baseline gates', '', ...mdRows(tables.baseline), '');
   if (g.digest) {
     const d = g.digest;
     out.push('#### Digest', '', d.ok ? `matches \`${d.actual}\`` : `**differs**: expected \`${d.expected}\`, got \`${d.actual}\``);

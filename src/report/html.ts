@@ -28,7 +28,7 @@ import {
   serviceHead,
 } from './cells.ts';
 import { partDiffers } from '../gates/digest.ts';
-import { fmtMetric, type GateReport, gatesFailed } from './gates.ts';
+import { type GateReport, type GateTable, gatesFailed, gateTables } from './gates.ts';
 import { CLIENT_JS } from './html-client.ts';
 import { MAX_DRAWN_VIOLATIONS, markersOf } from './markers.ts';
 import { noOutageExplanation } from './explain.ts';
@@ -399,34 +399,20 @@ function replayHint(r: RunResult): string {
 
 /** The gates the result was judged on: thresholds, baseline gates and the digest check, each with its verdict. */
 function gatesHtml(g: GateReport): string {
-  const verdict = (ok: boolean) => (ok ? { text: 'pass', cls: 'good' } : { text: 'FAIL', cls: 'bad' });
+  const cells = (t: GateTable) =>
+    table(
+      t.head,
+      t.rows.map((r) =>
+        r.map((x): Cellish => {
+          if (x.kind === 'verdict') return x.ok ? { text: 'pass', cls: 'good' } : { text: 'FAIL', cls: 'bad' };
+          return x.kind === 'text' ? { text: x.text, cls: 'l' } : x.text;
+        }),
+      ),
+    );
+  const tables = gateTables(g);
   const out = [`<h2>Gates: ${gatesFailed(g) ? '<span class="bad">failed</span>' : 'passed'}</h2>`];
-  if (g.thresholds.length > 0) {
-    out.push(
-      '<h3>Thresholds</h3>',
-      table(
-        ['metric', 'condition', 'value', 'result'],
-        g.thresholds.map((t) => [t.metric, { text: t.condition, cls: 'l' }, fmtMetric(t.value, t.unit), verdict(t.ok)]),
-      ),
-    );
-  }
-  if (g.baseline && g.baseline.length > 0) {
-    out.push(
-      '<h3>Baseline gates</h3>',
-      table(
-        ['metric', 'fail if', 'baseline', 'new', 'limit', 'result', 'note'],
-        g.baseline.map((b) => [
-          b.metric,
-          { text: b.condition, cls: 'l' },
-          fmtMetric(b.base, b.unit),
-          fmtMetric(b.value, b.unit),
-          fmtMetric(b.limit, b.unit),
-          verdict(!b.failed),
-          { text: b.note, cls: 'l' },
-        ]),
-      ),
-    );
-  }
+  if (tables.thresholds) out.push('<h3>Thresholds</h3>', cells(tables.thresholds));
+  if (tables.baseline) out.push('<h3>Baseline gates</h3>', cells(tables.baseline));
   if (g.digest) {
     const d = g.digest;
     out.push(
