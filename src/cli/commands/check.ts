@@ -67,17 +67,17 @@ export function cmdCheck(argv: string[], io: Out): number {
   const r = checkProtocol(base, bounds);
   const scenario = r.scenario;
   const statesPerS = r.wallS > 0 ? r.states / r.wallS : 0;
-  const results = r.counterexamples.map((c) => ({ c, trace: c.trace }));
-  const broken = new Set(results.map((x) => x.c.invariant));
+  const { counterexamples } = r;
+  const broken = new Set(counterexamples.map((c) => c.invariant));
   const holds = INVARIANTS.filter((i) => !broken.has(i));
 
   // --out: the chosen invariant's counterexample, or the shortest of all.
   const chosen = invariantArg
-    ? results.find((x) => x.c.invariant === (invariantArg as Invariant))
-    : [...results].sort((a, b) => a.c.schedule.length - b.c.schedule.length)[0];
+    ? counterexamples.find((c) => c.invariant === (invariantArg as Invariant))
+    : [...counterexamples].sort((a, b) => a.schedule.length - b.schedule.length)[0];
   let written: string | null = null;
   if (outT && chosen) {
-    const replay = counterexampleScenario(r, chosen.c);
+    const replay = counterexampleScenario(r, chosen);
     const command = ['cascadesim', 'check', ...argv].join(' ');
     writeTarget(outT, replayScenarioYaml(replay, chosen.trace, command), 'the counterexample scenario');
     written = shownPath(outT);
@@ -98,8 +98,8 @@ export function cmdCheck(argv: string[], io: Out): number {
         statesPerS,
         statesPerCpuS: r.cpuS > 0 ? r.states / r.cpuS : 0,
         holds,
-        counterexamples: results.map(({ c, trace }) => ({
-          invariant: c.invariant,
+        counterexamples: counterexamples.map(({ invariant, trace }) => ({
+          invariant,
           steps: trace.length,
           schedule: trace.map((s) => ({ step: s.step, atS: s.atS, actor: s.actor, what: s.what })),
           violation: (() => {
@@ -118,15 +118,15 @@ export function cmdCheck(argv: string[], io: Out): number {
     io.out(
       'abstractions: steps in every order (durations, faults and random stalls only move steps in time); no load-balancer failures, operators, clients or EC2',
     );
-    for (const { c, trace } of results) {
+    for (const c of counterexamples) {
       io.out('');
       io.out(`${c.invariant}: BROKEN; shortest schedule, ${c.schedule.length} steps:`);
-      for (const l of traceLines(trace)) io.out(l);
+      for (const l of traceLines(c.trace)) io.out(l);
     }
     io.out('');
     if (holds.length > 0) io.out(`${holds.join(', ')}: ${holds.length === 1 ? 'holds' : 'hold'} in every schedule within the bound`);
-    if (written) io.out(`scenario replaying ${chosen?.c.invariant} written to ${written}: cascadesim run ${outFile}`);
+    if (written) io.out(`scenario replaying ${chosen?.invariant} written to ${written}: cascadesim run ${outFile}`);
     else if (outFile) io.out(`no invariant breaks: --out ${outFile} not written`);
   }
-  return results.length > 0 ? ExitCode.violation : ExitCode.ok;
+  return counterexamples.length > 0 ? ExitCode.violation : ExitCode.ok;
 }
