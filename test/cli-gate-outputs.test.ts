@@ -55,19 +55,25 @@ describe('gate outputs through the one output planner', () => {
     const builtinBefore = readFileSync(builtin);
     const runs = await Promise.all(cases.map(([args, env]) => runCli(args, { env })));
     runs.forEach((r, i) => {
-      assert.equal(r.code, 2, `${cases[i][0].join(' ')}: ${r.stderr}`);
+      const what = cases[i][0].join(' ');
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      // Refused before any work: stdout is empty (no JSON summary, report, comparison or check result) and stderr
+      // is the refusal's one line and nothing else (no progress line, no partial output).
+      assert.equal(r.stdout, '', what);
+      assert.match(r.stderr, /^cascadesim: [^\n]+\n$/, what);
       assert.match(r.stderr, cases[i][2]);
-      assert.doesNotMatch(r.stderr, /running/, 'refused before the run');
     });
     // With GITHUB_STEP_SUMMARY set, a clash of the other outputs is still listed once.
     const twice = await runCli(['run', ...SMALL, '--out', f('dup.x'), '--junit', f('dup.x')], {
       env: { GITHUB_STEP_SUMMARY: f('step-ok.md') },
     });
     assert.equal(twice.code, 2, twice.stderr);
+    assert.equal(twice.stdout, '');
     assert.equal(twice.stderr.match(/the same file as --out/g)?.length, 1, twice.stderr);
     assert.deepEqual(readFileSync(f('r.msgpack')), before, 'the input is untouched');
     assert.deepEqual(readFileSync(builtin), builtinBefore);
-    assert.equal(existsSync(f('page.html')), false);
+    // No output of a refused command was created.
+    for (const name of ['page.html', 'same.xml', 'dup.x', 'step-ok.md']) assert.equal(existsSync(f(name)), false, name);
   });
 
   it('the terminal, the HTML page and the job summary show the same gates rows, notes included, and the digest note', async () => {
