@@ -17,14 +17,14 @@ import * as hdr from 'hdr-histogram-js';
 import { Bench } from 'tinybench';
 import { clientsSchema } from '../src/config/clients-schema.ts';
 import { newAnswer } from '../src/memory/resolve.ts';
-import { LATENCY_MAX_US, LogLinearCounts } from '../src/metrics/loglinear.ts';
+import { LogLinearCounts, Latency } from '../src/metrics/loglinear.ts';
 import { ClientCore } from '../src/model/clients/core.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, singleEndpointStore } from '../test/support/clients-harness.ts';
 import { Heap } from './naive.ts';
-import { RECORD_BYTES, U32_PER_RECORD, U_EXP_MS, U_SERIAL, ClientRecords } from '../src/model/clients/records.ts';
+import { RECORD_BYTES, ClientRecords, Rec, RecU32 } from '../src/model/clients/records.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
-import { MULBERRY_INCREMENT, Rng } from '../src/model/prng.ts';
+import { Rng, Prng } from '../src/model/prng.ts';
 import {
   type BenchCase,
   CASES,
@@ -64,8 +64,8 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
   const serial = core.ring.current;
   const rec = new ClientRecords(BATCH);
   for (let i = 0; i < BATCH; i++) {
-    rec.i32[i * U32_PER_RECORD + U_SERIAL] = serial;
-    rec.u32[i * U32_PER_RECORD + U_EXP_MS] = 1e9;
+    rec.i32[i * Rec.U32_PER_RECORD + RecU32.U_SERIAL] = serial;
+    rec.u32[i * Rec.U32_PER_RECORD + RecU32.U_EXP_MS] = 1e9;
   }
   const missRec = new ClientRecords(BATCH);
   let missT = 0;
@@ -77,14 +77,14 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
   const hJs = hdr.build({
     bitBucketSize: 64,
     lowestDiscernibleValue: 1,
-    highestTrackableValue: LATENCY_MAX_US,
+    highestTrackableValue: Latency.MAX_US,
     numberOfSignificantValueDigits: 3,
   });
   await hdr.initWebAssembly();
   const hWasm = hdr.build({
     bitBucketSize: 64,
     lowestDiscernibleValue: 1,
-    highestTrackableValue: LATENCY_MAX_US,
+    highestTrackableValue: Latency.MAX_US,
     numberOfSignificantValueDigits: 3,
     useWebAssembly: true,
   });
@@ -113,11 +113,11 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
       for (let i = 0; i < BATCH; i++) sink += store.storeVersion();
     })
     .add('cache check: lookup, fresh entry', () => {
-      for (let i = 0; i < BATCH; i++) sink += core.lookup(rec.u32, rec.i32, i * U32_PER_RECORD, 1);
+      for (let i = 0; i < BATCH; i++) sink += core.lookup(rec.u32, rec.i32, i * Rec.U32_PER_RECORD, 1);
     })
     .add('cache check: lookup, expired -> authority -> re-cache', () => {
       missT += 10;
-      for (let i = 0; i < BATCH; i++) sink += core.lookup(missRec.u32, missRec.i32, i * U32_PER_RECORD, missT);
+      for (let i = 0; i < BATCH; i++) sink += core.lookup(missRec.u32, missRec.i32, i * Rec.U32_PER_RECORD, missT);
     })
     .add('target pick: alias table (used)', () => {
       for (let i = 0; i < BATCH; i++) sink += core.pick(serial, us[i]);
@@ -145,7 +145,7 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
     })
     .add('RNG: mulberry32 inline, uniform', () => {
       for (let i = 0; i < BATCH; i++) {
-        state = (state + MULBERRY_INCREMENT) | 0;
+        state = (state + Prng.MULBERRY_INCREMENT) | 0;
         let t = state;
         t = Math.imul(t ^ (t >>> 15), t | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

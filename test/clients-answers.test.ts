@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
-import { AnswerRing, SERIAL_EMPTY } from '../src/model/clients/answers.ts';
+import { AnswerRing, Serial } from '../src/model/clients/answers.ts';
 import { Arrivals } from '../src/model/clients/arrivals.ts';
 import { ClientCore } from '../src/model/clients/core.ts';
 import { runClientsHarness } from './support/clients-harness.ts';
@@ -21,7 +21,7 @@ test('answer ring: dedupes identical answers, keeps every answer a cache may sti
   ring.update(4, lbs, cumOf([1, 1, 1, 1]), 1);
   assert.equal(ring.current, 0, 'same content, same serial');
   ring.update(0, lbs, cumOf([]), 2);
-  assert.equal(ring.current, SERIAL_EMPTY);
+  assert.equal(ring.current, Serial.EMPTY);
   ring.update(4, lbs, cumOf([1, 1, 1, 1]), 3);
   assert.equal(ring.current, 0, 'restored content reuses its serial');
   // A new answer every second: answers replaced within keepS must survive, so the ring grows.

@@ -7,28 +7,28 @@ import type * as hdr from 'hdr-histogram-js';
 import { CLIENT_COUNTER_COUNT, type ClientWindowRaw } from '../src/metrics/client-counters.ts';
 import { mergeClientWindows, summarizeClients } from '../src/metrics/client-windows.ts';
 import { decodeHistogram, newLatencyHistogram, percentilesMs } from '../src/metrics/hdr.ts';
-import { LATENCY_BUCKETS, LATENCY_MAX_US, latencyIndexUs, LogLinearCounts, valueFromIndex } from '../src/metrics/loglinear.ts';
+import { LATENCY_BUCKETS, latencyIndexUs, LogLinearCounts, valueFromIndex, Latency } from '../src/metrics/loglinear.ts';
 
 const reference = () => newLatencyHistogram() as unknown as hdr.JsHistogram;
 
 test('bucket index is exactly HdrHistogram countsArrayIndex (1 us .. 1 h, 3 digits)', () => {
   const h = reference();
   assert.equal(h.countsArrayLength, LATENCY_BUCKETS);
-  const edges = [0, 1, 2047, 2048, 2049, 4095, 4096, 4097, 1e6, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, LATENCY_MAX_US - 1, LATENCY_MAX_US];
+  const edges = [0, 1, 2047, 2048, 2049, 4095, 4096, 4097, 1e6, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, Latency.MAX_US - 1, Latency.MAX_US];
   for (const v of edges) assert.equal(latencyIndexUs(v), h.countsArrayIndex(v), `value ${v}`);
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: LATENCY_MAX_US }), (v) => latencyIndexUs(v) === h.countsArrayIndex(v)),
+    fc.property(fc.integer({ min: 0, max: Latency.MAX_US }), (v) => latencyIndexUs(v) === h.countsArrayIndex(v)),
     { numRuns: 20_000 },
   );
   // Fractions truncate like an integer clock would.
   assert.equal(latencyIndexUs(4095.9), h.countsArrayIndex(4095));
   // Above the hour: clamped into the last recordable bucket.
-  assert.equal(latencyIndexUs(1e12), latencyIndexUs(LATENCY_MAX_US));
+  assert.equal(latencyIndexUs(1e12), latencyIndexUs(Latency.MAX_US));
 });
 
 test('each bucket converts back through its representative value', () => {
   const h = reference();
-  for (let i = 0; i <= latencyIndexUs(LATENCY_MAX_US); i++) {
+  for (let i = 0; i <= latencyIndexUs(Latency.MAX_US); i++) {
     const v = valueFromIndex(i);
     assert.equal(h.countsArrayIndex(v), i, `index ${i} value ${v}`);
     assert.equal(latencyIndexUs(v), i);

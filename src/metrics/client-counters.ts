@@ -55,11 +55,14 @@ export const C_DNS_QUERIES = 11;
 export const C_STALE_ANSWERS = 12;
 
 /** Error codes of one attempt; the error counters sit at C_DNS_EMPTY + code - 1. */
-export const ERR_OK = 0;
-export const ERR_DNS_EMPTY = 1;
-export const ERR_CONNECT = 2;
-export const ERR_TIMEOUT = 3;
-export const ERR_THROTTLED = 4;
+// An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
+export enum AttemptErr {
+  OK = 0,
+  DNS_EMPTY = 1,
+  CONNECT = 2,
+  TIMEOUT = 3,
+  THROTTLED = 4,
+}
 export type AttemptError = 0 | 1 | 2 | 3 | 4;
 export const ERROR_CLASSES = ['dns-empty', 'connect', 'timeout', 'throttled'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];

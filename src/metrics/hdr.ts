@@ -6,7 +6,7 @@
  * WebAssembly build would need initialising and destroy() for a handful of calls per window.
  */
 import * as hdr from 'hdr-histogram-js';
-import { LATENCY_BUCKETS, LATENCY_DIGITS, LATENCY_LOWEST_US, LATENCY_MAX_US, type SparseCounts, valueFromIndex } from './loglinear.ts';
+import { LATENCY_BUCKETS, LATENCY_DIGITS, LATENCY_LOWEST_US, type SparseCounts, valueFromIndex, Latency } from './loglinear.ts';
 
 export type HdrHistogram = hdr.Histogram;
 
@@ -25,7 +25,7 @@ export function newLatencyHistogram(): HdrHistogram {
     bitBucketSize: 64,
     autoResize: true,
     lowestDiscernibleValue: LATENCY_LOWEST_US,
-    highestTrackableValue: LATENCY_MAX_US,
+    highestTrackableValue: Latency.MAX_US,
     numberOfSignificantValueDigits: LATENCY_DIGITS,
     useWebAssembly: false,
   });

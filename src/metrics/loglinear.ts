@@ -2,7 +2,7 @@
  * HDR-compatible log-linear latency counts in plain typed arrays, for the hot path.
  *
  * The bucket index of a value is EXACTLY HdrHistogram's counts-array index for a histogram with
- * lowestDiscernibleValue 1, highestTrackableValue LATENCY_MAX_US (one hour in microseconds) and 3 significant
+ * lowestDiscernibleValue 1, highestTrackableValue Latency.MAX_US (one hour in microseconds) and 3 significant
  * digits: 2048 sub-buckets, the first bucket at unit resolution, each further bucket doubling the unit. So a
  * bucket converts to hdr-histogram-js losslessly by recordValueWithCount(valueFromIndex(i), count), and merging
  * (adding counts per index) commutes with the conversion. Recording is one clz32, two shifts and an increment,
@@ -15,10 +15,13 @@
 /** Significant decimal digits: relative bucket width <= 1/1024 (~0.1%) above 2048 us. */
 export const LATENCY_DIGITS = 3;
 export const LATENCY_LOWEST_US = 1;
-/** One hour. Anything longer is clamped: a request waiting an hour is already a total outage. */
-export const LATENCY_MAX_US = 3_600_000_000;
+// An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
+export enum Latency {
+  /** One hour. Anything longer is clamped: a request waiting an hour is already a total outage. */
+  MAX_US = 3_600_000_000,
+}
 
-// HdrHistogram geometry for (1, LATENCY_MAX_US, 3): largestValueWithSingleUnitResolution = 2000,
+// HdrHistogram geometry for (1, Latency.MAX_US, 3): largestValueWithSingleUnitResolution = 2000,
 // subBucketCountMagnitude = ceil(log2(2000)) = 11, subBucketHalfCountMagnitude = 10, unitMagnitude = 0.
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10;
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
@@ -37,14 +40,14 @@ function bucketsNeeded(highest: number): number {
 }
 
 /** HdrHistogram's countsArrayLength for the geometry above (23552). */
-export const LATENCY_BUCKETS = (bucketsNeeded(LATENCY_MAX_US) + 1) * SUB_BUCKET_HALF_COUNT;
+export const LATENCY_BUCKETS = (bucketsNeeded(Latency.MAX_US) + 1) * SUB_BUCKET_HALF_COUNT;
 
 /**
  * Counts-array index of a latency in microseconds (a non-negative number; fractions truncated, clamped to the
  * hour). The hot loops inline this same expression; this is the reference they must agree with.
  */
 export function latencyIndexUs(valueUs: number): number {
-  const u = (valueUs < LATENCY_MAX_US ? valueUs : LATENCY_MAX_US) >>> 0;
+  const u = (valueUs < Latency.MAX_US ? valueUs : Latency.MAX_US) >>> 0;
   const b = CLZ_BASE - Math.clz32(u | SUB_BUCKET_MASK);
   return (b << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (u >>> b);
 }

@@ -36,10 +36,10 @@ export type RegionCounterName = (typeof REGION_COUNTERS)[number];
 export const REGION_COUNTER_COUNT = REGION_COUNTERS.length;
 
 export const R_HOME_ATTEMPTS = 0;
-/** Home error counters sit at R_HOME_ATTEMPTS + error code (ERR_DNS_EMPTY 1 .. ERR_THROTTLED 4). */
+/** Home error counters sit at R_HOME_ATTEMPTS + error code (AttemptErr.DNS_EMPTY 1 .. AttemptErr.THROTTLED 4). */
 export const R_HOME_DNS_EMPTY = 1;
 export const R_AWAY_ATTEMPTS = 5;
-/** Away error counters sit at R_AWAY_ATTEMPTS + error code - 1 (ERR_CONNECT 2 .. ERR_THROTTLED 4). */
+/** Away error counters sit at R_AWAY_ATTEMPTS + error code - 1 (AttemptErr.CONNECT 2 .. AttemptErr.THROTTLED 4). */
 export const R_AWAY_CONNECT = 6;
 export const R_FAILOVERS = 9;
 export const R_FAILBACKS = 10;

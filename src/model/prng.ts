@@ -47,8 +47,13 @@ export function mulberry32Next(state: number): number {
   return (t ^ (t >>> 14)) >>> 0;
 }
 
-export const MULBERRY_INCREMENT = 0x6d2b79f5;
-const INV_2_32 = 1 / 4294967296;
+/** mulberry32's constants. */
+// An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
+export enum Prng {
+  MULBERRY_INCREMENT = 0x6d2b79f5,
+  /** 2^-32: a 32-bit draw times this is a uniform in [0, 1). */
+  INV_2_32 = 1 / 4294967296,
+}
 
 /** A stream as an object, for the control plane (planner, enactors, operators), where a few draws per event are cheap. */
 export class Rng {
@@ -59,18 +64,18 @@ export class Rng {
   }
 
   nextU32(): number {
-    this.state = (this.state + MULBERRY_INCREMENT) >>> 0;
+    this.state = (this.state + Prng.MULBERRY_INCREMENT) >>> 0;
     return mulberry32Next(this.state);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    return this.nextU32() * INV_2_32;
+    return this.nextU32() * Prng.INV_2_32;
   }
 
   /** Uniform in (0, 1]: safe under log(). */
   nextOpen(): number {
-    return (this.nextU32() + 1) * INV_2_32;
+    return (this.nextU32() + 1) * Prng.INV_2_32;
   }
 
   /** Exponential with the given mean. */

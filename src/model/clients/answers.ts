@@ -15,12 +15,16 @@
 import type { SharedStore } from '../../memory/store.ts';
 import { newAnswer, type Answer } from '../../memory/resolve.ts';
 
-/** Serial of "the authority returns no addresses" (and of a negative cache entry). */
-export const SERIAL_EMPTY = -1;
-/** Serial of "nothing cached yet". */
-export const SERIAL_NONE = -2;
-/** Serial of a warm-start entry: the answer current at the first epoch, cached before time 0. */
-export const SERIAL_WARM = -3;
+/** Answer serials with a meaning of their own (real answers are 0 and up). */
+// An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
+export enum Serial {
+  /** "The authority returns no addresses" (and a negative cache entry). */
+  EMPTY = -1,
+  /** Nothing cached yet. */
+  NONE = -2,
+  /** A warm-start entry: the answer current at the first epoch, cached before time 0. */
+  WARM = -3,
+}
 
 export class AnswerRing {
   readonly targetsMax: number;
@@ -38,8 +42,8 @@ export class AnswerRing {
    */
   aliasProb: Float64Array;
   aliasIdx: Int32Array;
-  /** Serial of the authority's current answer, or SERIAL_EMPTY. */
-  current = SERIAL_EMPTY;
+  /** Serial of the authority's current answer, or Serial.EMPTY. */
+  current = Serial.EMPTY;
   /** Serial the next new answer gets; the latest answer is nextSerial - 1. */
   nextSerial = 0;
   private seenVersion = -1;
@@ -81,7 +85,7 @@ export class AnswerRing {
     const prev = this.current;
     if (count === 0) {
       if (prev >= 0) this.replacedAtS[prev & this.mask] = tS;
-      this.current = SERIAL_EMPTY;
+      this.current = Serial.EMPTY;
       return;
     }
     const last = this.nextSerial - 1;

@@ -13,25 +13,10 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
-import {
-  ERR_CONNECT as ERR_CONNECT_,
-  ERR_OK as ERR_OK_,
-  ERR_THROTTLED as ERR_THROTTLED_,
-  ERR_TIMEOUT as ERR_TIMEOUT_,
-} from '../../metrics/client-counters.ts';
-import { AnswerRing, SERIAL_EMPTY as SERIAL_EMPTY_ } from './answers.ts';
-import { U_EXP_MS as U_EXP_MS_, U_SERIAL as U_SERIAL_ } from './records.ts';
+import { AttemptErr } from '../../metrics/client-counters.ts';
+import { AnswerRing, Serial } from './answers.ts';
+import { RecU32 } from './records.ts';
 import { ServiceModel } from './service.ts';
-
-// Imported constants copied into module locals: under a CommonJS transform (tsx's require() hook, the only
-// one worker threads get on Node 20) each imported binding is a getter call, measured 4x slower in the loop.
-const ERR_CONNECT = ERR_CONNECT_;
-const ERR_OK = ERR_OK_;
-const ERR_THROTTLED = ERR_THROTTLED_;
-const ERR_TIMEOUT = ERR_TIMEOUT_;
-const SERIAL_EMPTY = SERIAL_EMPTY_;
-const U_EXP_MS = U_EXP_MS_;
-const U_SERIAL = U_SERIAL_;
 
 export class ClientCore {
   readonly ring: AnswerRing;
@@ -55,28 +40,28 @@ export class ClientCore {
   }
 
   /**
-   * The answer client record `b` (index into the Uint32 view) uses at time tS: a ring serial, or SERIAL_EMPTY
+   * The answer client record `b` (index into the Uint32 view) uses at time tS: a ring serial, or Serial.EMPTY
    * for `dns-empty`. Updates the record's cache entry.
    */
   lookup(u32: Uint32Array, i32: Int32Array, b: number, tS: number): number {
-    const serial = i32[b + U_SERIAL];
+    const serial = i32[b + RecU32.U_SERIAL];
     const tMs = tS * 1000;
-    const expMs = u32[b + U_EXP_MS];
+    const expMs = u32[b + RecU32.U_EXP_MS];
     if (tMs < expMs) return serial;
     this.dnsQueries++;
     const cur = this.ring.current;
     if (cur >= 0) {
-      i32[b + U_SERIAL] = cur;
-      u32[b + U_EXP_MS] = Math.ceil(tMs + this.ttlMs);
+      i32[b + RecU32.U_SERIAL] = cur;
+      u32[b + RecU32.U_EXP_MS] = Math.ceil(tMs + this.ttlMs);
       return cur;
     }
     if (serial >= 0 && tMs < expMs + this.staleMs) {
       this.staleAnswers++;
       return serial;
     }
-    i32[b + U_SERIAL] = SERIAL_EMPTY;
-    u32[b + U_EXP_MS] = Math.ceil(tMs + this.negativeTtlMs);
-    return SERIAL_EMPTY;
+    i32[b + RecU32.U_SERIAL] = Serial.EMPTY;
+    u32[b + RecU32.U_EXP_MS] = Math.ceil(tMs + this.negativeTtlMs);
+    return Serial.EMPTY;
   }
 
   /** Targets in answer `serial` (1 means no draw is needed to pick). */
@@ -107,24 +92,24 @@ export class ClientCore {
     const svc = this.svc;
     if (svc.up[lb] === 0) {
       this.latencyS = svc.connectTimeoutS;
-      return ERR_CONNECT;
+      return AttemptErr.CONNECT;
     }
     if (u2 < svc.pExcess[lb]) {
       if (u2 < svc.pThrottle[lb]) {
         const l = e3 * svc.baseS;
         this.latencyS = l < svc.timeoutS ? l : svc.timeoutS;
-        return ERR_THROTTLED;
+        return AttemptErr.THROTTLED;
       }
       this.latencyS = svc.timeoutS;
-      return ERR_TIMEOUT;
+      return AttemptErr.TIMEOUT;
     }
     const sojournS = e3 * svc.meanS[lb];
     if (sojournS >= svc.timeoutS) {
       this.latencyS = svc.timeoutS;
-      return ERR_TIMEOUT;
+      return AttemptErr.TIMEOUT;
     }
     this.latencyS = sojournS;
-    return ERR_OK;
+    return AttemptErr.OK;
   }
 
   /** Start of an epoch (or a call, for DdbCaller): current answer and load-balancer state. */

@@ -11,18 +11,16 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { AttemptError } from '../../metrics/client-counters.ts';
-import { MULBERRY_INCREMENT, mulberry32Next, seedFor, Stream } from '../prng.ts';
-import { SERIAL_NONE } from './answers.ts';
+import { mulberry32Next, seedFor, Stream, Prng } from '../prng.ts';
+import { Serial } from './answers.ts';
 import { ClientCore } from './core.ts';
 import { ZigguratExp } from './exp-ziggurat.ts';
-import { ClientRecords, U_EXP_MS, U_SERIAL } from './records.ts';
+import { ClientRecords, RecU32 } from './records.ts';
 import { RetryPolicy } from './retry.ts';
 import type { ClientEnv } from './shard.ts';
 
 /** Stream id of DdbCaller streams (prng.ts's Stream ends at 6; kept apart from Stream.client and Stream.ec2). */
 export const DDB_CALLER_STREAM = Stream.ddbCaller;
-
-const INV_2_32 = 1 / 4294967296;
 
 export interface DdbCallResult {
   ok: boolean;
@@ -48,13 +46,13 @@ export class DdbCaller {
     this.cfg = cfg;
     this.rng = seedFor(seed, DDB_CALLER_STREAM, streamIndex);
     this.retry = new RetryPolicy(cfg.retry);
-    this.rec.i32[U_SERIAL] = SERIAL_NONE;
-    this.rec.u32[U_EXP_MS] = 0;
+    this.rec.i32[RecU32.U_SERIAL] = Serial.NONE;
+    this.rec.u32[RecU32.U_EXP_MS] = 0;
   }
 
   private u(): number {
-    this.rng = (this.rng + MULBERRY_INCREMENT) >>> 0;
-    return mulberry32Next(this.rng) * INV_2_32;
+    this.rng = (this.rng + Prng.MULBERRY_INCREMENT) >>> 0;
+    return mulberry32Next(this.rng) * Prng.INV_2_32;
   }
 
   /** One attempt at time tS. The returned object is reused by the next call. */

@@ -12,7 +12,7 @@
  *   x = draw >>> 8; i = draw & 255;
  *   e = x < ZIG_K[i] ? x * ZIG_W[i] : (zig.state = rng, e = zig.slow(i, x), rng = zig.state, e)
  */
-import { MULBERRY_INCREMENT } from '../prng.ts';
+import { Prng } from '../prng.ts';
 
 const LAYERS = 256;
 const SCALE = 2 ** 24;
@@ -52,7 +52,7 @@ export class ZigguratExp {
   state = 0;
 
   private u32(): number {
-    let t = (this.state = (this.state + MULBERRY_INCREMENT) | 0);
+    let t = (this.state = (this.state + Prng.MULBERRY_INCREMENT) | 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;

@@ -45,9 +45,7 @@ import {
   C_RETRIES,
   C_STALE_ANSWERS,
   C_SUCCESSES,
-  ERR_DNS_EMPTY,
-  ERR_OK,
-  ERR_TIMEOUT,
+  AttemptErr,
 } from '../../metrics/client-counters.ts';
 import { latencyIndexS } from '../../metrics/loglinear.ts';
 import {
@@ -62,44 +60,20 @@ import {
   R_PROBE_FAILURES,
   REGION_COUNTER_COUNT,
 } from '../../metrics/region-counters.ts';
-import { mix32, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
+import { mix32, Prng, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
 import { ClientCore } from './core.ts';
 import type { ZigguratExp } from './exp-ziggurat.ts';
-import {
-  BLOCK,
-  EXT_BYTES,
-  F_ARR,
-  F_EV,
-  F_REQ,
-  F64_PER_EXT,
-  F64_PER_RECORD,
-  type ClientRecords,
-  U_ATTEMPT,
-  U_RNG,
-  U_SLEEP,
-  U_TOKENS,
-  U32_PER_EXT,
-  U32_PER_RECORD,
-  X_AWAY,
-  X_FLAG_MASK,
-  X_FLAGS,
-  X_HOP_SHIFT,
-  X_MULTI,
-  X_PROBE,
-  X_STREAK,
-  X_UNTIL,
-} from './records.ts';
+import { EXT_BYTES, type ClientRecords, Rec, RecU32, Block, Ext, ExtU32, ExtFlag } from './records.ts';
 import { JITTER_DECORRELATED, type RetryPolicy } from './retry.ts';
 import type { Arrivals } from './arrivals.ts';
 
-const INV_2_32 = 1 / 4294967296;
 const TRIGGER_FAILURES = 0;
 const TRIGGER_EMPTY = 1;
 const TRIGGER_LATENCY = 2;
 
 /** Whether global client `index` is multi-region capable: a hash of (seed, index) below `share`. */
 export function isMultiRegion(seed: number, index: number, share: number): boolean {
-  return mix32(seedFor(seed, Stream.failover, index)) * INV_2_32 < share;
+  return mix32(seedFor(seed, Stream.failover, index)) * Prng.INV_2_32 < share;
 }
 
 /** What the failover scan needs of its ClientShard: the shared parts of the population's state. */
@@ -217,9 +191,9 @@ export class MultiRegion {
     for (let i = init.initFrom; i < init.initTo; i++) {
       const multi = share > 0 && isMultiRegion(seed, fromClient + i, share);
       if (multi) multiClients++;
-      this.xf64[i * F64_PER_EXT + X_UNTIL] = 0;
-      this.xu32[i * U32_PER_EXT + X_STREAK] = 0;
-      this.xu32[i * U32_PER_EXT + X_FLAGS] = multi ? X_MULTI : 0;
+      this.xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL] = 0;
+      this.xu32[i * Ext.U32_PER_EXT + ExtU32.X_STREAK] = 0;
+      this.xu32[i * Ext.U32_PER_EXT + ExtU32.X_FLAGS] = multi ? ExtFlag.X_MULTI : 0;
     }
     this.multiClients = multiClients;
   }
@@ -240,7 +214,7 @@ export class MultiRegion {
    * ClientShard's scan for a population with regions or chains: every event of clients [from, to) in
    * [.., t1S), counts into the shard's window and this one's. Returns the attempts made. Same visiting order,
    * block summary and per-client draw order as ClientShard.scan (see there); the failover moves and the hops of
-   * a chain are the only additions. A request's hop lives in the flags word (X_HOP_SHIFT); each hop is a call
+   * a chain are the only additions. A request's hop lives in the flags word (ExtFlag.X_HOP_SHIFT); each hop is a call
    * with the clients' retries; the next hop starts when the previous one answers.
    */
   scan(p: ScanParts, home: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
@@ -273,28 +247,28 @@ export class MultiRegion {
     };
     let attempts = 0;
     const blockMin = p.blockMinS;
-    for (let blk = Math.floor(from / BLOCK), blkEnd = Math.ceil(to / BLOCK); blk < blkEnd; blk++) {
+    for (let blk = Math.floor(from / Block.SIZE), blkEnd = Math.ceil(to / Block.SIZE); blk < blkEnd; blk++) {
       if (blockMin[blk] >= t1S) continue;
-      const bTo = Math.min((blk + 1) * BLOCK, to);
+      const bTo = Math.min((blk + 1) * Block.SIZE, to);
       let minEvS = Infinity;
-      for (let i = blk * BLOCK; i < bTo; i++) {
-        const fb = i * F64_PER_RECORD;
-        let evS = f64[fb + F_EV];
+      for (let i = blk * Block.SIZE; i < bTo; i++) {
+        const fb = i * Rec.F64_PER_RECORD;
+        let evS = f64[fb + Rec.F_EV];
         if (evS < t1S) {
-          const ub = i * U32_PER_RECORD;
-          const xb = i * U32_PER_EXT;
-          r.restore(u32[ub + U_RNG]);
-          let attempt = u32[ub + U_ATTEMPT];
-          let arrS = f64[fb + F_ARR];
-          let reqS = f64[fb + F_REQ];
-          let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
-          let sleepS = decorrelated ? f32[ub + U_SLEEP] : retry.baseS;
-          let flags = xu32[xb + X_FLAGS];
-          let hop = flags >>> X_HOP_SHIFT;
-          flags &= X_FLAG_MASK;
-          let streak = xu32[xb + X_STREAK];
-          let untilS = xf64[i * F64_PER_EXT + X_UNTIL];
-          const multi = (flags & X_MULTI) !== 0;
+          const ub = i * Rec.U32_PER_RECORD;
+          const xb = i * Ext.U32_PER_EXT;
+          r.restore(u32[ub + RecU32.U_RNG]);
+          let attempt = u32[ub + RecU32.U_ATTEMPT];
+          let arrS = f64[fb + Rec.F_ARR];
+          let reqS = f64[fb + Rec.F_REQ];
+          let tokens = budgeted ? f32[ub + RecU32.U_TOKENS] : 0;
+          let sleepS = decorrelated ? f32[ub + RecU32.U_SLEEP] : retry.baseS;
+          let flags = xu32[xb + ExtU32.X_FLAGS];
+          let hop = flags >>> ExtFlag.X_HOP_SHIFT;
+          flags &= ExtFlag.X_FLAG_MASK;
+          let streak = xu32[xb + ExtU32.X_STREAK];
+          let untilS = xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL];
+          const multi = (flags & ExtFlag.X_MULTI) !== 0;
           do {
             if (attempt === 0) {
               if (hop === 0) {
@@ -310,11 +284,11 @@ export class MultiRegion {
             attempt++;
             attempts++;
             c[C_ATTEMPTS]++;
-            if (attempt === 1 && hop === 0 && (flags & X_AWAY) !== 0 && evS >= untilS) {
+            if (attempt === 1 && hop === 0 && (flags & ExtFlag.X_AWAY) !== 0 && evS >= untilS) {
               // The stay is over: home again from this new request on, on probation under `probe`. Like a region
               // failover in an SDK, the region is chosen per request: a retry, or a later call of the same
               // request, stays where the request started.
-              flags = (flags & ~X_AWAY) | (this.probe ? X_PROBE : 0);
+              flags = (flags & ~ExtFlag.X_AWAY) | (this.probe ? ExtFlag.X_PROBE : 0);
               streak = 0;
               rc[R_FAILBACKS]++;
             }
@@ -330,11 +304,11 @@ export class MultiRegion {
               err = fixed.outcome(lb, u2, exp1());
               latS = fixed.latencyS;
             } else {
-              if ((flags & X_AWAY) === 0) {
+              if ((flags & ExtFlag.X_AWAY) === 0) {
                 dynamicHome = true;
                 rc[R_HOME_ATTEMPTS]++;
                 const serial = home.lookup(u32, i32, ub, evS);
-                if (serial < 0) err = ERR_DNS_EMPTY;
+                if (serial < 0) err = AttemptErr.DNS_EMPTY;
                 else {
                   const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
                   byLb[lb]++;
@@ -342,7 +316,7 @@ export class MultiRegion {
                   err = home.outcome(lb, u2, exp1());
                   latS = home.latencyS;
                 }
-                if (err !== ERR_OK) rc[R_HOME_ATTEMPTS + err]++;
+                if (err !== AttemptErr.OK) rc[R_HOME_ATTEMPTS + err]++;
               } else {
                 const a = away as ClientCore;
                 rc[R_AWAY_ATTEMPTS]++;
@@ -354,24 +328,24 @@ export class MultiRegion {
                 latS = a.latencyS + this.crossS;
                 if (latS >= timeoutS) {
                   latS = timeoutS;
-                  if (err === ERR_OK) err = ERR_TIMEOUT;
+                  if (err === AttemptErr.OK) err = AttemptErr.TIMEOUT;
                 }
-                if (err !== ERR_OK) rc[R_AWAY_ATTEMPTS + err - 1]++;
+                if (err !== AttemptErr.OK) rc[R_AWAY_ATTEMPTS + err - 1]++;
               }
             }
             if (chains) {
               sc[hopSvc[hop] * 4 + SVC_ATTEMPTS]++;
-              if (err !== ERR_OK) sc[hopSvc[hop] * 4 + SVC_FAILED_ATTEMPTS]++;
+              if (err !== AttemptErr.OK) sc[hopSvc[hop] * 4 + SVC_FAILED_ATTEMPTS]++;
             }
             const doneS = evS + latS;
-            if (err !== ERR_DNS_EMPTY) latA[latencyIndexS(latS)]++;
-            if (err === ERR_OK) {
+            if (err !== AttemptErr.DNS_EMPTY) latA[latencyIndexS(latS)]++;
+            if (err === AttemptErr.OK) {
               if (dynamicHome) {
                 streak = 0;
-                flags &= ~X_PROBE;
+                flags &= ~ExtFlag.X_PROBE;
                 if (multi && this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS) {
                   untilS = this.leave(doneS, stay);
-                  flags |= X_AWAY;
+                  flags |= ExtFlag.X_AWAY;
                 }
               }
               attempt = 0;
@@ -391,16 +365,16 @@ export class MultiRegion {
             c[C_DNS_EMPTY + err - 1]++;
             if (multi && dynamicHome) {
               streak++;
-              const probeFailed = (flags & X_PROBE) !== 0;
+              const probeFailed = (flags & ExtFlag.X_PROBE) !== 0;
               if (probeFailed) rc[R_PROBE_FAILURES]++;
               if (
                 probeFailed ||
                 (this.trigger === TRIGGER_FAILURES && streak >= this.failuresToLeave) ||
-                (this.trigger === TRIGGER_EMPTY && err === ERR_DNS_EMPTY) ||
+                (this.trigger === TRIGGER_EMPTY && err === AttemptErr.DNS_EMPTY) ||
                 (this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS)
               ) {
                 untilS = this.leave(doneS, stay);
-                flags = (flags | X_AWAY) & ~X_PROBE;
+                flags = (flags | ExtFlag.X_AWAY) & ~ExtFlag.X_PROBE;
                 streak = 0;
               }
             }
@@ -425,16 +399,16 @@ export class MultiRegion {
             attempt = 0;
             evS = doneS > arrS ? doneS : arrS;
           } while (evS < t1S);
-          f64[fb + F_EV] = evS;
-          f64[fb + F_ARR] = arrS;
-          f64[fb + F_REQ] = reqS;
-          u32[ub + U_RNG] = r.snapshot();
-          u32[ub + U_ATTEMPT] = attempt;
-          if (budgeted) f32[ub + U_TOKENS] = tokens;
-          if (decorrelated) f32[ub + U_SLEEP] = sleepS;
-          xu32[xb + X_FLAGS] = (flags | (hop << X_HOP_SHIFT)) >>> 0;
-          xu32[xb + X_STREAK] = streak;
-          xf64[i * F64_PER_EXT + X_UNTIL] = untilS;
+          f64[fb + Rec.F_EV] = evS;
+          f64[fb + Rec.F_ARR] = arrS;
+          f64[fb + Rec.F_REQ] = reqS;
+          u32[ub + RecU32.U_RNG] = r.snapshot();
+          u32[ub + RecU32.U_ATTEMPT] = attempt;
+          if (budgeted) f32[ub + RecU32.U_TOKENS] = tokens;
+          if (decorrelated) f32[ub + RecU32.U_SLEEP] = sleepS;
+          xu32[xb + ExtU32.X_FLAGS] = (flags | (hop << ExtFlag.X_HOP_SHIFT)) >>> 0;
+          xu32[xb + ExtU32.X_STREAK] = streak;
+          xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL] = untilS;
         }
         if (evS < minEvS) minEvS = evS;
       }

@@ -39,63 +39,19 @@ import {
   C_TIMEOUT,
   CLIENT_COUNTER_COUNT,
   type ClientWindowRaw,
-  ERR_CONNECT as ERR_CONNECT_,
-  ERR_THROTTLED as ERR_THROTTLED_,
-  ERR_TIMEOUT as ERR_TIMEOUT_,
+  AttemptErr,
 } from '../../metrics/client-counters.ts';
-import { LATENCY_BUCKETS, LATENCY_MAX_US as LATENCY_MAX_US_, takeSparse } from '../../metrics/loglinear.ts';
-import { MULBERRY_INCREMENT as MULBERRY_INCREMENT_, seedFor, Stream } from '../prng.ts';
-import { SERIAL_NONE as SERIAL_NONE_, SERIAL_WARM as SERIAL_WARM_ } from './answers.ts';
+import { LATENCY_BUCKETS, takeSparse, Latency } from '../../metrics/loglinear.ts';
+import { seedFor, Stream, Prng } from '../prng.ts';
+import { Serial } from './answers.ts';
 import type { AnswerLog } from './answer-log.ts';
 import { Arrivals } from './arrivals.ts';
 import { ClientCore } from './core.ts';
 import { MultiRegion } from './multi.ts';
 import type { ChainsConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
-import { ZIG_K as ZIG_K_, ZIG_W as ZIG_W_, ZigguratExp } from './exp-ziggurat.ts';
-import {
-  BLOCK as BLOCK_,
-  BLOCK_SHIFT as BLOCK_SHIFT_,
-  blockCount,
-  ClientRecords,
-  F64_PER_RECORD as F64_PER_RECORD_,
-  F_ARR as F_ARR_,
-  F_EV as F_EV_,
-  F_REQ as F_REQ_,
-  MAX_EXPIRY_MS,
-  U32_PER_RECORD as U32_PER_RECORD_,
-  U_ATTEMPT as U_ATTEMPT_,
-  U_EXP_MS as U_EXP_MS_,
-  U_RNG as U_RNG_,
-  U_SERIAL as U_SERIAL_,
-  U_SLEEP as U_SLEEP_,
-  U_TOKENS as U_TOKENS_,
-} from './records.ts';
+import { ZIG_K, ZIG_W, ZigguratExp } from './exp-ziggurat.ts';
+import { blockCount, ClientRecords, MAX_EXPIRY_MS, Rec, RecU32, Block } from './records.ts';
 import { JITTER_DECORRELATED, RetryPolicy } from './retry.ts';
-
-// Imported constants copied into module locals: under a CommonJS transform (tsx's require() hook, the only
-// one worker threads get on Node 20) each imported binding is a getter call, measured 4x slower in the loop.
-const ERR_CONNECT = ERR_CONNECT_;
-const ERR_THROTTLED = ERR_THROTTLED_;
-const ERR_TIMEOUT = ERR_TIMEOUT_;
-const LATENCY_MAX_US = LATENCY_MAX_US_;
-const MULBERRY_INCREMENT = MULBERRY_INCREMENT_;
-const SERIAL_NONE = SERIAL_NONE_;
-const SERIAL_WARM = SERIAL_WARM_;
-const ZIG_K = ZIG_K_;
-const ZIG_W = ZIG_W_;
-const BLOCK = BLOCK_;
-const BLOCK_SHIFT = BLOCK_SHIFT_;
-const F64_PER_RECORD = F64_PER_RECORD_;
-const F_ARR = F_ARR_;
-const F_EV = F_EV_;
-const F_REQ = F_REQ_;
-const U32_PER_RECORD = U32_PER_RECORD_;
-const U_ATTEMPT = U_ATTEMPT_;
-const U_EXP_MS = U_EXP_MS_;
-const U_RNG = U_RNG_;
-const U_SERIAL = U_SERIAL_;
-const U_SLEEP = U_SLEEP_;
-const U_TOKENS = U_TOKENS_;
 
 export type { ClientWindowRaw, SparseCounts } from '../../metrics/client-counters.ts';
 export { estimateClientBytes, checkClientMemory } from './records.ts';
@@ -110,13 +66,12 @@ export interface ClientEnv {
   attemptsByLb: Float64Array;
 }
 
-const INV_2_32 = 1 / 4294967296;
 // The mulberry32 output step (prng.ts mulberry32Next) is written out at each draw in runEpoch on purpose: calling
 // it, imported or as a function of this module, measured 14.4-14.7M against 16.9-17.2M attempts/s on one thread
 // (`BENCH_SIM_S=120 node --import tsx bench/run.ts --quick --no-mem`). Results are bit-identical either way.
 /**
  * Clients per chunk: the unit of a scan() call (see there) and of the work the engine's workers share out in an
- * epoch. Small against an epoch, large against the per-call flush; a multiple of BLOCK.
+ * epoch. Small against an epoch, large against the per-call flush; a multiple of Block.SIZE.
  */
 export const CHUNK = 8192;
 
@@ -144,7 +99,7 @@ export class ClientShard {
   readonly zig = new ZigguratExp();
   /** The multi-region and chain state and scan, with scenario `regions` or `chains` (multi.ts); null: the scan below. */
   readonly multi: MultiRegion | null;
-  /** Per block of BLOCK clients: a lower bound of their next-event times (see records.ts). */
+  /** Per block of Block.SIZE clients: a lower bound of their next-event times (see records.ts). */
   readonly blockMinS: Float64Array;
   /** Chunks of CHUNK clients: the units runChunk() takes. */
   readonly chunks: number;
@@ -203,30 +158,30 @@ export class ClientShard {
       // Warm start: the entry's remaining life is uniform over (-meanGap, ttl); below 0 the client is in the
       // gap between its entry's expiry and its next request (expired, no entry). This is the renewal cycle's
       // stationary state up to the gap's shape (uniform here, exponential in the process).
-      let serial = SERIAL_NONE;
+      let serial = Serial.NONE;
       let expMs = 0;
       if (warm) {
-        s = (s + MULBERRY_INCREMENT) | 0;
+        s = (s + Prng.MULBERRY_INCREMENT) | 0;
         let t = s;
         t = Math.imul(t ^ (t >>> 15), t | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        const leftS = -gapS + ((t ^ (t >>> 14)) >>> 0) * INV_2_32 * (cfg.ttlS + gapS);
+        const leftS = -gapS + ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32 * (cfg.ttlS + gapS);
         if (leftS > 0) {
-          serial = SERIAL_WARM;
+          serial = Serial.WARM;
           expMs = Math.ceil(leftS * 1000);
         }
       }
-      const fb = i * F64_PER_RECORD;
-      const ub = i * U32_PER_RECORD;
-      f64[fb + F_EV] = arrS;
-      f64[fb + F_ARR] = arrS;
-      f64[fb + F_REQ] = 0;
-      u32[ub + U_RNG] = s >>> 0;
-      u32[ub + U_SERIAL] = serial >>> 0;
-      u32[ub + U_EXP_MS] = expMs;
-      f32[ub + U_TOKENS] = burst;
-      f32[ub + U_SLEEP] = cfg.retry.baseS;
-      u32[ub + U_ATTEMPT] = 0;
+      const fb = i * Rec.F64_PER_RECORD;
+      const ub = i * Rec.U32_PER_RECORD;
+      f64[fb + Rec.F_EV] = arrS;
+      f64[fb + Rec.F_ARR] = arrS;
+      f64[fb + Rec.F_REQ] = 0;
+      u32[ub + RecU32.U_RNG] = s >>> 0;
+      u32[ub + RecU32.U_SERIAL] = serial >>> 0;
+      u32[ub + RecU32.U_EXP_MS] = expMs;
+      f32[ub + RecU32.U_TOKENS] = burst;
+      f32[ub + RecU32.U_SLEEP] = cfg.retry.baseS;
+      u32[ub + RecU32.U_ATTEMPT] = 0;
     }
   }
 
@@ -243,12 +198,12 @@ export class ClientShard {
   private resolveWarm(current: number): void {
     const { i32, u32 } = this.records;
     for (let i = this.initFrom; i < this.initTo; i++) {
-      const ub = i * U32_PER_RECORD;
-      if (i32[ub + U_SERIAL] === SERIAL_WARM) {
-        if (current >= 0) i32[ub + U_SERIAL] = current;
+      const ub = i * Rec.U32_PER_RECORD;
+      if (i32[ub + RecU32.U_SERIAL] === Serial.WARM) {
+        if (current >= 0) i32[ub + RecU32.U_SERIAL] = current;
         else {
-          i32[ub + U_SERIAL] = SERIAL_NONE;
-          u32[ub + U_EXP_MS] = 0;
+          i32[ub + RecU32.U_SERIAL] = Serial.NONE;
+          u32[ub + RecU32.U_EXP_MS] = 0;
         }
       }
     }
@@ -332,6 +287,9 @@ export class ClientShard {
     const latI = this.latencyIntended;
     const latA = this.latencyAttempt;
     const zig = this.zig;
+    // The ziggurat's tables as locals: read once per call, not from the module at every draw.
+    const zigK = ZIG_K;
+    const zigW = ZIG_W;
 
     let requests = 0;
     let attempts = 0;
@@ -346,34 +304,34 @@ export class ClientShard {
     let denied = 0;
 
     const blockMin = this.blockMinS;
-    // Blocks of BLOCK clients whose summary says nothing is due are skipped unread; a scanned block's summary
+    // Blocks of Block.SIZE clients whose summary says nothing is due are skipped unread; a scanned block's summary
     // becomes the earliest next-event time of its clients.
-    for (let blk = from >> BLOCK_SHIFT, blkEnd = (to + BLOCK - 1) >> BLOCK_SHIFT; blk < blkEnd; blk++) {
+    for (let blk = from >> Block.SHIFT, blkEnd = (to + Block.SIZE - 1) >> Block.SHIFT; blk < blkEnd; blk++) {
       if (blockMin[blk] >= t1S) continue;
-      const bTo = (blk << BLOCK_SHIFT) + BLOCK < to ? (blk << BLOCK_SHIFT) + BLOCK : to;
+      const bTo = (blk << Block.SHIFT) + Block.SIZE < to ? (blk << Block.SHIFT) + Block.SIZE : to;
       let minEvS = Infinity;
-      for (let i = blk << BLOCK_SHIFT; i < bTo; i++) {
-        const fb = i * F64_PER_RECORD;
-        let evS = f64[fb + F_EV];
+      for (let i = blk << Block.SHIFT; i < bTo; i++) {
+        const fb = i * Rec.F64_PER_RECORD;
+        let evS = f64[fb + Rec.F_EV];
         if (evS >= t1S) {
           if (evS < minEvS) minEvS = evS;
           continue;
         }
-        const ub = i * U32_PER_RECORD;
-        let rng = u32[ub + U_RNG] | 0;
-        let attempt = u32[ub + U_ATTEMPT];
-        let arrS = f64[fb + F_ARR];
-        let reqS = f64[fb + F_REQ];
+        const ub = i * Rec.U32_PER_RECORD;
+        let rng = u32[ub + RecU32.U_RNG] | 0;
+        let attempt = u32[ub + RecU32.U_ATTEMPT];
+        let arrS = f64[fb + Rec.F_ARR];
+        let reqS = f64[fb + Rec.F_REQ];
         // Budget tokens and the previous sleep live in the record only when the configuration uses them.
-        let tokens = budgeted ? f32[ub + U_TOKENS] : 0;
-        let sleepS = decorrelated ? f32[ub + U_SLEEP] : baseS;
+        let tokens = budgeted ? f32[ub + RecU32.U_TOKENS] : 0;
+        let sleepS = decorrelated ? f32[ub + RecU32.U_SLEEP] : baseS;
         do {
           if (attempt === 0) {
             // A new request: its intended start is its arrival; draw the arrival after it.
             reqS = arrS;
             requests++;
             if (evS > arrS) delayed++;
-            rng = (rng + MULBERRY_INCREMENT) | 0;
+            rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
             let t = rng;
             t = Math.imul(t ^ (t >>> 15), t | 1);
             t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -382,7 +340,7 @@ export class ClientShard {
             const zx = t >>> 8;
             const zi = t & 255;
             let e: number;
-            if (zx < ZIG_K[zi]) e = zx * ZIG_W[zi];
+            if (zx < zigK[zi]) e = zx * zigW[zi];
             else {
               zig.state = rng;
               e = zig.slow(zi, zx);
@@ -409,24 +367,24 @@ export class ClientShard {
             let lb: number;
             let t: number;
             if (core.targets(serial) > 1) {
-              rng = (rng + MULBERRY_INCREMENT) | 0;
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
               t = rng;
               t = Math.imul(t ^ (t >>> 15), t | 1);
               t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-              lb = core.pick(serial, ((t ^ (t >>> 14)) >>> 0) * INV_2_32);
+              lb = core.pick(serial, ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32);
             } else {
               lb = core.pick(serial, 0);
             }
             byLb[lb]++;
             let u2 = 1;
             if (core.overloaded(lb)) {
-              rng = (rng + MULBERRY_INCREMENT) | 0;
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
               t = rng;
               t = Math.imul(t ^ (t >>> 15), t | 1);
               t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-              u2 = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
+              u2 = ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
             }
-            rng = (rng + MULBERRY_INCREMENT) | 0;
+            rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
             t = rng;
             t = Math.imul(t ^ (t >>> 15), t | 1);
             t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -434,7 +392,7 @@ export class ClientShard {
             const zx = t >>> 8;
             const zi = t & 255;
             let e3: number;
-            if (zx < ZIG_K[zi]) e3 = zx * ZIG_W[zi];
+            if (zx < zigK[zi]) e3 = zx * zigW[zi];
             else {
               zig.state = rng;
               e3 = zig.slow(zi, zx);
@@ -445,22 +403,22 @@ export class ClientShard {
             doneS = evS + latS;
             // Per-attempt latency, HDR index inlined (metrics/loglinear.ts latencyIndexUs).
             const v = latS * 1e6;
-            const lu = (v < LATENCY_MAX_US ? v : LATENCY_MAX_US) >>> 0;
+            const lu = (v < Latency.MAX_US ? v : Latency.MAX_US) >>> 0;
             const lbk = 21 - Math.clz32(lu | 2047);
             latA[(lbk << 10) + (lu >>> lbk)]++;
             if (err === 0) {
               successes++;
               const w = (doneS - reqS) * 1e6;
-              const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
+              const wu = (w < Latency.MAX_US ? w : Latency.MAX_US) >>> 0;
               const wb = 21 - Math.clz32(wu | 2047);
               latI[(wb << 10) + (wu >>> wb)]++;
               attempt = 0;
               evS = doneS > arrS ? doneS : arrS;
               continue;
             }
-            if (err === ERR_TIMEOUT) timeout++;
-            else if (err === ERR_CONNECT) connect++;
-            else if (err === ERR_THROTTLED) throttled++;
+            if (err === AttemptErr.TIMEOUT) timeout++;
+            else if (err === AttemptErr.CONNECT) connect++;
+            else if (err === AttemptErr.THROTTLED) throttled++;
           }
           // A failed attempt: retry if allowed, else the request fails.
           if (attempt < maxAttempts) {
@@ -469,11 +427,11 @@ export class ClientShard {
             } else {
               if (budgeted) tokens = Math.fround(tokens - 1);
               retries++;
-              rng = (rng + MULBERRY_INCREMENT) | 0;
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
               let t = rng;
               t = Math.imul(t ^ (t >>> 15), t | 1);
               t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-              const u = ((t ^ (t >>> 14)) >>> 0) * INV_2_32;
+              const u = ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
               const d = retry.delayS(attempt, u, sleepS);
               if (decorrelated) sleepS = Math.fround(d);
               evS = doneS + d;
@@ -482,20 +440,20 @@ export class ClientShard {
           }
           failed++;
           const w = (doneS - reqS) * 1e6;
-          const wu = (w < LATENCY_MAX_US ? w : LATENCY_MAX_US) >>> 0;
+          const wu = (w < Latency.MAX_US ? w : Latency.MAX_US) >>> 0;
           const wb = 21 - Math.clz32(wu | 2047);
           latI[(wb << 10) + (wu >>> wb)]++;
           attempt = 0;
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
         if (evS < minEvS) minEvS = evS;
-        f64[fb + F_EV] = evS;
-        f64[fb + F_ARR] = arrS;
-        f64[fb + F_REQ] = reqS;
-        u32[ub + U_RNG] = rng >>> 0;
-        u32[ub + U_ATTEMPT] = attempt;
-        if (budgeted) f32[ub + U_TOKENS] = tokens;
-        if (decorrelated) f32[ub + U_SLEEP] = sleepS;
+        f64[fb + Rec.F_EV] = evS;
+        f64[fb + Rec.F_ARR] = arrS;
+        f64[fb + Rec.F_REQ] = reqS;
+        u32[ub + RecU32.U_RNG] = rng >>> 0;
+        u32[ub + RecU32.U_ATTEMPT] = attempt;
+        if (budgeted) f32[ub + RecU32.U_TOKENS] = tokens;
+        if (decorrelated) f32[ub + RecU32.U_SLEEP] = sleepS;
       }
       blockMin[blk] = minEvS;
     }
