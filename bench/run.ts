@@ -149,7 +149,7 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
         let t = state;
         t = Math.imul(t ^ (t >>> 15), t | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        sink += ((t ^ (t >>> 14)) >>> 0) * 2.3283064365386963e-10;
+        sink += ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
       }
     })
     .add('RNG: Exp(1) ziggurat (used)', () => {

@@ -16,7 +16,7 @@ function ratio(a: number, b: number): number | null {
 export interface ServiceFigures {
   calls: number;
   failedCalls: number;
-  /** Failed calls / finished calls: the service's error rate as its callers see it, after their retries. */
+  /** Failed calls / calls: the service's error rate as its callers see it, after their retries. */
   errorRate: number | null;
   attempts: number;
   attemptErrorRate: number | null;

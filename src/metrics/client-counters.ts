@@ -63,7 +63,7 @@ export enum AttemptErr {
   TIMEOUT = 3,
   THROTTLED = 4,
 }
-export type AttemptError = 0 | 1 | 2 | 3 | 4;
+export type AttemptError = AttemptErr;
 export const ERROR_CLASSES = ['dns-empty', 'connect', 'timeout', 'throttled'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

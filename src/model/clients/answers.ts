@@ -43,7 +43,7 @@ export class AnswerRing {
   aliasProb: Float64Array;
   aliasIdx: Int32Array;
   /** Serial of the authority's current answer, or Serial.EMPTY. */
-  current = Serial.EMPTY;
+  current: number = Serial.EMPTY;
   /** Serial the next new answer gets; the latest answer is nextSerial - 1. */
   nextSerial = 0;
   private seenVersion = -1;

@@ -16,7 +16,6 @@ import { Prng } from '../prng.ts';
 
 const LAYERS = 256;
 const SCALE = 2 ** 24;
-const INV_2_32 = 1 / 4294967296;
 /** Right edge of the base strip and the common area of each layer, for 256 layers (Marsaglia & Tsang). */
 const R = 7.697117470131487;
 const V = 3.949659822581572e-3;
@@ -63,10 +62,10 @@ export class ZigguratExp {
     for (;;) {
       if (i === 0) {
         // The tail beyond R: exponential is memoryless, so R + Exp(1).
-        return R - Math.log((this.u32() + 1) * INV_2_32);
+        return R - Math.log((this.u32() + 1) * Prng.INV_2_32);
       }
       const v = x * ZIG_W[i];
-      if (ZIG_F[i] + this.u32() * INV_2_32 * (ZIG_F[i - 1] - ZIG_F[i]) < Math.exp(-v)) return v;
+      if (ZIG_F[i] + this.u32() * Prng.INV_2_32 * (ZIG_F[i - 1] - ZIG_F[i]) < Math.exp(-v)) return v;
       const d = this.u32();
       i = d & 255;
       x = d >>> 8;

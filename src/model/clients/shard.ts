@@ -66,9 +66,6 @@ export interface ClientEnv {
   attemptsByLb: Float64Array;
 }
 
-// The mulberry32 output step (prng.ts mulberry32Next) is written out at each draw in runEpoch on purpose: calling
-// it, imported or as a function of this module, measured 14.4-14.7M against 16.9-17.2M attempts/s on one thread
-// (`BENCH_SIM_S=120 node --import tsx bench/run.ts --quick --no-mem`). Results are bit-identical either way.
 /**
  * Clients per chunk: the unit of a scan() call (see there) and of the work the engine's workers share out in an
  * epoch. Small against an epoch, large against the per-call flush; a multiple of Block.SIZE.
@@ -273,6 +270,9 @@ export class ClientShard {
    * whole, with feedback for every access. Visiting order and results are unchanged.
    */
   private scan(core: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
+    // The mulberry32 output step (prng.ts mulberry32Next) is written out at each draw below on purpose: calling it,
+    // imported or as a function of this module, measured 14.4-14.7M against 16.9-17.2M attempts/s on one thread
+    // (an earlier bench/run.ts). Results are bit-identical either way.
     const { f64, u32, i32, f32 } = this.records;
     const arrivals = this.arrivals;
     const shaped = arrivals.shaped;
