@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
 import { regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts';
 import { SharedStore } from '../src/memory/store.ts';
-import { C_FAILED_REQUESTS, C_REQUESTS, C_SUCCESSES } from '../src/metrics/client-counters.ts';
+import { ClientCounter } from '../src/metrics/client-counters.ts';
 import { REGION_COUNTERS } from '../src/metrics/region-counters.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
 
@@ -85,12 +85,16 @@ describe('multi-region failback', () => {
     // went home, though home was healthy for the last 4 of them and the stay was over.
     assert.equal(r('awayAttempts'), failovers * (MAX_ATTEMPTS - 1));
     assert.equal(r('awayTimeout'), r('awayAttempts'));
-    assert.equal(counters[C_FAILED_REQUESTS], failovers);
+    assert.equal(counters[ClientCounter.FAILED_REQUESTS], failovers);
     assert.equal(r('multiFailedRequests'), failovers);
     // The next request of each of those clients starts after its stay: it comes home, once, and succeeds.
     assert.equal(r('failbacks'), failovers);
-    assert.equal(r('homeAttempts'), counters[C_REQUESTS], 'every request begins at home, and only its first attempt is made there');
+    assert.equal(
+      r('homeAttempts'),
+      counters[ClientCounter.REQUESTS],
+      'every request begins at home, and only its first attempt is made there',
+    );
     // An attempt's outcome is decided when it starts, so no request is left open at the end: the rest succeeded.
-    assert.equal(counters[C_SUCCESSES], counters[C_REQUESTS] - failovers);
+    assert.equal(counters[ClientCounter.SUCCESSES], counters[ClientCounter.REQUESTS] - failovers);
   });
 });

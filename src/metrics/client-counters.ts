@@ -40,21 +40,24 @@ export const CLIENT_COUNTERS = [
 export type ClientCounterName = (typeof CLIENT_COUNTERS)[number];
 export const CLIENT_COUNTER_COUNT = CLIENT_COUNTERS.length;
 
-export const C_REQUESTS = 0;
-export const C_ATTEMPTS = 1;
-export const C_SUCCESSES = 2;
-export const C_DNS_EMPTY = 3;
-export const C_CONNECT = 4;
-export const C_TIMEOUT = 5;
-export const C_THROTTLED = 6;
-export const C_RETRIES = 7;
-export const C_FAILED_REQUESTS = 8;
-export const C_DELAYED_STARTS = 9;
-export const C_BUDGET_DENIED = 10;
-export const C_DNS_QUERIES = 11;
-export const C_STALE_ANSWERS = 12;
+// An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
+export enum ClientCounter {
+  REQUESTS = 0,
+  ATTEMPTS = 1,
+  SUCCESSES = 2,
+  DNS_EMPTY = 3,
+  CONNECT = 4,
+  TIMEOUT = 5,
+  THROTTLED = 6,
+  RETRIES = 7,
+  FAILED_REQUESTS = 8,
+  DELAYED_STARTS = 9,
+  BUDGET_DENIED = 10,
+  DNS_QUERIES = 11,
+  STALE_ANSWERS = 12,
+}
 
-/** Error codes of one attempt; the error counters sit at C_DNS_EMPTY + code - 1. */
+/** Error codes of one attempt; the error counters sit at ClientCounter.DNS_EMPTY + code - 1. */
 // An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
 export enum AttemptErr {
   OK = 0,

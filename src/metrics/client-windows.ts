@@ -11,15 +11,8 @@ import {
   CLIENT_COUNTER_COUNT,
   type ClientCounterName,
   type ClientWindowRaw,
-  C_ATTEMPTS,
-  C_CONNECT,
-  C_DNS_EMPTY,
-  C_FAILED_REQUESTS,
-  C_REQUESTS,
-  C_SUCCESSES,
-  C_THROTTLED,
-  C_TIMEOUT,
   type ErrorClass,
+  ClientCounter,
 } from './client-counters.ts';
 import {
   decodeHistogram,
@@ -108,15 +101,20 @@ function ratio(a: number, b: number): number {
 }
 
 function errorCounts(c: ArrayLike<number>): ErrorCounts {
-  return { 'dns-empty': c[C_DNS_EMPTY], connect: c[C_CONNECT], timeout: c[C_TIMEOUT], throttled: c[C_THROTTLED] };
+  return {
+    'dns-empty': c[ClientCounter.DNS_EMPTY],
+    connect: c[ClientCounter.CONNECT],
+    timeout: c[ClientCounter.TIMEOUT],
+    throttled: c[ClientCounter.THROTTLED],
+  };
 }
 
 function errorRateOf(c: ArrayLike<number>): number {
-  return ratio(c[C_FAILED_REQUESTS], c[C_SUCCESSES] + c[C_FAILED_REQUESTS]);
+  return ratio(c[ClientCounter.FAILED_REQUESTS], c[ClientCounter.SUCCESSES] + c[ClientCounter.FAILED_REQUESTS]);
 }
 
 function attemptErrors(c: ArrayLike<number>): number {
-  return c[C_DNS_EMPTY] + c[C_CONNECT] + c[C_TIMEOUT] + c[C_THROTTLED];
+  return c[ClientCounter.DNS_EMPTY] + c[ClientCounter.CONNECT] + c[ClientCounter.TIMEOUT] + c[ClientCounter.THROTTLED];
 }
 
 /** Merge one window's raw data from every worker (same index). */
@@ -164,9 +162,9 @@ export function mergeClientWindows(raws: ClientWindowRaw[]): ClientWindow {
     counters,
     errors: errorCounts(sum),
     errorRate: errorRateOf(sum),
-    attemptErrorRate: ratio(attemptErrors(sum), sum[C_ATTEMPTS]),
-    amplification: ratio(sum[C_ATTEMPTS], sum[C_REQUESTS]),
-    goodputPerS: ratio(sum[C_SUCCESSES], toS - fromS),
+    attemptErrorRate: ratio(attemptErrors(sum), sum[ClientCounter.ATTEMPTS]),
+    amplification: ratio(sum[ClientCounter.ATTEMPTS], sum[ClientCounter.REQUESTS]),
+    goodputPerS: ratio(sum[ClientCounter.SUCCESSES], toS - fromS),
     latencyMs: { intended: percentilesMs(hi), attempt: percentilesMs(ha) },
     hdr: { intended: encodeHistogram(hi), attempt: encodeHistogram(ha) },
     ...(regions ? { regions } : {}),
@@ -230,12 +228,12 @@ export function summarizeClients(
   const s = all.sum;
   return {
     count,
-    requests: s[C_REQUESTS],
-    attempts: s[C_ATTEMPTS],
-    successes: s[C_SUCCESSES],
+    requests: s[ClientCounter.REQUESTS],
+    attempts: s[ClientCounter.ATTEMPTS],
+    successes: s[ClientCounter.SUCCESSES],
     errors: errorCounts(s),
     errorRate: errorRateOf(s),
-    amplification: ratio(s[C_ATTEMPTS], s[C_REQUESTS]),
+    amplification: ratio(s[ClientCounter.ATTEMPTS], s[ClientCounter.REQUESTS]),
     latencyMs: percentilesMs(h.intended),
     attemptLatencyMs: percentilesMs(h.attempt),
     phases: phases.map((p, k) => {
@@ -246,12 +244,12 @@ export function summarizeClients(
         fromS: p.fromS,
         toS: p.toS,
         windows: a.windows,
-        requests: a.sum[C_REQUESTS],
-        attempts: a.sum[C_ATTEMPTS],
-        successes: a.sum[C_SUCCESSES],
+        requests: a.sum[ClientCounter.REQUESTS],
+        attempts: a.sum[ClientCounter.ATTEMPTS],
+        successes: a.sum[ClientCounter.SUCCESSES],
         errors: errorCounts(a.sum),
         errorRate: errorRateOf(a.sum),
-        amplification: ratio(a.sum[C_ATTEMPTS], a.sum[C_REQUESTS]),
+        amplification: ratio(a.sum[ClientCounter.ATTEMPTS], a.sum[ClientCounter.REQUESTS]),
         latencyMs: percentilesMs(ph.intended),
         attemptLatencyMs: percentilesMs(ph.attempt),
       };

@@ -35,16 +35,19 @@ export const REGION_COUNTERS = [
 export type RegionCounterName = (typeof REGION_COUNTERS)[number];
 export const REGION_COUNTER_COUNT = REGION_COUNTERS.length;
 
-export const R_HOME_ATTEMPTS = 0;
-/** Home error counters sit at R_HOME_ATTEMPTS + error code (AttemptErr.DNS_EMPTY 1 .. AttemptErr.THROTTLED 4). */
-export const R_HOME_DNS_EMPTY = 1;
-export const R_AWAY_ATTEMPTS = 5;
-/** Away error counters sit at R_AWAY_ATTEMPTS + error code - 1 (AttemptErr.CONNECT 2 .. AttemptErr.THROTTLED 4). */
-export const R_AWAY_CONNECT = 6;
-export const R_FAILOVERS = 9;
-export const R_FAILBACKS = 10;
-export const R_PROBE_FAILURES = 11;
-export const R_MULTI_SUCCESSES = 12;
-export const R_MULTI_FAILED = 13;
-export const R_PINNED_SUCCESSES = 14;
-export const R_PINNED_FAILED = 15;
+// An enum so that the bundle inlines its members in the hot loops (see Rec in model/clients/records.ts).
+export enum RegionCounter {
+  HOME_ATTEMPTS = 0,
+  /** Home error counters sit at RegionCounter.HOME_ATTEMPTS + error code (AttemptErr.DNS_EMPTY 1 .. AttemptErr.THROTTLED 4). */
+  HOME_DNS_EMPTY = 1,
+  AWAY_ATTEMPTS = 5,
+  /** Away error counters sit at RegionCounter.AWAY_ATTEMPTS + error code - 1 (AttemptErr.CONNECT 2 .. AttemptErr.THROTTLED 4). */
+  AWAY_CONNECT = 6,
+  FAILOVERS = 9,
+  FAILBACKS = 10,
+  PROBE_FAILURES = 11,
+  MULTI_SUCCESSES = 12,
+  MULTI_FAILED = 13,
+  PINNED_SUCCESSES = 14,
+  PINNED_FAILED = 15,
+}

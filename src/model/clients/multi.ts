@@ -34,32 +34,9 @@
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { ChainsConfig, FailoverConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
-import {
-  C_ATTEMPTS,
-  C_BUDGET_DENIED,
-  C_DELAYED_STARTS,
-  C_DNS_EMPTY,
-  C_DNS_QUERIES,
-  C_FAILED_REQUESTS,
-  C_REQUESTS,
-  C_RETRIES,
-  C_STALE_ANSWERS,
-  C_SUCCESSES,
-  AttemptErr,
-} from '../../metrics/client-counters.ts';
+import { AttemptErr, ClientCounter } from '../../metrics/client-counters.ts';
 import { latencyIndexS } from '../../metrics/loglinear.ts';
-import {
-  R_AWAY_ATTEMPTS,
-  R_FAILBACKS,
-  R_FAILOVERS,
-  R_HOME_ATTEMPTS,
-  R_MULTI_FAILED,
-  R_MULTI_SUCCESSES,
-  R_PINNED_FAILED,
-  R_PINNED_SUCCESSES,
-  R_PROBE_FAILURES,
-  REGION_COUNTER_COUNT,
-} from '../../metrics/region-counters.ts';
+import { REGION_COUNTER_COUNT, RegionCounter } from '../../metrics/region-counters.ts';
 import { mix32, Prng, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
 import { ClientCore } from './core.ts';
 import type { ZigguratExp } from './exp-ziggurat.ts';
@@ -67,9 +44,11 @@ import { EXT_BYTES, type ClientRecords, Rec, RecU32, Block, Ext, ExtU32, ExtFlag
 import { JITTER_DECORRELATED, type RetryPolicy } from './retry.ts';
 import type { Arrivals } from './arrivals.ts';
 
-const TRIGGER_FAILURES = 0;
-const TRIGGER_EMPTY = 1;
-const TRIGGER_LATENCY = 2;
+enum Trigger {
+  FAILURES = 0,
+  EMPTY = 1,
+  LATENCY = 2,
+}
 
 /** Whether global client `index` is multi-region capable: a hash of (seed, index) below `share`. */
 export function isMultiRegion(seed: number, index: number, share: number): boolean {
@@ -115,10 +94,12 @@ class StaticCore {
 
 /** Per-service counters of a window, per service in chains.services order: calls, failed calls, attempts, failed attempts. */
 export const SERVICE_COUNTERS = ['calls', 'failedCalls', 'attempts', 'failedAttempts'] as const;
-const SVC_CALLS = 0;
-const SVC_FAILED_CALLS = 1;
-const SVC_ATTEMPTS = 2;
-const SVC_FAILED_ATTEMPTS = 3;
+enum Svc {
+  CALLS = 0,
+  FAILED_CALLS = 1,
+  ATTEMPTS = 2,
+  FAILED_ATTEMPTS = 3,
+}
 
 export class MultiRegion {
   readonly ext: ArrayBufferLike;
@@ -171,7 +152,7 @@ export class MultiRegion {
     this.crossS = to ? to.crossLatencyMs / 1000 : 0;
     this.stay = f ? f.stayS : { dist: 'const', valueS: 0 };
     const t = f?.trigger ?? { on: 'failures', attempts: 1 };
-    this.trigger = t.on === 'failures' ? TRIGGER_FAILURES : t.on === 'empty-answer' ? TRIGGER_EMPTY : TRIGGER_LATENCY;
+    this.trigger = t.on === 'failures' ? Trigger.FAILURES : t.on === 'empty-answer' ? Trigger.EMPTY : Trigger.LATENCY;
     this.failuresToLeave = t.on === 'failures' ? t.attempts : 1;
     this.budgetS = t.on === 'latency' ? t.budgetMs / 1000 : Infinity;
     this.probe = f?.comeBack === 'probe';
@@ -273,24 +254,24 @@ export class MultiRegion {
             if (attempt === 0) {
               if (hop === 0) {
                 reqS = arrS;
-                c[C_REQUESTS]++;
-                if (evS > arrS) c[C_DELAYED_STARTS]++;
+                c[ClientCounter.REQUESTS]++;
+                if (evS > arrS) c[ClientCounter.DELAYED_STARTS]++;
                 arrS = arrivals.next(arrS, exp1());
                 if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
               }
               if (decorrelated) sleepS = retry.baseS;
-              if (chains) sc[hopSvc[hop] * 4 + SVC_CALLS]++;
+              if (chains) sc[hopSvc[hop] * 4 + Svc.CALLS]++;
             }
             attempt++;
             attempts++;
-            c[C_ATTEMPTS]++;
+            c[ClientCounter.ATTEMPTS]++;
             if (attempt === 1 && hop === 0 && (flags & ExtFlag.X_AWAY) !== 0 && evS >= untilS) {
               // The stay is over: home again from this new request on, on probation under `probe`. Like a region
               // failover in an SDK, the region is chosen per request: a retry, or a later call of the same
               // request, stays where the request started.
               flags = (flags & ~ExtFlag.X_AWAY) | (this.probe ? ExtFlag.X_PROBE : 0);
               streak = 0;
-              rc[R_FAILBACKS]++;
+              rc[RegionCounter.FAILBACKS]++;
             }
             const fixed = hopCore[hop];
             let dynamicHome = false;
@@ -306,7 +287,7 @@ export class MultiRegion {
             } else {
               if ((flags & ExtFlag.X_AWAY) === 0) {
                 dynamicHome = true;
-                rc[R_HOME_ATTEMPTS]++;
+                rc[RegionCounter.HOME_ATTEMPTS]++;
                 const serial = home.lookup(u32, i32, ub, evS);
                 if (serial < 0) err = AttemptErr.DNS_EMPTY;
                 else {
@@ -316,10 +297,10 @@ export class MultiRegion {
                   err = home.outcome(lb, u2, exp1());
                   latS = home.latencyS;
                 }
-                if (err !== AttemptErr.OK) rc[R_HOME_ATTEMPTS + err]++;
+                if (err !== AttemptErr.OK) rc[RegionCounter.HOME_ATTEMPTS + err]++;
               } else {
                 const a = away as ClientCore;
-                rc[R_AWAY_ATTEMPTS]++;
+                rc[RegionCounter.AWAY_ATTEMPTS]++;
                 const lb = a.pick(0, a.targets(0) > 1 ? r.next() : 0);
                 byLb[lb]++;
                 const u2 = a.overloaded(lb) ? r.next() : 1;
@@ -330,12 +311,12 @@ export class MultiRegion {
                   latS = timeoutS;
                   if (err === AttemptErr.OK) err = AttemptErr.TIMEOUT;
                 }
-                if (err !== AttemptErr.OK) rc[R_AWAY_ATTEMPTS + err - 1]++;
+                if (err !== AttemptErr.OK) rc[RegionCounter.AWAY_ATTEMPTS + err - 1]++;
               }
             }
             if (chains) {
-              sc[hopSvc[hop] * 4 + SVC_ATTEMPTS]++;
-              if (err !== AttemptErr.OK) sc[hopSvc[hop] * 4 + SVC_FAILED_ATTEMPTS]++;
+              sc[hopSvc[hop] * 4 + Svc.ATTEMPTS]++;
+              if (err !== AttemptErr.OK) sc[hopSvc[hop] * 4 + Svc.FAILED_ATTEMPTS]++;
             }
             const doneS = evS + latS;
             if (err !== AttemptErr.DNS_EMPTY) latA[latencyIndexS(latS)]++;
@@ -343,7 +324,7 @@ export class MultiRegion {
               if (dynamicHome) {
                 streak = 0;
                 flags &= ~ExtFlag.X_PROBE;
-                if (multi && this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS) {
+                if (multi && this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS) {
                   untilS = this.leave(doneS, stay);
                   flags |= ExtFlag.X_AWAY;
                 }
@@ -356,22 +337,22 @@ export class MultiRegion {
                 continue;
               }
               hop = 0;
-              c[C_SUCCESSES]++;
-              if (this.withRegions) rc[multi ? R_MULTI_SUCCESSES : R_PINNED_SUCCESSES]++;
+              c[ClientCounter.SUCCESSES]++;
+              if (this.withRegions) rc[multi ? RegionCounter.MULTI_SUCCESSES : RegionCounter.PINNED_SUCCESSES]++;
               latI[latencyIndexS(doneS - reqS)]++;
               evS = doneS > arrS ? doneS : arrS;
               continue;
             }
-            c[C_DNS_EMPTY + err - 1]++;
+            c[ClientCounter.DNS_EMPTY + err - 1]++;
             if (multi && dynamicHome) {
               streak++;
               const probeFailed = (flags & ExtFlag.X_PROBE) !== 0;
-              if (probeFailed) rc[R_PROBE_FAILURES]++;
+              if (probeFailed) rc[RegionCounter.PROBE_FAILURES]++;
               if (
                 probeFailed ||
-                (this.trigger === TRIGGER_FAILURES && streak >= this.failuresToLeave) ||
-                (this.trigger === TRIGGER_EMPTY && err === AttemptErr.DNS_EMPTY) ||
-                (this.trigger === TRIGGER_LATENCY && doneS - reqS > this.budgetS)
+                (this.trigger === Trigger.FAILURES && streak >= this.failuresToLeave) ||
+                (this.trigger === Trigger.EMPTY && err === AttemptErr.DNS_EMPTY) ||
+                (this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS)
               ) {
                 untilS = this.leave(doneS, stay);
                 flags = (flags | ExtFlag.X_AWAY) & ~ExtFlag.X_PROBE;
@@ -381,20 +362,20 @@ export class MultiRegion {
             // A failed attempt: retry (in whichever region the client is now) if allowed, else the call fails, and
             // with it the request.
             if (attempt < retry.maxAttempts) {
-              if (budgeted && tokens < 1) c[C_BUDGET_DENIED]++;
+              if (budgeted && tokens < 1) c[ClientCounter.BUDGET_DENIED]++;
               else {
                 if (budgeted) tokens = Math.fround(tokens - 1);
-                c[C_RETRIES]++;
+                c[ClientCounter.RETRIES]++;
                 const d = retry.delayS(attempt, r.next(), sleepS);
                 if (decorrelated) sleepS = Math.fround(d);
                 evS = doneS + d;
                 continue;
               }
             }
-            if (chains) sc[hopSvc[hop] * 4 + SVC_FAILED_CALLS]++;
+            if (chains) sc[hopSvc[hop] * 4 + Svc.FAILED_CALLS]++;
             hop = 0;
-            c[C_FAILED_REQUESTS]++;
-            if (this.withRegions) rc[multi ? R_MULTI_FAILED : R_PINNED_FAILED]++;
+            c[ClientCounter.FAILED_REQUESTS]++;
+            if (this.withRegions) rc[multi ? RegionCounter.MULTI_FAILED : RegionCounter.PINNED_FAILED]++;
             latI[latencyIndexS(doneS - reqS)]++;
             attempt = 0;
             evS = doneS > arrS ? doneS : arrS;
@@ -414,8 +395,8 @@ export class MultiRegion {
       }
       blockMin[blk] = minEvS;
     }
-    c[C_DNS_QUERIES] += home.dnsQueries;
-    c[C_STALE_ANSWERS] += home.staleAnswers;
+    c[ClientCounter.DNS_QUERIES] += home.dnsQueries;
+    c[ClientCounter.STALE_ANSWERS] += home.staleAnswers;
     home.dnsQueries = 0;
     home.staleAnswers = 0;
     return attempts;
@@ -423,7 +404,7 @@ export class MultiRegion {
 
   /** A failover at doneS: counts it and returns the end of the stay, drawn from the client's stream. */
   private leave(doneS: number, stay: FailoverConfig['stayS']): number {
-    this.counters[R_FAILOVERS]++;
+    this.counters[RegionCounter.FAILOVERS]++;
     return doneS + sampleDuration(stay, this.rng);
   }
 

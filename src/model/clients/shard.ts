@@ -23,24 +23,7 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
-import {
-  C_ATTEMPTS,
-  C_BUDGET_DENIED,
-  C_CONNECT,
-  C_DELAYED_STARTS,
-  C_DNS_EMPTY,
-  C_DNS_QUERIES,
-  C_FAILED_REQUESTS,
-  C_REQUESTS,
-  C_RETRIES,
-  C_STALE_ANSWERS,
-  C_SUCCESSES,
-  C_THROTTLED,
-  C_TIMEOUT,
-  CLIENT_COUNTER_COUNT,
-  type ClientWindowRaw,
-  AttemptErr,
-} from '../../metrics/client-counters.ts';
+import { CLIENT_COUNTER_COUNT, type ClientWindowRaw, AttemptErr, ClientCounter } from '../../metrics/client-counters.ts';
 import { LATENCY_BUCKETS, takeSparse, Latency } from '../../metrics/loglinear.ts';
 import { seedFor, Stream, Prng } from '../prng.ts';
 import { Serial } from './answers.ts';
@@ -459,19 +442,19 @@ export class ClientShard {
     }
 
     const c = this.counters;
-    c[C_REQUESTS] += requests;
-    c[C_ATTEMPTS] += attempts;
-    c[C_SUCCESSES] += successes;
-    c[C_DNS_EMPTY] += dnsEmpty;
-    c[C_CONNECT] += connect;
-    c[C_TIMEOUT] += timeout;
-    c[C_THROTTLED] += throttled;
-    c[C_RETRIES] += retries;
-    c[C_FAILED_REQUESTS] += failed;
-    c[C_DELAYED_STARTS] += delayed;
-    c[C_BUDGET_DENIED] += denied;
-    c[C_DNS_QUERIES] += core.dnsQueries;
-    c[C_STALE_ANSWERS] += core.staleAnswers;
+    c[ClientCounter.REQUESTS] += requests;
+    c[ClientCounter.ATTEMPTS] += attempts;
+    c[ClientCounter.SUCCESSES] += successes;
+    c[ClientCounter.DNS_EMPTY] += dnsEmpty;
+    c[ClientCounter.CONNECT] += connect;
+    c[ClientCounter.TIMEOUT] += timeout;
+    c[ClientCounter.THROTTLED] += throttled;
+    c[ClientCounter.RETRIES] += retries;
+    c[ClientCounter.FAILED_REQUESTS] += failed;
+    c[ClientCounter.DELAYED_STARTS] += delayed;
+    c[ClientCounter.BUDGET_DENIED] += denied;
+    c[ClientCounter.DNS_QUERIES] += core.dnsQueries;
+    c[ClientCounter.STALE_ANSWERS] += core.staleAnswers;
     core.dnsQueries = 0;
     core.staleAnswers = 0;
     return attempts;
