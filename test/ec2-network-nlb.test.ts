@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Ec2ConfigInput, ec2Schema } from '../src/config/ec2-schema.ts';
 import { Launches } from '../src/model/ec2/launches.ts';
-import { LEASED, LOST } from '../src/model/ec2/leases.ts';
+import { LeaseState } from '../src/model/ec2/leases.ts';
 import { NetworkManager, TAG_LAUNCH } from '../src/model/ec2/network.ts';
 import { Nlb } from '../src/model/ec2/nlb.ts';
 import { Rng } from '../src/model/prng.ts';
@@ -49,13 +49,13 @@ describe('launches', () => {
   it('fail while no droplet holds a lease, succeed when they do, and respect the cap', () => {
     const l = new Launches(cfg, new Rng(1));
     const nm = new NetworkManager(1e9);
-    const state = new Uint8Array(cfg.droplets).fill(LOST);
+    const state = new Uint8Array(cfg.droplets).fill(LeaseState.LOST);
     for (let t = 0; t < 60; t++) l.runSpan(t, t + 1, state, nm, 1);
     assert.equal(l.counters.succeeded, 0);
     assert.ok(l.counters.failedCapacity > 2000);
     assert.ok(l.pending > 300, 'failed requests wait at their callers');
     l.counters.reset();
-    state.fill(LEASED);
+    state.fill(LeaseState.LEASED);
     l.throttle(20);
     for (let t = 60; t < 120; t++) l.runSpan(t, t + 1, state, nm, 1);
     assert.ok(l.counters.succeeded <= 20 * 60 + 20 && l.counters.succeeded > 20 * 55, `${l.counters.succeeded}`);

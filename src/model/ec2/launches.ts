@@ -15,7 +15,7 @@
  */
 import type { Ec2Config } from '../../config/ec2-schema.ts';
 import type { Rng } from '../prng.ts';
-import { LEASED } from './leases.ts';
+import { LeaseState } from './leases.ts';
 import { TAG_LAUNCH } from './network.ts';
 import type { NetworkManager } from './network.ts';
 import { binomial, poisson } from './sample.ts';
@@ -148,7 +148,7 @@ export class Launches {
       let placed = false;
       for (let p = 0; p < probes; p++) {
         const d = (rng.nextU32() % n) >>> 0;
-        if (state[d] === LEASED && this.freeSlots[d] > 0) {
+        if (state[d] === LeaseState.LEASED && this.freeSlots[d] > 0) {
           this.freeSlots[d]--;
           placed = true;
           break;

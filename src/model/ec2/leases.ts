@@ -38,14 +38,20 @@ export interface DdbCallerLike {
   call(tS: number, env: unknown): { ok: boolean; latencyS: number };
 }
 
-export const LEASED = 0;
-export const LOST = 1;
-/** Lost, and an attempt is queued or in service. */
-export const PENDING = 2;
+/** A droplet's lease. An enum so that the bundle inlines its members in the per-droplet loops (see Rec in model/clients/records.ts). */
+export enum LeaseState {
+  LEASED = 0,
+  LOST = 1,
+  /** Lost, and an attempt is queued or in service. */
+  PENDING = 2,
+}
 
-const OUT_OK = 1;
-const OUT_LATE = 2;
-const OUT_FAIL = 3;
+/** How a re-establishment attempt ended. */
+enum Outcome {
+  OK = 1,
+  LATE = 2,
+  FAIL = 3,
+}
 
 /** Stream indices inside Stream.ec2 (the rest of the EC2 model uses 1..9; hosts use HOST_STREAM_BASE + h). */
 const LEASE_INIT_STREAM = 0;
@@ -86,9 +92,9 @@ export class LeaseFleet {
   /** Queue length of the queue-size design; Infinity under admission: none. */
   readonly designQueueLimit: number;
 
-  /** Per droplet: LEASED | LOST | PENDING. */
+  /** Per droplet: LeaseState.LEASED | LeaseState.LOST | LeaseState.PENDING. */
   readonly state: Uint8Array;
-  /** LEASED: when the lease was (re-)established; otherwise when its loss was noticed. */
+  /** LeaseState.LEASED: when the lease was (re-)established; otherwise when its loss was noticed. */
   readonly leaseFromS: Float64Array;
   readonly timeoutS: Float32Array;
   readonly dropletBlock: Int32Array;
@@ -133,7 +139,7 @@ export class LeaseFleet {
   throttleQueueLimit = Infinity;
   throttleAdmitPerHostPerS = Infinity;
 
-  /** Droplets without a lease (LOST + PENDING). */
+  /** Droplets without a lease (LeaseState.LOST + LeaseState.PENDING). */
   lostCount = 0;
   inFlight = 0;
   queuedTotal = 0;
@@ -308,16 +314,16 @@ export class LeaseFleet {
     const state = this.state;
     for (let d = this.blockStart[g], e = this.blockEnd[g]; d < e; d++) {
       let st = state[d];
-      if (st === LEASED) {
+      if (st === LeaseState.LEASED) {
         const from = this.leaseFromS[d];
         if ((lastOk > from ? lastOk : from) + this.timeoutS[d] > tS) continue;
-        state[d] = st = LOST;
+        state[d] = st = LeaseState.LOST;
         this.leaseFromS[d] = tS;
         this.blockUnleased[g]++;
         this.lostCount++;
         this.counters.lapsed++;
       }
-      if (st === LOST) this.tryEnqueue(h, d, tS);
+      if (st === LeaseState.LOST) this.tryEnqueue(h, d, tS);
     }
     if (ok) this.blockLastOkS[g] = tS;
     this.blockPrevOk[g] = ok ? 1 : 0;
@@ -327,7 +333,7 @@ export class LeaseFleet {
   private tryEnqueue(h: number, d: number, tS: number): void {
     const len = this.queueLength[h];
     if (len >= this.designQueueLimit || len >= this.throttleQueueLimit) {
-      this.state[d] = LOST;
+      this.state[d] = LeaseState.LOST;
       this.counters.rejected++;
       return;
     }
@@ -339,7 +345,7 @@ export class LeaseFleet {
         this.hostTokensAtS[h] = tS;
       }
       if (this.hostTokens[h] < 1) {
-        this.state[d] = LOST;
+        this.state[d] = LeaseState.LOST;
         this.counters.rejected++;
         return;
       }
@@ -353,7 +359,7 @@ export class LeaseFleet {
     this.queueDeadlineS[base + i] = tS + this.deadlineS;
     this.queueLength[h] = len + 1;
     this.queuedTotal++;
-    this.state[d] = PENDING;
+    this.state[d] = LeaseState.PENDING;
   }
 
   /** Run host h's workers until bS, in time order across its workers. */
@@ -403,7 +409,7 @@ export class LeaseFleet {
       const queuedAt = deadline - D;
       const start = queuedAt > f ? queuedAt : f;
       if (dropLate && start + meanS > deadline) {
-        this.state[d] = LOST;
+        this.state[d] = LeaseState.LOST;
         this.counters.skipped++;
         workerFreeAtS[w] = start;
         continue;
@@ -412,11 +418,11 @@ export class LeaseFleet {
       this.inFlight++;
       this.workerDroplet[w] = d;
       if (this.hostDdbOk[h] === 0) {
-        this.workerOutcome[w] = OUT_FAIL;
+        this.workerOutcome[w] = Outcome.FAIL;
         workerFreeAtS[w] = start + this.cfg.dwfm.ddbErrorS;
       } else {
         const s = sampleDuration(svc, rng);
-        this.workerOutcome[w] = start + s <= deadline ? OUT_OK : OUT_LATE;
+        this.workerOutcome[w] = start + s <= deadline ? Outcome.OK : Outcome.LATE;
         workerFreeAtS[w] = start + s;
       }
     }
@@ -427,8 +433,8 @@ export class LeaseFleet {
     this.workerDroplet[w] = -1;
     this.inFlight--;
     const out = this.workerOutcome[w];
-    if (out === OUT_OK) {
-      this.state[d] = LEASED;
+    if (out === Outcome.OK) {
+      this.state[d] = LeaseState.LEASED;
       this.counters.establishLatency.add(tS - this.leaseFromS[d]);
       this.leaseFromS[d] = tS;
       this.blockUnleased[this.dropletBlock[d]]--;
@@ -440,10 +446,10 @@ export class LeaseFleet {
       if (--this.lostCount === 0) this.lastAllLeasedAtS = tS;
       return;
     }
-    if (out === OUT_LATE) this.counters.wasted++;
+    if (out === Outcome.LATE) this.counters.wasted++;
     else this.counters.failedDdb++;
     if (this.requeue) this.tryEnqueue(h, d, tS);
-    else this.state[d] = LOST;
+    else this.state[d] = LeaseState.LOST;
   }
 
   /** Operator restart of host h at tS: its queue and in-flight work are gone, and it is down for downS. */
@@ -451,7 +457,7 @@ export class LeaseFleet {
     const base = this.hostStart[h];
     const cap = this.hostStart[h + 1] - base;
     for (let k = 0, i = this.queueHead[h]; k < this.queueLength[h]; k++, i = i + 1 === cap ? 0 : i + 1) {
-      this.state[this.queueDropletIds[base + i]] = LOST;
+      this.state[this.queueDropletIds[base + i]] = LeaseState.LOST;
     }
     this.counters.cleared += this.queueLength[h];
     this.queuedTotal -= this.queueLength[h];
@@ -460,7 +466,7 @@ export class LeaseFleet {
     const c = this.workers;
     for (let w = h * c; w < (h + 1) * c; w++) {
       if (this.workerDroplet[w] >= 0) {
-        this.state[this.workerDroplet[w]] = LOST;
+        this.state[this.workerDroplet[w]] = LeaseState.LOST;
         this.workerDroplet[w] = -1;
         this.inFlight--;
         this.counters.cleared++;
