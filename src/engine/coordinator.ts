@@ -10,7 +10,6 @@ import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { blockCount, checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
-import { staticEndpoints } from '../config/regions-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog, type Invariant } from '../model/dns/events.ts';
@@ -20,7 +19,16 @@ import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { type AbortRule, liveFromCounts } from './live.ts';
 import { assembleResult, type RunResult } from './result.ts';
-import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, epochCount, storeDims, type WorkerOutcome, type WorkerTask } from './task.ts';
+import {
+  ACTOR_ENACTOR0,
+  ACTOR_OPERATOR,
+  ACTOR_PLANNER,
+  epochCount,
+  multiEndpoints,
+  storeDims,
+  type WorkerOutcome,
+  type WorkerTask,
+} from './task.ts';
 import { LIVE_ORDER, runWorker } from './worker-loop.ts';
 
 export interface RunOptions {
@@ -81,7 +89,7 @@ function prepareStore(s: Scenario, workers: number): SharedStore {
   const ctx = new DnsContext(store, s.dns, new EventLog());
   new Planner(ctx, seedFor(s.seed, Stream.planner, 1)).bootstrap(0);
   // The static endpoints (other regions, then static services): every load balancer in service at its capacity, for the whole run.
-  for (const o of staticEndpoints(s.regions, s.chains, store.layout.dnsLbCount)) {
+  for (const o of multiEndpoints(s, store.layout.dnsLbCount)?.statics ?? []) {
     for (let j = 0; j < o.lbs; j++) {
       store.lbInService[o.lbBase + j] = 1;
       store.lbCapacityPerS[o.lbBase + j] = o.capacityPerS;
@@ -116,7 +124,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         // At most one entry per epoch (a store change seen at its start).
         answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
         offeredPerS: new SharedArrayBuffer(store.layout.lbCount * 8),
-        ...(s.regions || s.chains ? { ext: new SharedArrayBuffer(s.clients.count * EXT_BYTES) } : {}),
+        ...(multiEndpoints(s) ? { ext: new SharedArrayBuffer(s.clients.count * EXT_BYTES) } : {}),
       }
     : undefined;
   const startMs = performance.now();

@@ -1,7 +1,7 @@
 /** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
-import { staticEndpoints } from '../config/regions-schema.ts';
+import { type ChainsConfig, type RegionsConfig, type StaticEndpoint, staticEndpoints } from '../config/regions-schema.ts';
 import type { PackedEvents } from '../model/dns/events.ts';
 import type { AbortRule, StoppedBy } from './live.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
@@ -78,11 +78,29 @@ export function actorCount(s: Scenario): number {
  */
 export const CONTROL_WORKER = 0;
 
+/** The clients' endpoints beyond the one DNS endpoint: other regions and service chains, with the static endpoints. */
+export interface MultiEndpoints {
+  regions?: RegionsConfig;
+  chains?: ChainsConfig;
+  statics: StaticEndpoint[];
+}
+
+/**
+ * The scenario's regions and chains with their static endpoints (global load-balancer ids from `firstLbId`, the
+ * layout's dnsLbCount); null when it has neither, and then the store holds no static load balancers and clients
+ * no extension records. The one place that asks, for the store's sizes, the coordinator and the workers.
+ */
+export function multiEndpoints(s: Scenario, firstLbId = 0): MultiEndpoints | null {
+  if (!s.regions && !s.chains) return null;
+  return { regions: s.regions, chains: s.chains, statics: staticEndpoints(s.regions, s.chains, firstLbId) };
+}
+
 export function storeDims(s: Scenario, workers: number): StoreDims {
+  const multi = multiEndpoints(s);
   return {
     endpoints: s.dns.endpoints.length,
     lbsPerEndpoint: s.dns.endpoints.map((e) => e.loadBalancers),
-    ...(s.regions || s.chains ? { staticLbs: staticEndpoints(s.regions, s.chains).map((o) => o.lbs) } : {}),
+    ...(multi ? { staticLbs: multi.statics.map((o) => o.lbs) } : {}),
     planSlots: s.dns.planSlots,
     actors: actorCount(s),
     workers,
