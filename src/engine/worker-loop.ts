@@ -4,16 +4,21 @@
  * Worker 0 drives. For each epoch [t0, t1) it
  *   1. publishes what the epoch's clients read: the answer the store gives at t0 (into the answer log, when it
  *      changed) and last epoch's offered load per load balancer; then opens the epoch's chunks;
- *   2. runs chunks of CHUNK clients, like every other worker, taking the next one from a shared counter, until
- *      none is left, and waits until all are done. Clients run every event in [t0, t1) against the store as it
- *      stood at t0 (read-only now) and count their attempts per load balancer in their worker's load counters;
+ *   2. runs the previous epoch's EC2 (2a), then chunks of CHUNK clients, like every other worker, taking the next
+ *      one from a shared counter, until none is left, and waits until all are done (2b). Clients run every event
+ *      in [t0, t1) against the store as it stood at t0 (read-only now) and count their attempts per load balancer
+ *      in their worker's load counters;
  *   3. sums those counters into the offered load for the next epoch;
  *   4. runs the control phase: it owns every control-plane actor, and runs their events in [t0, t1) one at a
  *      time in (time, actor id) order, so the event log's order is the same for any worker count;
- *   5. runs EC2 against the store as the control phase left it.
+ *   5. leaves this epoch's EC2 due: it reads the store as the control phase left it and this epoch's offered
+ *      load, both unchanged until the next epoch's steps 3 and 4, and nothing else reads what it writes, so it
+ *      runs in the next epoch's step 2a (after the last epoch: at the end) with the same result, while the
+ *      helpers run that epoch's chunks instead of waiting for it.
  * The other workers help with step 2 of whichever epoch is open, and nothing waits for them but for the chunk
  * they are running: a helper the machine preempts between chunks just misses some (measured before: with every
- * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20).
+ * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20). The control phase
+ * cannot overlap the chunks the same way: it writes the store that the epoch's clients read.
  * Who runs a chunk cannot change a result: a client's draws come from its own stream, its state is in the shared
  * records, every aggregate is an integer count, and every worker's answer ring replays the same answer log.
  * Workers with nothing to do (no clients: only worker 0 has work) leave at once.
@@ -22,7 +27,6 @@ import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
 import { clientsSchema } from '../config/clients-schema.ts';
-import { staticEndpoints } from '../config/regions-schema.ts';
 import { DdbCaller } from '../model/clients/ddb-caller.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../model/clients/shard.ts';
@@ -36,7 +40,16 @@ import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { onSchedule } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
-import { ACTOR_ENACTOR0, ACTOR_OPERATOR, ACTOR_PLANNER, CONTROL_WORKER, epochCount, type WorkerOutcome, type WorkerTask } from './task.ts';
+import {
+  ACTOR_ENACTOR0,
+  ACTOR_OPERATOR,
+  ACTOR_PLANNER,
+  CONTROL_WORKER,
+  epochCount,
+  multiEndpoints,
+  type WorkerOutcome,
+  type WorkerTask,
+} from './task.ts';
 import { brokenRule, type LiveFigures, liveFromCounts, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
 
@@ -92,14 +105,13 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   let offeredShared: Float64Array | null = null;
   if (clients && pop) {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
-    const extra = { regions: s.regions, chains: s.chains, statics: staticEndpoints(s.regions, s.chains, store.layout.dnsLbCount) };
     shard = new ClientShard(
       clients,
       s.seed,
       0,
       clients.count,
       { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo, ext: pop.ext },
-      extra,
+      multiEndpoints(s, store.layout.dnsLbCount) ?? undefined,
     );
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     offeredShared = new Float64Array(pop.offeredPerS);
@@ -232,6 +244,27 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     actors.set(ACTOR_ENACTOR0 + i, onSchedule(s.dns, en.name, en));
   }
 
+  // EC2 of epoch k reads the store as control(k) left it and epoch k's offered load, and writes nothing any other
+  // part reads (its DDB calls do not count as load; operators only queue actions on it during control phases). So
+  // it need not run right after control(k): anywhere before control(k + 1) and the sum of epoch k + 1's load gives
+  // the same result, and the start of epoch k + 1's chunk phase lets the helpers run chunks meanwhile.
+  // The guard: the store version control(k) left and how many epochs' load step 3 has summed must be the same
+  // when EC2(k) runs, or the pipelining changed a result.
+  let ec2Due = -1;
+  let ec2StoreVersion = 0;
+  let loadsSummed = 0;
+  const runEc2 = (k: number, last: boolean) => {
+    if (!ec2) return;
+    if (store.storeVersion() !== ec2StoreVersion || loadsSummed !== k + 1) {
+      throw new Error(`EC2 of epoch ${k} would run on another epoch's store or load (engine bug: see drive's step 2a)`);
+    }
+    const t1 = p.epochT1(k);
+    ec2.runEpoch(p.epochT0(k), t1, ec2Env);
+    if ((k + 1) % epochsPerWindow === 0 || k === epochs - 1 || last) {
+      const wi = Math.floor(k / epochsPerWindow);
+      ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
+    }
+  };
   const lbCount = store.layout.lbCount;
   const loads = Array.from({ length: W }, (_, j) => store.loadCounters(j));
   const scratch = newAnswer(store.layout.targetsMax);
@@ -264,8 +297,17 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       }
       offeredShared.set(store.lbOfferedPerS);
       sync.openEpoch(k);
-      // 2. Chunks, with the helpers; then wait for theirs.
       p.join(k);
+    }
+    // 2a. Last epoch's EC2, while the helpers start on this epoch's chunks. Its inputs are what they were right
+    // after last epoch's control phase: the store (no one writes it until this epoch's control phase) and last
+    // epoch's offered load (this worker's lbOfferedPerS, overwritten only in step 3).
+    if (ec2Due >= 0) {
+      runEc2(ec2Due, false);
+      ec2Due = -1;
+    }
+    if (shard) {
+      // 2b. Chunks, with the helpers; then wait for theirs.
       p.runChunks();
       sync.waitChunksDone(shard.chunks);
       if (windowEnds) {
@@ -287,6 +329,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       }
       store.lbOfferedPerS[lb] = sum / (t1 - t0);
     }
+    loadsSummed = k + 1;
 
     // 4. Control events in [t0, t1), one global order.
     sync.controlPhase(t1, (actor, nowS, seq) => {
@@ -298,13 +341,10 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
       return a.step(nowS);
     });
-    // 5. EC2.
+    // 5. EC2 of this epoch: due now, run at the start of the next epoch (2a) or after the last one.
     if (ec2) {
-      ec2.runEpoch(t0, t1, ec2Env);
-      if (windowEnds) {
-        const wi = Math.floor(k / epochsPerWindow);
-        ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
-      }
+      ec2Due = k;
+      ec2StoreVersion = store.storeVersion();
     }
     epochsDone = k + 1;
     liveSeen = countLive(log.events, liveSeen, live);
@@ -324,11 +364,12 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       if (!windowEnds) {
         const wi = Math.floor(k / epochsPerWindow);
         if (shard) p.closeWindow(wi, t1);
-        if (ec2) ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
       }
       break;
     }
   }
+  // The last epoch's EC2 (it also closes a window the stop cut short).
+  if (ec2Due >= 0) runEc2(ec2Due, true);
   sync.finish(epochsDone);
 
   const lockRetries: Record<string, number> = {};

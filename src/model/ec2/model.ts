@@ -1,6 +1,7 @@
 /**
  * The EC2 model: droplets and leases (DWFM), launches, Network Manager propagation and NLB health checks, run
- * single-threaded once per epoch inside worker 0, after the DNS control phase.
+ * single-threaded once per epoch inside worker 0 against the store as the epoch's DNS control phase left it (and
+ * the epoch's offered load); worker 0 runs it while the other workers start the next epoch's clients.
  *
  * Models: the chain of sustaining loops AWS describes after the DynamoDB DNS outage (incident.md §3-§4): lease
  * re-establishment collapse, the propagation backlog, health-check flapping and AZ failover. The EC2 model learns
