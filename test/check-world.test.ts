@@ -5,7 +5,9 @@
  * - steps an actor takes at different times but in the same order reach states with the same key (timing is
  *   left out of keys, and only timing: the events differ only in their times);
  * - the Planner does not reuse the slot of a plan newer than every endpoint's under fenced and locked-check
- *   (it does under legacy), and deletePlan(slot, gen) leaves a slot reused for another generation alone.
+ *   (it does under legacy), and deletePlan(slot, gen) leaves a slot reused for another generation alone;
+ * - after a restore the context answers from the restored store: the store's version word is not part of a saved
+ *   state, so the answers newestPlan() and maxAppliedGen() keep for a version must be forgotten (forgetMemo).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -100,5 +102,21 @@ describe('checker world', () => {
     assert.equal(w.store.planGen(2), 2);
     assert.equal(w.store.deletePlan(2, 2), true);
     assert.equal(w.store.planGen(2), 0);
+  });
+
+  it('after a restore, newestPlan and maxAppliedGen answer from the restored store, not from their memo', () => {
+    const w = world('legacy', 1);
+    const before = w.save();
+    assert.equal(w.ctx.newestPlan()[0], 1);
+    assert.equal(w.ctx.maxAppliedGen(), 1);
+    w.step(0, 1); // the Planner writes gen 2
+    // Enactor 0: the check, the lock, the write of gen 2 to endpoint 0.
+    for (let j = 0; j < 3; j++) w.step(1, 2 + j);
+    assert.equal(w.ctx.newestPlan()[0], 2);
+    assert.equal(w.ctx.maxAppliedGen(), 2);
+    // The store version has moved on and stays where it is: only forgetMemo() can tell the context.
+    w.restore(before);
+    assert.equal(w.ctx.newestPlan()[0], 1);
+    assert.equal(w.ctx.maxAppliedGen(), 1);
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActorQueue } from '../src/engine/actor-queue.ts';
-import { EVENT_KINDS, packEvents, type SimEvent, unpackEvents } from '../src/model/dns/events.ts';
+import { EVENT_KINDS, EventLog, INVARIANTS, PackedEventLog, packEvents, type SimEvent, unpackEvents } from '../src/model/dns/events.ts';
 import { Rng } from '../src/model/prng.ts';
 
 /** The order the control phase used before the queue: a scan for the earliest time, the lower id at ties. */
@@ -85,5 +85,34 @@ describe('packed events', () => {
     assert.deepEqual(back, events);
     // Same keys in the same order: the digest hashes the msgpack encoding, which follows key order.
     for (let i = 0; i < events.length; i++) assert.deepEqual(Object.keys(back[i]), Object.keys(events[i]));
+  });
+
+  it("the engine's packed log packs what packEvents packs for the same events, and counts the live figures", () => {
+    const rng = new Rng(11);
+    const objects = new EventLog();
+    const packed = new PackedEventLog();
+    const live = [0, 0, 0, 0];
+    // More events than the packed log's first allocation, in turns of one to three events.
+    for (let turn = 0, i = 0; i < 9000; turn++) {
+      objects.beginTurn(turn);
+      packed.beginTurn(turn);
+      for (let k = 0; k < 1 + (turn % 3); k++, i++) {
+        const kind = EVENT_KINDS[Math.floor(rng.next() * EVENT_KINDS.length)];
+        const invariant = INVARIANTS[i % INVARIANTS.length];
+        const extra = kind === 'violation' ? { invariant, chain: [`a${i}`, `b ${i} é`, `c${i}`.repeat(i % 4)] } : undefined;
+        const args = [rng.next() * 4800, `enactor-${i % 7}`, kind, (i % 5) - 1, i, `detail ${i}`, extra] as const;
+        objects.add(...args);
+        packed.add(...args);
+        if (kind === 'violation') live[INVARIANTS.indexOf(invariant)]++;
+        if (kind === 'endpoint-empty') live[3]++;
+      }
+    }
+    assert.equal(packed.length, objects.events.length);
+    assert.deepEqual(packed.pack(), packEvents(objects.events));
+    assert.deepEqual(unpackEvents(packed.pack()), objects.events);
+    const counted = new Float64Array(4);
+    packed.liveCounts(counted);
+    assert.deepEqual(Array.from(counted), live);
+    assert.ok(live[0] > 0 && live[3] > 0);
   });
 });

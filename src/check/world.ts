@@ -115,6 +115,8 @@ export class World {
 
   restore(st: WorldState): void {
     this.region.set(st.store);
+    // The store's version word lies outside the saved region: the context's memo would not see this change.
+    this.ctx.forgetMemo();
     this.planner.loadState(st.planner);
     this.enactors.forEach((e, i) => e.loadState(st.enactors[i]));
   }

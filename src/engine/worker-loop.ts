@@ -35,7 +35,7 @@ import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
-import { EventLog, INVARIANTS, packEvents, type SimEvent } from '../model/dns/events.ts';
+import { INVARIANTS, PackedEventLog } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { onSchedule } from '../model/dns/schedule.ts';
@@ -55,16 +55,6 @@ import { WorkerSync } from './sync.ts';
 
 /** The order of the live counts on a worker's progress line: each invariant's violations, then endpoint-empty events. */
 export const LIVE_ORDER = [...INVARIANTS, 'endpoint-empty'] as const;
-
-/** Add the events from index `from` on to the live counts; returns the new end. */
-function countLive(events: readonly SimEvent[], from: number, live: Float64Array): number {
-  for (let i = from; i < events.length; i++) {
-    const e = events[i];
-    if (e.kind === 'violation' && e.invariant) live[INVARIANTS.indexOf(e.invariant)]++;
-    else if (e.kind === 'endpoint-empty') live[LIVE_ORDER.length - 1]++;
-  }
-  return events.length;
-}
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
   const store = new SharedStore(task.sab, task.dims);
@@ -215,8 +205,8 @@ interface DriverParts {
 /** Worker 0: the epochs, the control phase, EC2 (see the top of this file). */
 function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: DriverParts): WorkerOutcome {
   const { scenario: s, worker: w, workers: W } = task;
-  const log = new EventLog();
-  const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0, true);
+  const log = new PackedEventLog();
+  const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0);
   const epochsPerWindow = Math.round(s.sim.windowS / s.sim.epochS);
   const { epochs, shard, answerLog, offeredShared, env } = p;
   const ddbEndpoint = env.endpoint;
@@ -274,7 +264,6 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   let partial = false;
   // What thresholds can watch while the run goes on: violations by invariant, endpoint-empty events (LIVE_ORDER).
   const live = new Float64Array(LIVE_ORDER.length);
-  let liveSeen = 0;
   const failAt = task.failAt;
   const abortOn = task.abortOn ?? [];
   let stoppedBy: StoppedBy | null = null;
@@ -347,7 +336,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       ec2StoreVersion = store.storeVersion();
     }
     epochsDone = k + 1;
-    liveSeen = countLive(log.events, liveSeen, live);
+    log.liveCounts(live);
     store.setLive(w, live);
     store.setProgress(w, t1, p.attempts);
     // abortOnFail: judged here, on this epoch's complete figures, so the stop does not depend on timing.
@@ -381,7 +370,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       attempts: p.attempts,
       multiClients: shard?.multi?.multiClients ?? 0,
     }),
-    events: packEvents(log.events),
+    events: log.pack(),
     ec2Windows,
     ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,

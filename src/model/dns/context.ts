@@ -10,7 +10,7 @@ import type { DnsConfig } from '../../config/schema.ts';
 import { newAnswer, type Answer } from '../../memory/resolve.ts';
 import type { EndpointRecord } from '../../memory/endpoints.ts';
 import type { SharedStore } from '../../memory/store.ts';
-import { fmtS, type EventLog } from './events.ts';
+import { type EventSink, fmtS } from './events.ts';
 
 /** Words of an Enactor's actor line (see SharedStore.actorWord). */
 const SWEEP_GEN = 1;
@@ -37,7 +37,7 @@ export function writerName(w: number): string {
 export class DnsContext {
   readonly store: SharedStore;
   readonly cfg: DnsConfig;
-  readonly log: EventLog;
+  readonly log: EventSink;
   readonly endpoints: number;
   readonly names: string[];
   private readonly rec = newRecord();
@@ -47,18 +47,18 @@ export class DnsContext {
   private readonly enactorActor0: number;
 
   /**
-   * Whether newestPlan() and maxAppliedGen() may reuse their last answer while the store version is unchanged
-   * (every write to a plan or an endpoint record bumps it). Only where the version never goes back: the engine.
-   * The checker restores saved stores, version word included, so an old version can come back with other data.
+   * newestPlan() and maxAppliedGen() reuse their last answer while the store version is unchanged (every write to
+   * a plan or an endpoint record bumps it): with 64 Enactors most polls find the store as the last poll left it.
+   * Whoever puts data into the store without a write (the checker, restoring a saved state: the version word is
+   * not part of it) must call forgetMemo().
    */
-  private readonly memo: boolean;
-  private newestVersion = -1;
+  private newestVersion = Number.NaN;
   private newestGen = 0;
   private newestSlot = -1;
-  private maxAppliedVersion = -1;
+  private maxAppliedVersion = Number.NaN;
   private maxApplied = 0;
 
-  constructor(store: SharedStore, cfg: DnsConfig, log: EventLog, enactorActor0 = -1, memoByVersion = false) {
+  constructor(store: SharedStore, cfg: DnsConfig, log: EventSink, enactorActor0 = -1) {
     this.store = store;
     this.cfg = cfg;
     this.log = log;
@@ -66,7 +66,12 @@ export class DnsContext {
     this.names = cfg.endpoints.map((e) => e.name);
     this.answer = newAnswer(store.layout.targetsMax);
     this.enactorActor0 = enactorActor0;
-    this.memo = memoByVersion;
+  }
+
+  /** Drop the answers newestPlan() and maxAppliedGen() keep: the store changed without its version moving. */
+  forgetMemo(): void {
+    this.newestVersion = Number.NaN;
+    this.maxAppliedVersion = Number.NaN;
   }
 
   private enactorActor(i: number): number {
@@ -99,8 +104,8 @@ export class DnsContext {
   /** The newest plan in the store: [generation, slot], or [0, -1] when there is none. */
   newestPlan(): [number, number] {
     // Read the version before the plans: a write that lands meanwhile leaves a newer version, so no stale reuse.
-    const v = this.memo ? this.store.storeVersion() : -1;
-    if (v >= 0 && v === this.newestVersion) return [this.newestGen, this.newestSlot];
+    const v = this.store.storeVersion();
+    if (v === this.newestVersion) return [this.newestGen, this.newestSlot];
     let best = 0;
     let bestSlot = -1;
     for (let s = 0; s < this.cfg.planSlots; s++) {
@@ -118,8 +123,8 @@ export class DnsContext {
 
   /** The "previously applied plan" of the one-time check: the newest generation any endpoint holds. */
   maxAppliedGen(): number {
-    const v = this.memo ? this.store.storeVersion() : -1;
-    if (v >= 0 && v === this.maxAppliedVersion) return this.maxApplied;
+    const v = this.store.storeVersion();
+    if (v === this.maxAppliedVersion) return this.maxApplied;
     let m = 0;
     for (let e = 0; e < this.endpoints; e++) m = Math.max(m, this.store.readEndpoint(e, this.rec).appliedGen);
     this.maxAppliedVersion = v;
