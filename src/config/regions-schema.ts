@@ -111,30 +111,6 @@ export const chainsSchema = z.strictObject({
 export type ChainsConfig = z.infer<typeof chainsSchema>;
 export type ServiceConfig = ChainsConfig['services'][number];
 
-/** A static endpoint as the store and the clients see it: its load balancers are global ids [lbBase, lbBase + lbs). */
-export interface StaticEndpoint {
-  /** The region's or the service's name. */
-  readonly name: string;
-  readonly kind: 'region' | 'service';
-  readonly lbBase: number;
-  readonly lbs: number;
-  readonly capacityPerS: number;
-  readonly baseLatencyMs: number;
-}
-
-/**
- * The static endpoints the store holds load balancers for, in id order: other regions, then static services
- * (chains services without an endpoint), from global id `firstLbId` (the layout's dnsLbCount). The one place
- * that orders them: the store's sizes, the coordinator's capacities and the clients' endpoints all come from it.
- */
-export function staticEndpoints(regions: RegionsConfig | undefined, chains: ChainsConfig | undefined, firstLbId = 0): StaticEndpoint[] {
-  const out: StaticEndpoint[] = [];
-  let lbBase = firstLbId;
-  const add = (kind: StaticEndpoint['kind'], e: { name: string; loadBalancers: number; capacityPerS: number; baseLatencyMs: number }) => {
-    out.push({ name: e.name, kind, lbBase, lbs: e.loadBalancers, capacityPerS: e.capacityPerS, baseLatencyMs: e.baseLatencyMs });
-    lbBase += e.loadBalancers;
-  };
-  for (const r of regions?.others ?? []) add('region', r);
-  for (const x of chains?.services ?? []) if (x.endpoint === undefined) add('service', x);
-  return out;
-}
+// The static endpoints' order lives in its own module, free of zod: the simulation worker needs it and loads
+// nothing of the schemas.
+export { type StaticEndpoint, staticEndpoints } from './static-endpoints.ts';

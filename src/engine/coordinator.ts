@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { Scenario } from '../config/schema.ts';
+import { clientsSchema } from '../config/clients-schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
@@ -127,6 +128,8 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         ...(multiEndpoints(s) ? { ext: new SharedArrayBuffer(s.clients.count * EXT_BYTES) } : {}),
       }
     : undefined;
+  // EC2's DWFM hosts call DynamoDB with the clients' model, or its defaults without clients (task.ts).
+  const ddbClients = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[0].name });
   const startMs = performance.now();
   const startedAtMs = performance.timeOrigin + startMs;
   const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({
@@ -139,6 +142,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     failAt: injectedFailure(),
     abortOn: opts.abortOn,
     startedAtMs,
+    ddbClients,
   }));
   const onAbort = () => store.requestStop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -166,7 +170,12 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     if (opts.inProcess) {
       outcomes = [runWorker(tasks[0])];
     } else {
-      ({ outcomes, closed: poolClosed } = await runPool(tasks, store));
+      // Without clients only worker 0 has work: the others return at once (worker-loop.ts). They do so here, on this
+      // thread, rather than each in a thread of its own that would start and load the simulation only to leave.
+      const pooled = s.clients ? tasks : tasks.slice(0, 1);
+      const idle = tasks.slice(pooled.length).map(runWorker);
+      ({ outcomes, closed: poolClosed } = await runPool(pooled, store));
+      outcomes.push(...idle);
     }
   } finally {
     if (timer) clearInterval(timer);

@@ -1,7 +1,9 @@
 /** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
+import type { ClientsConfig } from '../config/clients-schema.ts';
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
-import { type ChainsConfig, type RegionsConfig, type StaticEndpoint, staticEndpoints } from '../config/regions-schema.ts';
+import type { ChainsConfig, RegionsConfig } from '../config/regions-schema.ts';
+import { type StaticEndpoint, staticEndpoints } from '../config/static-endpoints.ts';
 import type { PackedEvents } from '../model/dns/events.ts';
 import type { AbortRule, StoppedBy } from './live.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
@@ -36,6 +38,12 @@ export interface WorkerTask {
   abortOn?: AbortRule[];
   /** When the run started (ms since the epoch: comparable across threads), for perf.wallS rules. */
   startedAtMs?: number;
+  /**
+   * The client model EC2's DWFM hosts call DynamoDB with: the scenario's clients, or the defaults for the first
+   * endpoint without them. Parsed by the coordinator: the worker loads no schema code (zod costs a worker's start
+   * about 80 ms of CPU).
+   */
+  ddbClients: ClientsConfig;
 }
 
 export interface WorkerOutcome {

@@ -26,7 +26,6 @@
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
-import { clientsSchema } from '../config/clients-schema.ts';
 import { DdbCaller } from '../model/clients/ddb-caller.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../model/clients/shard.ts';
@@ -213,7 +212,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
 
   // EC2 runs here, after each control phase, against the store as the epoch left it. Its DWFM hosts reach
   // DynamoDB only through the simulated endpoint, with the clients' resolver and service model.
-  const ddbCfg = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[ddbEndpoint].name });
+  const ddbCfg = task.ddbClients;
   const ec2 = s.ec2 ? new Ec2Model(s.ec2, s.seed, (h) => new DdbCaller(ddbCfg, s.seed, h)) : null;
   const ec2Windows: Ec2Window[] = [];
   const ec2Env: ClientEnv = {
