@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Encoder } from '@msgpack/msgpack';
+import { digestHashes } from '../src/engine/digest-encoding.ts';
 import { DIGEST_FIELDS, digestOf, type RunResult } from '../src/engine/result.ts';
 import { compareResults } from '../src/gates/baseline.ts';
 import { checkDigest, DIGEST_PARTS, digestKey, digestParts } from '../src/gates/digest.ts';
@@ -192,6 +193,50 @@ describe('the digest and its parts', () => {
       timeline: r.timeline,
     });
     assert.equal(digestOf(r), createHash('sha256').update(legacy).digest('hex'));
+  });
+
+  it('hashes the digest and its parts in one chunked pass to the bytes of the plain encodings', () => {
+    // Long arrays (encoded in chunks) at every depth the pass walks and below it, with what the encoder treats
+    // apart: absent fields, holes, typed arrays, dates, null-prototype objects, long and non-ASCII strings.
+    const enc = new Encoder({ ignoreUndefined: true });
+    const sha = (v: unknown) => createHash('sha256').update(enc.encode(v)).digest('hex');
+    const item = (i: number) => ({
+      i,
+      atS: i * 0.37,
+      neg: -i,
+      big: 2 ** 40 + i,
+      text: i % 7 === 0 ? `é ${'x'.repeat(i % 300)}` : `t${i}`,
+      maybe: i % 3 === 0 ? undefined : i % 2 === 0,
+      nested: i % 5 === 0 ? { list: Array.from({ length: i % 40 }, (_, k) => k), when: new Date(1e12 + i) } : null,
+      bytes: i % 11 === 0 ? Float64Array.of(i, 0.5) : undefined,
+    });
+    const long = (n: number) => Array.from({ length: n }, (_, i) => item(i));
+    const holes = long(1300);
+    delete holes[700];
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: long(600), b: 1 });
+    // A map of 16 keys or more takes a 16-bit header, an array of 65536 elements or more a 32-bit one.
+    const wide = Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`k${k}`, long(k * 40)]));
+    const huge = Array.from({ length: 70_000 }, (_, i) => i);
+    for (const n of [0, 15, 16, 512, 513, 1025]) {
+      const x = {
+        ...r,
+        events: n === 1025 ? huge : long(n),
+        dns: { ...r.dns, violations: long(n + 3), deeper: { again: { list: long(n) } }, bare, holes, wide },
+        windows: { ec2: long(n), clients: long(2 * n), extra: undefined },
+        regions: undefined,
+      } as unknown as RunResult;
+      const fields: Record<string, unknown> = {};
+      for (const k of DIGEST_FIELDS) fields[k] = x[k];
+      const summary: Record<string, unknown> = {};
+      for (const k of DIGEST_FIELDS) if (k !== 'events' && k !== 'windows') summary[k] = x[k];
+      const got = digestHashes(x);
+      assert.equal(got.digest, sha(fields), `digest, ${n}`);
+      assert.deepEqual(
+        got.parts,
+        { events: sha(x.events), clientWindows: sha(x.windows.clients), ec2Windows: sha(x.windows.ec2), summary: sha(summary) },
+        `parts, ${n}`,
+      );
+    }
   });
 
   it('splits every field into exactly one part, and the key names the parts that moved', () => {

@@ -2,14 +2,13 @@
  * A run's result: everything deterministic about it (hashed into `digest`), plus the wall-clock figures that
  * are not (perf). The same scenario and seed give the same digest for any worker count, run after run.
  */
-import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { Encoder } from '@msgpack/msgpack';
 import type { Scenario } from '../config/schema.ts';
 import { compareEvents, type Invariant, type SimEvent, unpackEvents } from '../model/dns/events.ts';
 import { triggerReports, type TriggerReport } from '../model/dns/trigger.ts';
 import type { StoppedBy } from './live.ts';
 import type { WorkerOutcome } from './task.ts';
+import { type DigestField, type DigestPart, digestHashes } from './digest-encoding.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
 import { buildClients, type ClientsPart } from './clients-result.ts';
@@ -123,7 +122,7 @@ export function phasesOf(s: Scenario, reachedS: number, ec2: Ec2Summary | null =
 function intervals(
   events: SimEvent[],
   names: string[],
-  open: string,
+  opens: (e: SimEvent) => boolean,
   close: (e: SimEvent) => boolean,
   closeAll: (e: SimEvent) => boolean = () => false,
 ): Interval[] {
@@ -137,7 +136,7 @@ function intervals(
     }
     if (ev.endpoint < 0) continue;
     const cur = current.get(ev.endpoint);
-    if (ev.kind === open && !cur) {
+    if (!cur && opens(ev)) {
       const iv: Interval = { endpoint: names[ev.endpoint], fromS: ev.atS, toS: null };
       out.push(iv);
       current.set(ev.endpoint, iv);
@@ -151,12 +150,29 @@ function intervals(
 
 export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOutcome[], reachedS: number): DnsSummary {
   const names = s.dns.endpoints.map((e) => e.name);
-  const count = (k: string) => events.filter((e) => e.kind === k).length;
+  // One pass for the counts and the violations (a 64-Enactor run has 96k events).
+  let created = 0;
+  let deleted = 0;
+  const applied = new Set<number>();
+  const violations: Violation[] = [];
+  for (const e of events) {
+    if (e.kind === 'plan-created') created++;
+    else if (e.kind === 'cleanup-delete') deleted++;
+    else if (e.kind === 'apply') applied.add(e.gen);
+    else if (e.kind === 'violation')
+      violations.push({
+        invariant: e.invariant as Invariant,
+        atS: e.atS,
+        endpoint: names[e.endpoint],
+        detail: e.detail,
+        chain: e.chain ?? [],
+      });
+  }
   const isStuckStart = (e: SimEvent) => e.kind === 'apply-failed' && e.detail.startsWith('inconsistent');
   const stuckIntervals = intervals(
-    events.map((e) => (isStuckStart(e) ? { ...e, kind: 'stuck' as SimEvent['kind'] } : e)),
+    events,
     names,
-    'stuck',
+    isStuckStart,
     (e) => e.kind === 'apply' || e.kind === 'endpoint-restored',
     // The repair clears the inconsistent state of every endpoint at once (its event names no single endpoint).
     (e) => e.kind === 'dns-repair' && e.gen > 0,
@@ -166,57 +182,39 @@ export function summarizeDns(s: Scenario, events: SimEvent[], outcomes: WorkerOu
   return {
     protocol: s.dns.protocol,
     enactors: s.dns.enactors,
-    plansGenerated: count('plan-created') + 1,
-    plansApplied: new Set(events.filter((e) => e.kind === 'apply').map((e) => e.gen)).size,
-    plansDeleted: count('cleanup-delete'),
+    plansGenerated: created + 1,
+    plansApplied: applied.size,
+    plansDeleted: deleted,
     stuck: stuckIntervals.length > 0,
     stuckIntervals,
-    violations: events
-      .filter((e) => e.kind === 'violation')
-      .map((e) => ({
-        invariant: e.invariant as Invariant,
-        atS: e.atS,
-        endpoint: names[e.endpoint],
-        detail: e.detail,
-        chain: e.chain ?? [],
-      })),
-    emptyIntervals: intervals(events, names, 'endpoint-empty', (e) => e.kind === 'endpoint-restored'),
+    violations,
+    emptyIntervals: intervals(
+      events,
+      names,
+      (e) => e.kind === 'endpoint-empty',
+      (e) => e.kind === 'endpoint-restored',
+    ),
     lockRetries: Object.fromEntries(Object.entries(lockRetries).sort(([a], [b]) => a.localeCompare(b))),
     triggers: triggerReports(events, s.dns.faults, reachedS),
   };
 }
 
-const encoder = new Encoder({ ignoreUndefined: true });
-
-/**
- * What the digest covers: everything deterministic in a result, in the order of its encoding (the order is part of
- * the digest: changing it changes every digest). The exact-output gate (src/gates/digest.ts) splits the same list
- * into its parts.
- */
-export const DIGEST_FIELDS = [
-  'formatVersion',
-  'partial',
-  'scenario',
-  'seed',
-  'reachedS',
-  'phases',
-  'dns',
-  'events',
-  'clients',
-  // Absent (undefined, so not encoded) without scenario regions / chains: older results' digests are unchanged.
-  'regions',
-  'services',
-  'windows',
-  'ec2',
-  'timeline',
-] as const;
-export type DigestField = (typeof DIGEST_FIELDS)[number];
+export { DIGEST_FIELDS, type DigestField } from './digest-encoding.ts';
 
 /** SHA-256 over the msgpack encoding of everything deterministic in the result. */
 export function digestOf(r: Pick<RunResult, DigestField>): string {
-  const fields: Partial<Record<DigestField, unknown>> = {};
-  for (const k of DIGEST_FIELDS) fields[k] = r[k];
-  return createHash('sha256').update(encoder.encode(fields)).digest('hex');
+  return digestHashes(r).digest;
+}
+
+/**
+ * The parts' digests of the results assembleResult made, hashed in the same pass as their digest: every run
+ * prints its digest key, and encoding a large result again for it cost as much as the digest itself. A result is
+ * a value: nothing changes it after it is assembled (a changed copy is another object, and is hashed anew).
+ */
+const partsOfAssembled = new WeakMap<object, Record<DigestPart, string>>();
+
+export function assembledDigestParts(r: RunResult): Record<DigestPart, string> | undefined {
+  return partsOfAssembled.get(r);
 }
 
 /** When the endpoint DynamoDB's callers use (the clients', else the first) first resolved to nothing. */
@@ -263,11 +261,12 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   const waits = outcomes.reduce((a, o) => a + o.waitS, 0);
   const simEvents = events.length + attempts;
   const stoppedBy = outcomes[0].stoppedBy; // worker 0 judges abortOnFail
-  return {
+  const hashes = digestHashes(base);
+  const result: RunResult = {
     ...base,
     ...(stoppedBy ? { stoppedBy } : {}),
     workers,
-    digest: digestOf(base),
+    digest: hashes.digest,
     perf: {
       wallS,
       events: simEvents,
@@ -280,4 +279,6 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
     },
   };
+  partsOfAssembled.set(result, hashes.parts);
+  return result;
 }

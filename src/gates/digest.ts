@@ -10,41 +10,16 @@
  * CI instead of the bare digest, the key names the parts that differ without the expected result file; the file
  * (`--expect-digest RESULT`) adds the first difference in each.
  */
-import { createHash } from 'node:crypto';
-import { Encoder } from '@msgpack/msgpack';
-import { DIGEST_FIELDS, type DigestField, type RunResult } from '../engine/result.ts';
+import { DIGEST_FIELDS, DIGEST_PARTS, type DigestField, type DigestPart, digestHashes, PART_OF } from '../engine/digest-encoding.ts';
+import { assembledDigestParts, type RunResult } from '../engine/result.ts';
 
-export const DIGEST_PARTS = ['events', 'clientWindows', 'ec2Windows', 'summary'] as const;
-export type DigestPart = (typeof DIGEST_PARTS)[number];
+export { DIGEST_PARTS, type DigestPart } from '../engine/digest-encoding.ts';
 
 export const PART_LABELS: Record<DigestPart, string> = {
   events: 'control-plane events',
   clientWindows: 'client windows',
   ec2Windows: 'EC2 windows',
   summary: 'summary',
-};
-
-const encoder = new Encoder({ ignoreUndefined: true });
-
-/**
- * The part each of the digest's fields falls in (`windows` holds two: client and EC2 windows). A field added to
- * DIGEST_FIELDS must be placed here (the type says so), so the parts always cover exactly what the digest does.
- */
-const PART_OF: Record<DigestField, DigestPart | 'windows'> = {
-  formatVersion: 'summary',
-  partial: 'summary',
-  scenario: 'summary',
-  seed: 'summary',
-  reachedS: 'summary',
-  phases: 'summary',
-  dns: 'summary',
-  events: 'events',
-  clients: 'summary',
-  regions: 'summary',
-  services: 'summary',
-  windows: 'windows',
-  ec2: 'summary',
-  timeline: 'summary',
 };
 
 /** What each part holds, from DIGEST_FIELDS in its order; the four together are everything digestOf hashes. */
@@ -62,12 +37,12 @@ function partsOf(r: RunResult): Record<DigestPart, unknown> {
   return parts;
 }
 
-/** SHA-256 of each part's msgpack encoding (the same encoding the whole digest uses). */
+/**
+ * SHA-256 of each part's msgpack encoding (the same encoding the whole digest uses): those of a result this process
+ * assembled were hashed with its digest; any other result (read from a file, a changed copy) is hashed now.
+ */
 export function digestParts(r: RunResult): Record<DigestPart, string> {
-  const parts = partsOf(r);
-  const out = {} as Record<DigestPart, string>;
-  for (const p of DIGEST_PARTS) out[p] = createHash('sha256').update(encoder.encode(parts[p])).digest('hex');
-  return out;
+  return assembledDigestParts(r) ?? digestHashes(r).parts;
 }
 
 /** Hex digits of each part's SHA-256 in a digest key: 64 bits, plenty to tell two outputs apart (not a signature). */
