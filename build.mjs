@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
-await esbuild.build({
+const built = await esbuild.build({
   entryPoints: {
     cli: 'src/cli.ts',
     index: 'src/api.ts',
@@ -21,11 +21,21 @@ await esbuild.build({
   sourcemap: true,
   external: ['piscina'],
   logLevel: 'warning',
+  metafile: true,
   // hdr-histogram-js looks for zlib through require(); without one it silently falls back to pako (3x slower).
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cascadesimCreateRequire } from 'node:module'; const require = __cascadesimCreateRequire(import.meta.url);",
   },
 });
+
+// The simulation worker must not bundle zod (the schemas): it cost each worker thread 70-80 ms of start-up. A
+// value import of a schema module from the engine would bring it back silently, so the build refuses it.
+const workerInputs = Object.keys(built.metafile.outputs['dist/sim-worker.js']?.inputs ?? {});
+const schemaInputs = workerInputs.filter((f) => f.includes('node_modules/zod/') || f.includes('-schema.ts'));
+if (schemaInputs.length > 0) {
+  console.error(`build: dist/sim-worker.js bundles the config schemas (${schemaInputs.slice(0, 3).join(', ')}); import their types only`);
+  process.exit(1);
+}
 
 // The declarations come from tsc itself (the one authority on types), run in-process so a build is one command.
 const tsc = spawnSync(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {

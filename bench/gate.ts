@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       measured: '1.02x (load 19 on 2 cores)',
     },
     {
-      what: '2 workers / 1, 64 Enactors DNS-only (no hand-off per event)',
+      what: '2 workers / 1, 64 Enactors DNS-only (one thread either way: guards the idle path)',
       floor: 0.75,
       figure: best(dnsPairs.map((p) => p.speedup)),
       measured: '0.95x (load 19 on 2 cores; 0.54x before the control phase moved to one thread)',

@@ -5,6 +5,9 @@
  * that EC2's DWFM hosts see and operators acting on EC2, is byte-identical for one and two workers (a helper is
  * running chunks while EC2 runs), and a stop in the middle of a window still runs the last epoch's EC2 and cuts
  * its last window there, as a run that ends at that point does.
+ * What one-versus-two workers cannot see is EC2 reading the wrong epoch's inputs (both counts would read the same
+ * wrong ones): drive's guard covers that, throwing when EC2(k) does not run between epoch k's load sum and epoch
+ * k + 1's; the digest checks against the previous build, written down with each change, cover the rest.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,6 +1,6 @@
 /**
- * The coordinator: lays out the shared store, writes the bootstrap plan, starts one long Piscina task per worker,
- * and assembles their outcomes into a result. It never sends a message per step: workers synchronise through
+ * The coordinator: lays out the shared store, writes the bootstrap plan, starts one long Piscina task per worker
+ * taking part (task.ts activeWorkers; the others return at once, on this thread), and assembles their outcomes into a result. It never sends a message per step: workers synchronise through
  * the shared buffer, and report once, at the end.
  */
 import os from 'node:os';
@@ -24,6 +24,7 @@ import {
   ACTOR_ENACTOR0,
   ACTOR_OPERATOR,
   ACTOR_PLANNER,
+  activeWorkers,
   epochCount,
   multiEndpoints,
   storeDims,
@@ -67,7 +68,7 @@ export function checkMemory(s: Scenario, workers: number): void {
   try {
     checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, {
       workers,
-      extended: s.regions !== undefined || s.chains !== undefined,
+      extended: multiEndpoints(s) !== null,
     });
   } catch (err) {
     throw new InputError(
@@ -172,7 +173,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     } else {
       // Without clients only worker 0 has work: the others return at once (worker-loop.ts). They do so here, on this
       // thread, rather than each in a thread of its own that would start and load the simulation only to leave.
-      const pooled = s.clients ? tasks : tasks.slice(0, 1);
+      const pooled = tasks.slice(0, activeWorkers(s, workers));
       const idle = tasks.slice(pooled.length).map(runWorker);
       ({ outcomes, closed: poolClosed } = await runPool(pooled, store));
       outcomes.push(...idle);

@@ -1,8 +1,8 @@
 /**
  * Synchronisation between worker threads through the shared buffer, and the control phase's event order.
  *
- * Worker 0 drives the epochs: it opens an epoch's client chunks, runs chunks itself, waits until every chunk
- * is done, then runs the control phase and EC2, and opens the next epoch. The other workers only help: they
+ * Worker 0 drives the epochs: it opens an epoch's client chunks, runs the previous epoch's EC2 and then chunks
+ * itself, waits until every chunk is done, then runs the control phase, and opens the next epoch. The other workers only help: they
  * take chunks of whichever epoch is open and never hold anyone up but for the one chunk they are running. A
  * helper that the machine preempts between chunks simply misses some; nobody waits for it to arrive anywhere.
  * A claim names its epoch (one 64-bit word, epoch << 32 | chunk), so a helper that wakes late cannot run a chunk

@@ -103,6 +103,14 @@ export function multiEndpoints(s: Scenario, firstLbId = 0): MultiEndpoints | nul
   return { regions: s.regions, chains: s.chains, statics: staticEndpoints(s.regions, s.chains, firstLbId) };
 }
 
+/**
+ * Workers that take part in a run of `workers`: all of them with clients; without clients only worker 0, which owns
+ * every control actor (the rest return at once, and the coordinator does not start threads for them).
+ */
+export function activeWorkers(s: Scenario, workers: number): number {
+  return s.clients ? workers : 1;
+}
+
 export function storeDims(s: Scenario, workers: number): StoreDims {
   const multi = multiEndpoints(s);
   return {

@@ -44,6 +44,7 @@ import {
   ACTOR_OPERATOR,
   ACTOR_PLANNER,
   CONTROL_WORKER,
+  activeWorkers,
   epochCount,
   multiEndpoints,
   type WorkerOutcome,
@@ -73,7 +74,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const control = w === CONTROL_WORKER;
   const pop = task.population;
   // Without clients only the control worker has work: the others leave, and it runs without waiting for anyone.
-  const participants = clients && pop ? W : 1;
+  const participants = pop ? activeWorkers(s, W) : 1;
   if (!control && participants === 1) return idleOutcome(w, s.durationS, store);
   const sync = new WorkerSync(store, participants);
   const epochs = epochCount(s);
@@ -82,8 +83,9 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const epochT0 = (k: number) => k * epochS;
   const epochT1 = (k: number) => Math.min((k + 1) * epochS, s.durationS);
 
-  // The clients' endpoint (the schema guarantees it exists), or the first one when there are no clients.
-  const ddbEndpoint = s.clients ? s.dns.endpoints.findIndex((e) => e.name === s.clients?.endpoint) : 0;
+  // The endpoint DynamoDB's callers resolve: the clients', or the first one when there are none (the coordinator
+  // chose it in task.ddbClients; the schema guarantees it exists).
+  const ddbEndpoint = s.dns.endpoints.findIndex((e) => e.name === task.ddbClients.endpoint);
   const baseLatencyUs = s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000;
   const load = store.loadCounters(w);
   const env: ClientEnv = { store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: load };
@@ -170,6 +172,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   }
   return drive(task, store, sync, {
     epochs,
+    epochsPerWindow,
     shard,
     answerLog,
     offeredShared,
@@ -188,6 +191,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 
 interface DriverParts {
   epochs: number;
+  epochsPerWindow: number;
   shard: ClientShard | null;
   answerLog: AnswerLog | null;
   offeredShared: Float64Array | null;
@@ -206,11 +210,11 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const { scenario: s, worker: w, workers: W } = task;
   const log = new PackedEventLog();
   const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0);
-  const epochsPerWindow = Math.round(s.sim.windowS / s.sim.epochS);
-  const { epochs, shard, answerLog, offeredShared, env } = p;
+  const { epochs, shard, answerLog, offeredShared, env, epochsPerWindow } = p;
+  const windowEndsAt = (k: number) => (k + 1) % epochsPerWindow === 0 || k === epochs - 1;
   const ddbEndpoint = env.endpoint;
 
-  // EC2 runs here, after each control phase, against the store as the epoch left it. Its DWFM hosts reach
+  // EC2 runs here, on the store as each control phase left it (when: see runEc2 below). Its DWFM hosts reach
   // DynamoDB only through the simulated endpoint, with the clients' resolver and service model.
   const ddbCfg = task.ddbClients;
   const ec2 = s.ec2 ? new Ec2Model(s.ec2, s.seed, (h) => new DdbCaller(ddbCfg, s.seed, h)) : null;
@@ -237,8 +241,10 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   // part reads (its DDB calls do not count as load; operators only queue actions on it during control phases). So
   // it need not run right after control(k): anywhere before control(k + 1) and the sum of epoch k + 1's load gives
   // the same result, and the start of epoch k + 1's chunk phase lets the helpers run chunks meanwhile.
-  // The guard: the store version control(k) left and how many epochs' load step 3 has summed must be the same
-  // when EC2(k) runs, or the pipelining changed a result.
+  // The guard: how many epochs' load step 3 has summed must be k + 1 when EC2(k) runs, which keeps it after step 3
+  // of epoch k and before step 3 (so before the control phase) of epoch k + 1. The store version is checked too,
+  // but it moves only on endpoint and plan writes (the Planner's load-balancer health writes do not move it), so
+  // it is the load count that does the work.
   let ec2Due = -1;
   let ec2StoreVersion = 0;
   let loadsSummed = 0;
@@ -249,7 +255,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     }
     const t1 = p.epochT1(k);
     ec2.runEpoch(p.epochT0(k), t1, ec2Env);
-    if ((k + 1) % epochsPerWindow === 0 || k === epochs - 1 || last) {
+    if (windowEndsAt(k) || last) {
       const wi = Math.floor(k / epochsPerWindow);
       ec2Windows.push(ec2.closeWindow(wi, wi * s.sim.windowS, t1));
     }
@@ -273,7 +279,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     if (failAt && failAt.worker === w && failAt.epoch === k && !failAt.inControl) {
       throw new Error(`injected failure in worker ${w} at epoch ${k} (CASCADESIM_INJECT_FAILURE)`);
     }
-    const windowEnds = (k + 1) % epochsPerWindow === 0 || k === epochs - 1;
+    const windowEnds = windowEndsAt(k);
 
     if (shard && answerLog && offeredShared) {
       // 1. What the epoch's clients read: the answer at t0 (logged when the store changed), last epoch's load.

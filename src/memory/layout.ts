@@ -49,7 +49,7 @@ export const C_ABORT = 2 * I32_PER_LINE;
 export const C_ABORT_WORKER = 2 * I32_PER_LINE + 1;
 export const C_STORE_VERSION = 3 * I32_PER_LINE;
 export const C_SIGNATURE = 4 * I32_PER_LINE;
-/** Set by the coordinator (SIGINT); read by worker 0 at an epoch start. */
+/** Set by the coordinator (SIGINT); read by worker 0 after an epoch's chunks. */
 export const C_STOP_REQUESTED = 5 * I32_PER_LINE;
 /** Published by worker 0 through a turn: every worker stops there. */
 export const C_STOP_AT_EPOCH = 5 * I32_PER_LINE + 1;

@@ -47,8 +47,9 @@ export class SharedStore implements StoreViews {
   readonly lbCapacityPerS: Float64Array;
   /**
    * Attempts per second each load balancer received in the previous epoch, summed over all workers. Not in
-   * shared memory: every thread computes its own copy from the load counters right after the barrier, the same
-   * integer sums in the same order, so all copies are equal without anyone publishing them.
+   * shared memory: each thread has its own copy. Worker 0 sums the load counters into its copy after an epoch's
+   * chunks; a helper copies worker 0's sums (published in the population's offeredPerS buffer) into its own when it
+   * joins an epoch. So a helper's copy changes only when it joins, and worker 0's only in its load sum.
    */
   readonly lbOfferedPerS: Float64Array;
   /** First global load-balancer id of each endpoint. */

@@ -67,7 +67,7 @@ export interface ScanParts {
   readonly zig: ZigguratExp;
 }
 
-/** A static, healthy endpoint (regions-schema.ts staticEndpoints): its load balancers (global ids from lbBase), its base latency, its core once built. */
+/** A static, healthy endpoint (config/static-endpoints.ts staticEndpoints): its load balancers (global ids from lbBase), its base latency, its core once built. */
 class StaticCore {
   core: ClientCore | null = null;
   constructor(
@@ -129,7 +129,7 @@ export class MultiRegion {
   /**
    * State of clients [fromClient, fromClient + count) of the population; initialises clients [initFrom, initTo)
    * (local indices). `statics`: the static endpoints with their global load-balancer ids (other regions, then
-   * static services: regions-schema.ts staticEndpoints, the order the coordinator sets capacities in). `ext`: the shared extension buffer (count *
+   * static services: config/static-endpoints.ts staticEndpoints, the order the coordinator sets capacities in). `ext`: the shared extension buffer (count *
    * EXT_BYTES), or none for a private one.
    */
   constructor(

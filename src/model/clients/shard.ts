@@ -103,7 +103,7 @@ export class ClientShard {
     fromClient: number,
     toClient: number,
     shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number; ext?: SharedArrayBuffer },
-    /** Scenario `regions` and `chains`, and the first global id of the static endpoints' load balancers. */
+    /** Scenario `regions` and/or `chains` (given only when it has one of them: task.ts multiEndpoints) and their static endpoints. */
     extra?: { regions?: RegionsConfig; chains?: ChainsConfig; statics: readonly StaticEndpoint[] },
   ) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
@@ -121,10 +121,9 @@ export class ClientShard {
     this.chunks = Math.ceil(n / CHUNK);
     const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
     const initTo = (this.initTo = shared ? shared.initTo : n);
-    this.multi =
-      extra && (extra.regions || extra.chains)
-        ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.statics, { ext: shared?.ext, initFrom, initTo })
-        : null;
+    this.multi = extra
+      ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.statics, { ext: shared?.ext, initFrom, initTo })
+      : null;
     const { f64, u32, f32 } = rec;
     const burst = this.retry.budgetBurst;
     const zig = this.zig;
