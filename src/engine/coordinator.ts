@@ -31,7 +31,8 @@ import {
   type WorkerOutcome,
   type WorkerTask,
 } from './task.ts';
-import { LIVE_ORDER, runWorker } from './worker-loop.ts';
+import { LIVE_ORDER } from '../model/dns/events.ts';
+import { runWorker } from './worker-loop.ts';
 
 export interface RunOptions {
   workers: number;

@@ -12,6 +12,7 @@
 import type { Scenario } from '../config/schema.ts';
 import type { ClientWindow, ErrorCounts } from '../metrics/client-windows.ts';
 import { type Phase, windowsIn } from './phases.ts';
+import { ratio } from './services-result.ts';
 
 /** Utilisation above which a region counts as overloaded in a window. */
 export const OVERLOAD_UTILISATION = 1;
@@ -54,10 +55,6 @@ export interface RegionsSummary extends RegionsSpan {
   multiClients: number;
   overloadUtilisation: number;
   phases: RegionsPhase[];
-}
-
-function ratio(a: number, b: number): number | null {
-  return b > 0 ? a / b : null;
 }
 
 function span(windows: ClientWindow[], homeCap: number, backupCap: number): RegionsSpan {

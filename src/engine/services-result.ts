@@ -8,7 +8,8 @@ import type { Scenario } from '../config/schema.ts';
 import type { ClientWindow } from '../metrics/client-windows.ts';
 import { type Phase, windowsIn } from './phases.ts';
 
-function ratio(a: number, b: number): number | null {
+/** a / b, or null when there is nothing to divide by (no calls, no attempts). */
+export function ratio(a: number, b: number): number | null {
   return b > 0 ? a / b : null;
 }
 

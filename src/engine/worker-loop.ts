@@ -34,7 +34,7 @@ import { Ec2Model, type Ec2Window } from '../model/ec2/model.ts';
 import type { Ec2Action } from '../config/ec2-schema.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
-import { INVARIANTS, PackedEventLog } from '../model/dns/events.ts';
+import { LIVE_ORDER, PackedEventLog } from '../model/dns/events.ts';
 import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { onSchedule } from '../model/dns/schedule.ts';
@@ -52,9 +52,6 @@ import {
 } from './task.ts';
 import { brokenRule, type LiveFigures, liveFromCounts, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
-
-/** The order of the live counts on a worker's progress line: each invariant's violations, then endpoint-empty events. */
-export const LIVE_ORDER = [...INVARIANTS, 'endpoint-empty'] as const;
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
   const store = new SharedStore(task.sab, task.dims);

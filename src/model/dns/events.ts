@@ -149,6 +149,9 @@ export function packEvents(events: readonly SimEvent[]): PackedEvents {
  * the pass that packed them at the end were a third of the control worker's time, much of it in collections.
  * It also counts what thresholds watch while the run goes on (liveCounts).
  */
+/** The order of the engine's live counts (liveCounts, the progress line, abortOnFail): each invariant's violations, then endpoint-empty events. */
+export const LIVE_ORDER = [...INVARIANTS, 'endpoint-empty'] as const;
+
 export class PackedEventLog implements EventSink {
   private numbers = new Float64Array(PACKED_FIELDS * 4096);
   private n = 0;
@@ -224,10 +227,10 @@ export class PackedEventLog implements EventSink {
     this.n++;
   }
 
-  /** What thresholds watch, in the order of the engine's live counts: violations by invariant, then endpoint-empty events. */
+  /** What thresholds watch, in LIVE_ORDER. */
   liveCounts(out: Float64Array): void {
     out.set(this.violations);
-    out[INVARIANTS.length] = this.empties;
+    out[LIVE_ORDER.indexOf('endpoint-empty')] = this.empties;
   }
 
   pack(): PackedEvents {
