@@ -11,6 +11,7 @@ import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { blockCount, checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
+import { calendarMetaBytes, calendarPages, Page } from '../model/clients/calendar.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
 import { EventLog, type Invariant } from '../model/dns/events.ts';
@@ -81,6 +82,23 @@ export function checkMemory(s: Scenario, workers: number): void {
   }
 }
 
+/**
+ * Where the population's records live: in client order with a block summary for the multi-region scan, else in
+ * calendar pages (calendar.ts), sized for the workers that take part, each with buckets of its own.
+ */
+function recordBuffers(
+  count: number,
+  workers: number,
+  multi: boolean,
+): { records: SharedArrayBuffer; blockMinS?: SharedArrayBuffer; calendar?: SharedArrayBuffer } {
+  if (multi) return { records: new SharedArrayBuffer(count * RECORD_BYTES), blockMinS: new SharedArrayBuffer(blockCount(count) * 8) };
+  const pages = calendarPages(count, workers);
+  return {
+    records: new SharedArrayBuffer(pages * Page.SIZE * RECORD_BYTES),
+    calendar: new SharedArrayBuffer(calendarMetaBytes(pages, workers)),
+  };
+}
+
 function workerFile(): string {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../../workers/dev-bootstrap.mjs', here).href : new URL('./sim-worker.js', here).href;
@@ -122,8 +140,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   // The population's state, in shared memory so that any worker can run any part of it.
   const population = s.clients
     ? {
-        records: new SharedArrayBuffer(s.clients.count * RECORD_BYTES),
-        blockMinS: new SharedArrayBuffer(blockCount(s.clients.count) * 8),
+        ...recordBuffers(s.clients.count, activeWorkers(s, workers), multiEndpoints(s) !== null),
         // At most one entry per epoch (a store change seen at its start).
         answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
         offeredPerS: new SharedArrayBuffer(store.layout.lbCount * 8),

@@ -22,7 +22,10 @@ export interface WorkerTask {
    */
   population?: {
     records: SharedArrayBuffer;
-    blockMinS: SharedArrayBuffer;
+    /** Without regions or chains: the calendar the records' pages are in (calendar.ts). */
+    calendar?: SharedArrayBuffer;
+    /** With regions or chains (records in client order): the block summary. */
+    blockMinS?: SharedArrayBuffer;
     answerLog: SharedArrayBuffer;
     offeredPerS: SharedArrayBuffer;
     /** With scenario `regions`: the per-client multi-region extension (records.ts EXT_*). */

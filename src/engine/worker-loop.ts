@@ -93,14 +93,20 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   let offeredShared: Float64Array | null = null;
   if (clients && pop) {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
-    shard = new ClientShard(
-      clients,
-      s.seed,
-      0,
-      clients.count,
-      { records: pop.records, blockMinS: pop.blockMinS, initFrom, initTo, ext: pop.ext },
-      multiEndpoints(s, store.layout.dnsLbCount) ?? undefined,
-    );
+    shard = new ClientShard(clients, s.seed, 0, clients.count, {
+      shared: {
+        records: pop.records,
+        calendar: pop.calendar,
+        blockMinS: pop.blockMinS,
+        ext: pop.ext,
+        initFrom,
+        initTo,
+        worker: w,
+        workers: participants,
+      },
+      extra: multiEndpoints(s, store.layout.dnsLbCount) ?? undefined,
+      epochS,
+    });
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     offeredShared = new Float64Array(pop.offeredPerS);
     // Warm-start entries name the answer at time 0; every part must be ready before anyone runs any chunk.
@@ -136,13 +142,15 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     let last = -1;
     for (;;) {
       const [e, c] = sync.takeChunk();
-      if (c >= shard.chunks) return last;
+      // Read after the claim: once it covers c, epoch e cannot end before this chunk is done.
+      const chunks = shard.chunksOf(e);
+      if (c >= chunks) return last;
       join(e);
       attempts += shard.runChunk(c, epochT1(e), env);
       ranInWindow = true;
       // Published before the chunk counts as done: worker 0's sum at the epoch's end (abortOnFail) sees every chunk.
       store.setAttempts(w, attempts);
-      sync.chunkDone(shard.chunks);
+      sync.chunkDone(chunks);
       last = e;
     }
   };
@@ -269,6 +277,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const failAt = task.failAt;
   const abortOn = task.abortOn ?? [];
   let stoppedBy: StoppedBy | null = null;
+  let dueChunks = 0;
 
   for (let k = 0; k < epochs; k++) {
     const t0 = p.epochT0(k);
@@ -287,6 +296,8 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
         Atomics.store(store.i32, SharedStore.ANSWER_LOG_LENGTH, logLength);
       }
       offeredShared.set(store.lbOfferedPerS);
+      // The epoch's chunks: the calendar's due pages are gathered now, while no worker runs any.
+      dueChunks = shard.openEpoch(k);
       sync.openEpoch(k);
       p.join(k);
     }
@@ -300,7 +311,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     if (shard) {
       // 2b. Chunks, with the helpers; then wait for theirs.
       p.runChunks();
-      sync.waitChunksDone(shard.chunks);
+      sync.waitChunksDone(dueChunks);
       if (windowEnds) {
         const wi = Math.floor(k / epochsPerWindow);
         p.closeWindow(wi, t1);

@@ -22,6 +22,8 @@
  *   f32 [10] sleepS    previous backoff sleep (decorrelated jitter)
  *   u32 [11] attempt   attempts made for the request in progress, 0 = idle
  */
+import { calendarMetaBytes, calendarPages, Page } from './calendar.ts';
+
 export const RECORD_BYTES = 48;
 // Enums, not constants: the bundler (esbuild) writes an enum member into the code that uses it as a literal, while
 // a module constant is bundled as a variable that V8 loads and checks at every use in the hot loops (measured on the
@@ -138,7 +140,12 @@ export interface ClientMemoryOptions {
  * machine's memory before allocating anything (see checkClientMemory).
  */
 export function estimateClientBytes(count: number, { workers = 1, extended = false }: ClientMemoryOptions = {}): number {
-  return count * (RECORD_BYTES + (extended ? EXT_BYTES : 0)) + blockCount(count) * 8 + workers * SHARD_OVERHEAD_BYTES;
+  const shards = workers * SHARD_OVERHEAD_BYTES;
+  // With the extension the records stay in client order with a block summary (multi.ts); else they are in the
+  // calendar's pages, a few more than the records fill (calendar.ts calendarPages).
+  if (extended) return count * (RECORD_BYTES + EXT_BYTES) + blockCount(count) * 8 + shards;
+  const pages = calendarPages(count, workers);
+  return pages * Page.SIZE * RECORD_BYTES + calendarMetaBytes(pages, workers) + shards;
 }
 
 /**

@@ -6,16 +6,17 @@
  * give up on a request before their attempts are spent (no request deadline), and anything that depends on
  * other clients within an epoch (the only coupling is the previous epoch's offered load per load balancer).
  *
- * Hot path (performance.md): state is one 48-byte record per client (records.ts); an epoch visits clients in
- * memory order and processes ALL of a client's events in [t0, t1) before moving on (clients are independent
- * within an epoch, so this scan replaces a timing wheel and its cache misses); a summary of the earliest
- * next-event time per block of 64 clients lets it skip blocks with nothing due unread. No allocation, no Atomics
- * and no hdr-histogram-js per event: counters are locals flushed per epoch, latencies go into HDR-indexed
- * Uint32 counts (metrics/loglinear.ts, inlined here).
+ * Hot path (performance.md): state is one 48-byte record per client (records.ts), kept in the pages of a
+ * calendar of epochs (calendar.ts): an epoch reads only the pages of records due in it, processes ALL of each
+ * client's events in [t0, t1) before moving on (clients are independent within an epoch), and appends the record
+ * to the bucket of its next event. No allocation, no Atomics and no hdr-histogram-js per event: counters are
+ * locals flushed per page, latencies go into HDR-indexed Uint32 counts (metrics/loglinear.ts, inlined here).
+ * With regions or chains the population stays in client order instead, scanned with a block summary (multi.ts).
  *
  * Determinism: every draw comes from the client's own mulberry32 stream, seeded from its GLOBAL index; the only
  * shared inputs are the store and lbOfferedPerS, constant during an epoch; every aggregate is an integer count.
- * So merged results are byte-identical for any split of the population into shards.
+ * So merged results are byte-identical for any split of the population into shards, and for any place and order
+ * of the records in the calendar.
  *
  * One client's timeline: a request arriving at arrS starts at max(arrS, end of the previous request) (its wait
  * counts in its latency: coordinated omission corrected); each attempt looks up the cache at its start, takes
@@ -33,7 +34,8 @@ import { ClientCore } from './core.ts';
 import { MultiRegion } from './multi.ts';
 import type { ChainsConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import { ZIG_K, ZIG_W, ZigguratExp } from './exp-ziggurat.ts';
-import { blockCount, ClientRecords, MAX_EXPIRY_MS, Rec, RecU32, Block } from './records.ts';
+import { blockCount, ClientRecords, MAX_EXPIRY_MS, Rec, RecU32 } from './records.ts';
+import { Calendar, calendarPages, Page } from './calendar.ts';
 import { JITTER_DECORRELATED, RetryPolicy } from './retry.ts';
 
 export type { ClientWindowRaw, SparseCounts } from '../../metrics/client-counters.ts';
@@ -50,10 +52,38 @@ export interface ClientEnv {
 }
 
 /**
- * Clients per chunk: the unit of a scan() call (see there) and of the work the engine's workers share out in an
- * epoch. Small against an epoch, large against the per-call flush; a multiple of Block.SIZE.
+ * Clients per chunk of the multi-region scan: the unit of its scan() call and of the work the engine's workers
+ * share out in an epoch (the calendar's chunks are its pages). Small against an epoch, large against the per-call
+ * flush; a multiple of Block.SIZE.
  */
 export const CHUNK = 8192;
+
+/** The population's state when the engine shares it between workers (any worker may run any chunk). */
+export interface SharedPopulation {
+  /** The records: the calendar's pages (calendarPages x Page.SIZE records), or with regions or chains one per client. */
+  records: SharedArrayBuffer;
+  /** The calendar's metadata (calendar.ts), without regions or chains. */
+  calendar?: SharedArrayBuffer;
+  /** The block summary, with regions or chains. */
+  blockMinS?: SharedArrayBuffer;
+  /** The multi-region extension records, with regions or chains. */
+  ext?: SharedArrayBuffer;
+  /** Clients (local indices) this shard initialises. */
+  initFrom: number;
+  initTo: number;
+  /** This worker and how many take part. */
+  worker: number;
+  workers: number;
+}
+
+export interface ShardOptions {
+  /** Shared state (the engine); absent: the shard allocates its own and is alone on it. */
+  shared?: SharedPopulation;
+  /** Scenario `regions` and/or `chains` (given only when it has one of them: task.ts multiEndpoints) and their static endpoints. */
+  extra?: { regions?: RegionsConfig; chains?: ChainsConfig; statics: readonly StaticEndpoint[] };
+  /** The epoch length the calendar's buckets follow (the engine's sim.epochS). Default 1 s. */
+  epochS?: number;
+}
 
 /** Clients [from, to) of worker `worker` out of `workers`: contiguous, sizes differ by at most one. */
 export function shardRange(count: number, workers: number, worker: number): [number, number] {
@@ -79,9 +109,11 @@ export class ClientShard {
   readonly zig = new ZigguratExp();
   /** The multi-region and chain state and scan, with scenario `regions` or `chains` (multi.ts); null: the scan below. */
   readonly multi: MultiRegion | null;
-  /** Per block of Block.SIZE clients: a lower bound of their next-event times (see records.ts). */
+  /** Per block of Block.SIZE clients: a lower bound of their next-event times (records.ts); with regions or chains only. */
   readonly blockMinS: Float64Array;
-  /** Chunks of CHUNK clients: the units runChunk() takes. */
+  /** Where the records are and when they are due; null with regions or chains (multi.ts keeps client order). */
+  readonly calendar: Calendar | null;
+  /** Chunks of CHUNK clients, the units runChunk() takes with regions or chains (the calendar's are its due pages). */
   readonly chunks: number;
   private readonly initFrom: number;
   private readonly initTo: number;
@@ -90,41 +122,47 @@ export class ClientShard {
   private readonly cfg: ClientsConfig;
   private lastT1S = 0;
   private warmResolved = false;
+  /** The calendar's buckets open after this epoch: a record run in it goes to [bucketLo, bucketLo + HORIZON). */
+  private bucketLo = 0;
 
   /**
    * Clients [fromClient, toClient) of the population (local index i is global client fromClient + i).
-   * `shared`: state that other workers' shards over the same population also use (the engine's work sharing):
-   * the records and block summary live in the buffers given, and this shard initialises only its part of them,
-   * clients [initFrom, initTo) (local indices).
+   * `o.shared`: state that other workers' shards over the same population also use (the engine's work sharing):
+   * the records and their calendar or block summary live in the buffers given, and this shard initialises only
+   * its part of them, clients [initFrom, initTo) (local indices).
    */
-  constructor(
-    cfg: ClientsConfig,
-    seed: number,
-    fromClient: number,
-    toClient: number,
-    shared?: { records: SharedArrayBuffer; blockMinS: SharedArrayBuffer; initFrom: number; initTo: number; ext?: SharedArrayBuffer },
-    /** Scenario `regions` and/or `chains` (given only when it has one of them: task.ts multiEndpoints) and their static endpoints. */
-    extra?: { regions?: RegionsConfig; chains?: ChainsConfig; statics: readonly StaticEndpoint[] },
-  ) {
+  constructor(cfg: ClientsConfig, seed: number, fromClient: number, toClient: number, o: ShardOptions = {}) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
+    const { shared, extra } = o;
     this.cfg = cfg;
     this.fromClient = fromClient;
     this.toClient = toClient;
     this.retry = new RetryPolicy(cfg.retry);
     this.arrivals = new Arrivals(cfg.ratePerS, cfg.profile);
     const n = toClient - fromClient;
-    const rec = (this.records = new ClientRecords(n, shared?.records));
-    // Zero = "may be due": every block is scanned in the first epoch, which makes its summary exact.
-    this.blockMinS = shared ? new Float64Array(shared.blockMinS) : new Float64Array(blockCount(n));
-    if (this.blockMinS.length !== blockCount(n))
-      throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
-    this.chunks = Math.ceil(n / CHUNK);
     const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
     const initTo = (this.initTo = shared ? shared.initTo : n);
+    const workers = shared ? shared.workers : 1;
+    if (extra) {
+      this.calendar = null;
+      this.records = new ClientRecords(n, shared?.records);
+      // Zero = "may be due": every block is scanned in the first epoch, which makes its summary exact.
+      this.blockMinS = shared?.blockMinS ? new Float64Array(shared.blockMinS) : new Float64Array(blockCount(n));
+      if (this.blockMinS.length !== blockCount(n))
+        throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
+      this.chunks = Math.ceil(n / CHUNK);
+    } else {
+      const pages = calendarPages(n, workers);
+      this.calendar = new Calendar({ pages, workers, worker: shared ? shared.worker : 0, epochS: o.epochS ?? 1, meta: shared?.calendar });
+      this.records = new ClientRecords(pages * Page.SIZE, shared?.records);
+      this.blockMinS = new Float64Array(0);
+      this.chunks = 0;
+    }
     this.multi = extra
       ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.statics, { ext: shared?.ext, initFrom, initTo })
       : null;
-    const { f64, u32, f32 } = rec;
+    const { f64, u32, f32 } = this.records;
+    const cal = this.calendar;
     const burst = this.retry.budgetBurst;
     const zig = this.zig;
     const warm = cfg.warmStart;
@@ -150,8 +188,10 @@ export class ClientShard {
           expMs = Math.ceil(leftS * 1000);
         }
       }
-      const fb = i * Rec.F64_PER_RECORD;
-      const ub = i * Rec.U32_PER_RECORD;
+      // The record's place: client order, or the end of the calendar bucket of its first event.
+      const r = cal ? cal.place(arrS, 0) : i;
+      const fb = r * Rec.F64_PER_RECORD;
+      const ub = r * Rec.U32_PER_RECORD;
       f64[fb + Rec.F_EV] = arrS;
       f64[fb + Rec.F_ARR] = arrS;
       f64[fb + Rec.F_REQ] = 0;
@@ -176,8 +216,8 @@ export class ClientShard {
    */
   private resolveWarm(current: number): void {
     const { i32, u32 } = this.records;
-    for (let i = this.initFrom; i < this.initTo; i++) {
-      const ub = i * Rec.U32_PER_RECORD;
+    const resolve = (r: number) => {
+      const ub = r * Rec.U32_PER_RECORD;
       if (i32[ub + RecU32.U_SERIAL] === Serial.WARM) {
         if (current >= 0) i32[ub + RecU32.U_SERIAL] = current;
         else {
@@ -185,6 +225,13 @@ export class ClientShard {
           u32[ub + RecU32.U_EXP_MS] = 0;
         }
       }
+    };
+    const cal = this.calendar;
+    // The records this shard initialised: its own part in client order, or every page in its own buckets.
+    if (cal) {
+      for (const page of cal.ownPages()) for (let j = 0; j < cal.fill[page]; j++) resolve((page << Page.SHIFT) + j);
+    } else {
+      for (let i = this.initFrom; i < this.initTo; i++) resolve(i);
     }
     this.warmResolved = true;
   }
@@ -195,9 +242,30 @@ export class ClientShard {
    */
   runEpoch(t0S: number, t1S: number, env: ClientEnv): number {
     if (!this.beginEpoch(t0S, t1S, env)) return 0;
+    let chunks = this.chunks;
+    const cal = this.calendar;
+    if (cal) {
+      // Every bucket of an epoch that starts before t1S; the next call goes on from the one holding t1S.
+      const e = this.bucketLo;
+      chunks = cal.takeDue(cal.cursor, e * cal.epochS < t1S ? e : e - 1, 0);
+      cal.cursor = e;
+    }
     let attempts = 0;
-    for (let c = 0; c < this.chunks; c++) attempts += this.runChunk(c, t1S, env);
+    for (let c = 0; c < chunks; c++) attempts += this.runChunk(c, t1S, env);
     return attempts;
+  }
+
+  /**
+   * Worker 0 of the engine, before epoch `epoch` opens (no worker runs a chunk): gather its due chunks. Returns
+   * how many there are.
+   */
+  openEpoch(epoch: number): number {
+    return this.calendar ? this.calendar.takeDue(epoch, epoch, epoch) : this.chunks;
+  }
+
+  /** Chunks of epoch `epoch`: see Calendar.dueCount for a helper asking about an epoch that may have ended. */
+  chunksOf(epoch: number): number {
+    return this.calendar ? this.calendar.dueCount(epoch) : this.chunks;
   }
 
   /**
@@ -220,6 +288,8 @@ export class ClientShard {
     core.svc.refreshAll(env.store, env.baseLatencyUs);
     this.multi?.beginEpoch(env.store);
     this.lastT1S = t1S;
+    // The buckets open after this epoch: from the one holding t1S on (a record moved now has its event at or after t1S).
+    if (this.calendar) this.bucketLo = this.calendar.openFrom(t1S);
     return true;
   }
 
@@ -233,25 +303,32 @@ export class ClientShard {
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
   }
 
-  /** Run chunk c (clients [c * CHUNK, (c + 1) * CHUNK)) up to t1S, after beginEpoch. Returns the attempts made. */
+  /**
+   * Run chunk c up to t1S, after beginEpoch: the calendar's due page c, or with regions or chains clients
+   * [c * CHUNK, (c + 1) * CHUNK). Returns the attempts made.
+   */
   runChunk(c: number, t1S: number, env: ClientEnv): number {
-    const from = c * CHUNK;
     // One branch per chunk, none per attempt: with regions the whole chunk takes the multi-region scan.
     const m = this.multi;
-    if (m !== null) return m.scan(this, this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
-    return this.scan(this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
+    if (m !== null) {
+      const from = c * CHUNK;
+      return m.scan(this, this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
+    }
+    const cal = this.calendar as Calendar;
+    return this.scanPage(this.core as ClientCore, cal, env.attemptsByLb, cal.due[c], t1S);
   }
 
   /**
-   * The epoch loop over clients [from, to), then the flush of its tallies into the window.
+   * The epoch loop over one due page of the calendar: every event before t1S of each of its clients, then the
+   * record to the end of the bucket of its next event, then the page back to the free ones and the flush of its
+   * tallies into the window.
    *
-   * Called per chunk of CHUNK clients rather than once per epoch: as one long loop, V8 compiled it by
-   * on-stack replacement during the first epoch, before the code after the loop had ever run, and that cached
-   * OSR code deoptimised at the flush on every later epoch ("insufficient type feedback"), leaving the loop in
-   * baseline code for part of each epoch (measured 8 vs 13M attempts/s). Called many times, it is optimised
-   * whole, with feedback for every access. Visiting order and results are unchanged.
+   * Called per page rather than once per epoch: as one long loop, V8 compiled it by on-stack replacement during
+   * the first epoch, before the code after the loop had ever run, and that cached OSR code deoptimised at the
+   * flush on every later epoch ("insufficient type feedback"), leaving the loop in baseline code for part of each
+   * epoch (measured 8 vs 13M attempts/s). Called many times, it is optimised whole, with feedback for every access.
    */
-  private scan(core: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
+  private scanPage(core: ClientCore, cal: Calendar, byLb: Float64Array, page: number, t1S: number): number {
     // The mulberry32 output step (prng.ts mulberry32Next) is written out at each draw below on purpose: calling it,
     // imported or as a function of this module, measured 14.4-14.7M against 16.9-17.2M attempts/s on one thread
     // (an earlier bench/run.ts). Results are bit-identical either way.
@@ -285,21 +362,23 @@ export class ClientShard {
     let delayed = 0;
     let denied = 0;
 
-    const blockMin = this.blockMinS;
-    // Blocks of Block.SIZE clients whose summary says nothing is due are skipped unread; a scanned block's summary
-    // becomes the earliest next-event time of its clients.
-    for (let blk = from >> Block.SHIFT, blkEnd = (to + Block.SIZE - 1) >> Block.SHIFT; blk < blkEnd; blk++) {
-      if (blockMin[blk] >= t1S) continue;
-      const bTo = (blk << Block.SHIFT) + Block.SIZE < to ? (blk << Block.SHIFT) + Block.SIZE : to;
-      let minEvS = Infinity;
-      for (let i = blk << Block.SHIFT; i < bTo; i++) {
-        const fb = i * Rec.F64_PER_RECORD;
-        let evS = f64[fb + Rec.F_EV];
-        if (evS >= t1S) {
-          if (evS < minEvS) minEvS = evS;
-          continue;
-        }
-        const ub = i * Rec.U32_PER_RECORD;
+    // Records go to buckets from this one on (cal.place).
+    const lo = this.bucketLo;
+    const first = page << Page.SHIFT;
+    for (let i = first, end = first + cal.fill[page]; i < end; i++) {
+      const fb = i * Rec.F64_PER_RECORD;
+      const ub = i * Rec.U32_PER_RECORD;
+      let evS = f64[fb + Rec.F_EV];
+      if (evS >= t1S) {
+        // Not due yet (it waited in the last bucket of the horizon, or in the one holding t1S): moved as it is.
+        const r = cal.place(evS, lo);
+        const df = r * Rec.F64_PER_RECORD;
+        const du = r * Rec.U32_PER_RECORD;
+        f64[df + Rec.F_EV] = evS;
+        f64[df + Rec.F_ARR] = f64[fb + Rec.F_ARR];
+        f64[df + Rec.F_REQ] = f64[fb + Rec.F_REQ];
+        for (let k = RecU32.U_RNG; k <= RecU32.U_ATTEMPT; k++) u32[du + k] = u32[ub + k];
+      } else {
         let rng = u32[ub + RecU32.U_RNG] | 0;
         let attempt = u32[ub + RecU32.U_ATTEMPT];
         let arrS = f64[fb + Rec.F_ARR];
@@ -428,17 +507,25 @@ export class ClientShard {
           attempt = 0;
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
-        if (evS < minEvS) minEvS = evS;
-        f64[fb + Rec.F_EV] = evS;
-        f64[fb + Rec.F_ARR] = arrS;
-        f64[fb + Rec.F_REQ] = reqS;
-        u32[ub + RecU32.U_RNG] = rng >>> 0;
-        u32[ub + RecU32.U_ATTEMPT] = attempt;
-        if (budgeted) f32[ub + RecU32.U_TOKENS] = tokens;
-        if (decorrelated) f32[ub + RecU32.U_SLEEP] = sleepS;
+        // Written at its new place: the fields this loop kept in locals, the rest (the cache entry, and budget
+        // tokens and sleep when the configuration does not use them) as they were.
+        const r = cal.place(evS, lo);
+        const df = r * Rec.F64_PER_RECORD;
+        const du = r * Rec.U32_PER_RECORD;
+        f64[df + Rec.F_EV] = evS;
+        f64[df + Rec.F_ARR] = arrS;
+        f64[df + Rec.F_REQ] = reqS;
+        u32[du + RecU32.U_RNG] = rng >>> 0;
+        u32[du + RecU32.U_SERIAL] = u32[ub + RecU32.U_SERIAL];
+        u32[du + RecU32.U_EXP_MS] = u32[ub + RecU32.U_EXP_MS];
+        if (budgeted) f32[du + RecU32.U_TOKENS] = tokens;
+        else u32[du + RecU32.U_TOKENS] = u32[ub + RecU32.U_TOKENS];
+        if (decorrelated) f32[du + RecU32.U_SLEEP] = sleepS;
+        else u32[du + RecU32.U_SLEEP] = u32[ub + RecU32.U_SLEEP];
+        u32[du + RecU32.U_ATTEMPT] = attempt;
       }
-      blockMin[blk] = minEvS;
     }
+    cal.release(page);
 
     const c = this.counters;
     c[ClientCounter.REQUESTS] += requests;
@@ -481,6 +568,12 @@ export class ClientShard {
 
   /** Bytes of state this shard holds. */
   bytes(): number {
-    return this.records.bytes + 2 * LATENCY_BUCKETS * 4 + (this.core ? this.core.ring.bytes() : 0) + (this.multi ? this.multi.bytes() : 0);
+    return (
+      this.records.bytes +
+      (this.calendar ? this.calendar.metaBytes : 0) +
+      2 * LATENCY_BUCKETS * 4 +
+      (this.core ? this.core.ring.bytes() : 0) +
+      (this.multi ? this.multi.bytes() : 0)
+    );
   }
 }

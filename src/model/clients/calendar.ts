@@ -1,0 +1,242 @@
+/**
+ * Models: nothing by itself; where the single-region client population's records live, so that an epoch reads
+ * only the clients that have something to do in it.
+ *
+ * Records sit in pages of Page.SIZE records (one pool, records.ts layout). Each epoch of the next HORIZON has a
+ * bucket: a list of pages holding the records whose next event falls in that epoch (or later, for a record whose
+ * next event lies beyond the horizon: it is looked at again, and moved on, when its bucket comes up). An epoch
+ * takes its bucket's pages, runs their clients, and appends every record it read to the bucket of its new next
+ * event, then frees the page. So an epoch reads and writes the due records' 48 bytes, in page order, and nothing
+ * else; the block scan it replaces streamed every record through memory every epoch (at the default rate 96% of
+ * its 64-client blocks held a due client), which was half of the default run's time.
+ *
+ * Why moving the records cannot change a result: a client's state is all in its record (its draws come from its
+ * own stream, seeded once from its global index), clients are independent within an epoch, and every aggregate
+ * is an integer count. So where a record sits, and which worker runs it, changes nothing but the time taken.
+ * A record is never in a bucket later than its next event's epoch (buckets round down, and only a record already
+ * past the epoch's end is moved), so no event is run late.
+ *
+ * Threads: all of it is in SharedArrayBuffers, so any worker can run any due page (the engine hands them out as its
+ * chunks). Each worker appends only to its own set of buckets (no atomics per record); worker 0 gathers every
+ * worker's bucket for the epoch into the due list between epochs, when no one appends. Free pages are per worker,
+ * with a shared reserve and a shared stack that a worker with too many gives to (both behind atomics, per page).
+ *
+ * Leaves out: the multi-region and chain scan (multi.ts), which keeps its records in client order with a block
+ * summary (records.ts) because its extension records would have to move too.
+ */
+
+/** Records per page: the unit of a due list, and so of the work the engine's workers share out. */
+export enum Page {
+  SHIFT = 8,
+  SIZE = 1 << Page.SHIFT,
+}
+
+/** Epochs ahead that have a bucket of their own (a power of two); later events wait in the last one. */
+export const HORIZON = 128;
+/** A worker holding more free pages than this gives DONATE_BATCH of them to the shared stack. */
+const DONATE_ABOVE = 64;
+const DONATE_BATCH = 32;
+
+/** Header words of the shared metadata (Int32). */
+enum Meta {
+  /** Spin lock of the shared free stack. */
+  LOCK = 0,
+  /** Next page never handed out (pages from here on are free). */
+  RESERVE = 1,
+  /** Pages on the shared free stack. */
+  DONATED = 2,
+  /** The due list's epoch (-1 while it is being rewritten) and page count: see dueCount(). */
+  DUE_EPOCH = 3,
+  DUE_COUNT = 4,
+  HEADER = 8,
+}
+
+/** Pages a population of `count` needs with `workers` workers. */
+export function calendarPages(count: number, workers: number): number {
+  // Per worker: its partly filled page per bucket, as many more among the due pages (last epoch's partly filled
+  // ones; a standalone shard may take every bucket at once), the free pages it keeps, the page it reads.
+  return Math.ceil(count / Page.SIZE) + workers * (2 * HORIZON + DONATE_ABOVE + 2);
+}
+
+/** Bytes of shared metadata for `pages` pages and `workers` workers. */
+export function calendarMetaBytes(pages: number, workers: number): number {
+  return 4 * (Meta.HEADER + 4 * pages + 2 * workers * HORIZON);
+}
+
+export class Calendar {
+  readonly pages: number;
+  readonly workers: number;
+  readonly worker: number;
+  readonly epochS: number;
+  readonly meta: Int32Array;
+  /** Per page: records in it. */
+  readonly fill: Int32Array;
+  /** Per page: the next page of its bucket, -1 at the end. */
+  readonly next: Int32Array;
+  /** Per worker and bucket slot (worker * HORIZON + epoch % HORIZON): first and last page, -1 when empty. */
+  readonly heads: Int32Array;
+  readonly tails: Int32Array;
+  /** This worker's first entry in heads / tails. */
+  readonly tailBase: number;
+  /** The open epoch's due pages (dueCount of them). */
+  readonly due: Int32Array;
+  private readonly donated: Int32Array;
+  /** This worker's free pages (a stack). */
+  private readonly free = new Int32Array(DONATE_ABOVE + DONATE_BATCH + 2);
+  private freeTop = 0;
+  /** First epoch whose bucket has not been taken yet (a standalone shard's runEpoch: takeDue). */
+  cursor = 0;
+
+  /** `meta`, when given, is shared with the other workers' calendars over the same pool (worker 0 zeroes nothing: a new buffer is all zero). */
+  constructor(o: { pages: number; workers: number; worker: number; epochS: number; meta?: SharedArrayBuffer }) {
+    this.pages = o.pages;
+    this.workers = o.workers;
+    this.worker = o.worker;
+    this.epochS = o.epochS;
+    const bytes = calendarMetaBytes(o.pages, o.workers);
+    if (o.meta && o.meta.byteLength !== bytes) throw new Error(`calendar: metadata of ${o.meta.byteLength} bytes, need ${bytes}`);
+    const buf = o.meta ?? new ArrayBuffer(bytes);
+    let at = Meta.HEADER * 4;
+    const take = (n: number) => {
+      const a = new Int32Array(buf, at, n);
+      at += n * 4;
+      return a;
+    };
+    this.meta = new Int32Array(buf, 0, Meta.HEADER);
+    this.fill = take(o.pages);
+    this.next = take(o.pages);
+    this.donated = take(o.pages);
+    this.due = take(o.pages);
+    this.heads = take(o.workers * HORIZON);
+    this.tails = take(o.workers * HORIZON);
+    this.tailBase = o.worker * HORIZON;
+    // Empty buckets are -1. Every worker fills its own part, before the engine's first barrier.
+    this.heads.fill(-1, this.tailBase, this.tailBase + HORIZON);
+    this.tails.fill(-1, this.tailBase, this.tailBase + HORIZON);
+  }
+
+  /**
+   * Room for one more record at the end of this worker's bucket for a next event at evS, the open buckets being
+   * [lo, lo + HORIZON): its record index in the pool.
+   */
+  place(evS: number, lo: number): number {
+    const w = this.epochS;
+    let b = Math.floor(evS / w);
+    // Round down, never up: a record must not sit in a bucket after its event's epoch. Beyond the horizon (or
+    // Infinity, a rate that stays 0): the last bucket, which moves it on.
+    if (b * w > evS) b--;
+    const hi = lo + HORIZON - 1;
+    if (b < lo) b = lo;
+    else if (b > hi) b = hi;
+    const slot = b & (HORIZON - 1);
+    let tp = this.tails[this.tailBase + slot];
+    if (tp < 0 || this.fill[tp] === Page.SIZE) tp = this.newTail(slot);
+    return (tp << Page.SHIFT) + this.fill[tp]++;
+  }
+
+  /**
+   * The epoch holding t1S, exactly as the engine computes epoch starts (e * epochS <= t1S < (e + 1) * epochS): the
+   * first bucket still open after a client phase that ran every event before t1S. The engine's epoch k ends at
+   * (k + 1) * epochS, so this is k + 1, whatever the rounding of the division.
+   */
+  openFrom(t1S: number): number {
+    const w = this.epochS;
+    let e = Math.floor(t1S / w);
+    while (e * w > t1S) e--;
+    while ((e + 1) * w <= t1S) e++;
+    return e;
+  }
+
+  /** Start a new page at the end of this worker's bucket `slot`; returns it. */
+  newTail(slot: number): number {
+    const p = this.alloc();
+    this.fill[p] = 0;
+    this.next[p] = -1;
+    const k = this.tailBase + slot;
+    const t = this.tails[k];
+    if (t < 0) this.heads[k] = p;
+    else this.next[t] = p;
+    this.tails[k] = p;
+    return p;
+  }
+
+  /** A page whose records have all been moved on is free again. */
+  release(page: number): void {
+    this.free[this.freeTop++] = page;
+    if (this.freeTop > DONATE_ABOVE) {
+      this.lock();
+      let top = this.meta[Meta.DONATED];
+      for (let n = 0; n < DONATE_BATCH; n++) this.donated[top++] = this.free[--this.freeTop];
+      this.meta[Meta.DONATED] = top;
+      this.unlock();
+    }
+  }
+
+  private alloc(): number {
+    if (this.freeTop > 0) return this.free[--this.freeTop];
+    const r = Atomics.add(this.meta, Meta.RESERVE, 1);
+    if (r < this.pages) return r;
+    this.lock();
+    let top = this.meta[Meta.DONATED];
+    while (top > 0 && this.freeTop < DONATE_BATCH) this.free[this.freeTop++] = this.donated[--top];
+    this.meta[Meta.DONATED] = top;
+    this.unlock();
+    if (this.freeTop === 0) throw new Error(`calendar: out of pages (${this.pages}): engine bug, see calendarPages`);
+    return this.free[--this.freeTop];
+  }
+
+  private lock(): void {
+    while (Atomics.compareExchange(this.meta, Meta.LOCK, 0, 1) !== 0) {
+      // Held for a few dozen stores: spin.
+    }
+  }
+
+  private unlock(): void {
+    Atomics.store(this.meta, Meta.LOCK, 0);
+  }
+
+  /**
+   * Take the buckets of epochs [fromE, toE] of every worker into the due list, and publish it as epoch `epoch`'s
+   * (the engine: one epoch, on worker 0, while no worker appends). Returns the page count.
+   */
+  takeDue(fromE: number, toE: number, epoch: number): number {
+    const { heads, tails, next, due } = this;
+    let n = 0;
+    for (let e = fromE; e <= toE && e < fromE + HORIZON; e++) {
+      const slot = e & (HORIZON - 1);
+      for (let w = 0; w < this.workers; w++) {
+        const k = w * HORIZON + slot;
+        for (let p = heads[k]; p >= 0; p = next[p]) due[n++] = p;
+        heads[k] = -1;
+        tails[k] = -1;
+      }
+    }
+    Atomics.store(this.meta, Meta.DUE_EPOCH, -1);
+    Atomics.store(this.meta, Meta.DUE_COUNT, n);
+    Atomics.store(this.meta, Meta.DUE_EPOCH, epoch);
+    return n;
+  }
+
+  /**
+   * Due pages of epoch `epoch`, or 0 when the due list is no longer (or not yet) that epoch's. A helper that
+   * claimed a chunk of an epoch asks this: when the answer covers its chunk, the epoch cannot end (and the list
+   * cannot change) before that chunk is done; the epoch word read on both sides of the count makes the pair
+   * consistent (takeDue writes -1, the count, then the epoch).
+   */
+  dueCount(epoch: number): number {
+    const a = Atomics.load(this.meta, Meta.DUE_EPOCH);
+    const n = Atomics.load(this.meta, Meta.DUE_COUNT);
+    const b = Atomics.load(this.meta, Meta.DUE_EPOCH);
+    return a === epoch && b === epoch ? n : 0;
+  }
+
+  /** Bytes of metadata (shared by every worker's calendar over the pool). */
+  get metaBytes(): number {
+    return calendarMetaBytes(this.pages, this.workers);
+  }
+
+  /** Every page in this worker's buckets (for a pass over the records it initialised). */
+  *ownPages(): Generator<number> {
+    for (let s = 0; s < HORIZON; s++) for (let p = this.heads[this.tailBase + s]; p >= 0; p = this.next[p]) yield p;
+  }
+}
