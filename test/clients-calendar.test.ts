@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
+import { ClientCounter } from '../src/metrics/client-counters.ts';
 import { Calendar, calendarMetaBytes, HORIZON, Page } from '../src/model/clients/calendar.ts';
-import { Rec } from '../src/model/clients/records.ts';
+import { Rec, RecU32 } from '../src/model/clients/records.ts';
 import { ClientShard, type ClientEnv } from '../src/model/clients/shard.ts';
 import { publishFullPlan, singleEndpointStore } from './support/clients-harness.ts';
 
@@ -30,15 +31,23 @@ function newEnv(): ClientEnv {
 }
 
 /** Every record in the calendar's buckets, with the epoch of its bucket. */
-function bucketed(shard: ClientShard): { evS: number; bucket: number }[] {
+function bucketed(shard: ClientShard): { evS: number; arrS: number; rng: number; bucket: number }[] {
   const cal = shard.calendar as Calendar;
-  const out: { evS: number; bucket: number }[] = [];
+  const { f64, u32 } = shard.records;
+  const out: { evS: number; arrS: number; rng: number; bucket: number }[] = [];
   for (let slot = 0; slot < HORIZON; slot++) {
     // Open buckets are [cursor, cursor + HORIZON): slot s is the one epoch there with that remainder.
     const bucket = cal.cursor + ((((slot - cal.cursor) % HORIZON) + HORIZON) % HORIZON);
     for (let p = cal.heads[cal.tailBase + slot]; p >= 0; p = cal.next[p]) {
-      for (let j = 0; j < cal.fill[p]; j++)
-        out.push({ evS: shard.records.f64[((p << Page.SHIFT) + j) * Rec.F64_PER_RECORD + Rec.F_EV], bucket });
+      for (let j = 0; j < cal.fill[p]; j++) {
+        const r = (p << Page.SHIFT) + j;
+        out.push({
+          evS: f64[r * Rec.F64_PER_RECORD + Rec.F_EV],
+          arrS: f64[r * Rec.F64_PER_RECORD + Rec.F_ARR],
+          rng: u32[r * Rec.U32_PER_RECORD + RecU32.U_RNG],
+          bucket,
+        });
+      }
     }
   }
   return out;
@@ -56,6 +65,8 @@ test('no record is in a bucket after its next event, none is pending, none is lo
     for (const t1 of cuts) {
       attempts += shard.runEpoch(t0, t1, env);
       const recs = bucketed(shard);
+      // Each client once: their streams' states (and next arrivals) are all distinct.
+      assert.equal(new Set(recs.map((r) => `${r.rng}/${r.arrS}`)).size, cfg.count);
       const horizonEndS = ((shard.calendar as Calendar).cursor + HORIZON) * epochS;
       beyond += recs.filter((r) => r.evS >= horizonEndS).length;
       assert.equal(recs.length, cfg.count, `records after [${t0}, ${t1}) with epochs of ${epochS} s`);
@@ -72,11 +83,15 @@ test('no record is in a bucket after its next event, none is pending, none is lo
 });
 
 test('where the records sit does not show: 1 s calls and irregular ones give the same counts and latencies', () => {
+  // The endpoint empties at 30 s and comes back at 80 s, between calls in both runs: an event run in a later
+  // call than its own would see the other answer, and the counts would differ.
   const run = (cuts: number[]) => {
     const shard = new ClientShard(cfg, 5, 0, cfg.count);
     const env = newEnv();
     let t0 = 0;
     for (const t1 of cuts) {
+      if (t0 === 30) env.store.deletePlan(1 % env.store.dims.planSlots);
+      if (t0 === 80) publishFullPlan(env.store, 2, t0);
       shard.runEpoch(t0, t1, env);
       t0 = t1;
     }
@@ -84,8 +99,10 @@ test('where the records sit does not show: 1 s calls and irregular ones give the
     return JSON.stringify({ c: Array.from(w.counters), i: w.latencyIntended, a: w.latencyAttempt });
   };
   const aligned = run(Array.from({ length: 600 }, (_, k) => k + 1));
-  const irregular = run([0.5, 3, 3.25, 170, 171, 333.3, 420, 599.99, 600]);
+  const irregular = run([0.5, 3, 3.25, 30, 31.5, 80, 170, 171, 333.3, 420, 599.99, 600]);
   assert.equal(irregular, aligned);
+  // The outage shows: some attempts found no address.
+  assert.ok(JSON.parse(aligned).c[ClientCounter.DNS_EMPTY] > 0);
 });
 
 test("a helper's question about an epoch whose due list is gone gets no chunks", () => {
@@ -100,7 +117,8 @@ test("a helper's question about an epoch whose due list is gone gets no chunks",
   assert.equal(w1.dueCount(3), 3);
   assert.deepEqual(new Set(w0.due.subarray(0, 3)).size, 3);
   // The next epoch's list replaces it: a late helper asking about epoch 3 now gets none.
-  assert.equal(w0.takeDue(4, 4, 4), 0);
+  w1.place(4.9, 4);
+  assert.equal(w0.takeDue(4, 4, 4), 1);
   assert.equal(w1.dueCount(3), 0);
-  assert.equal(w1.dueCount(4), 0);
+  assert.equal(w1.dueCount(4), 1);
 });

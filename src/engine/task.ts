@@ -17,7 +17,8 @@ export interface WorkerTask {
   workers: number;
   /**
    * The client population's state, shared by every worker (any worker may run any chunk of it): the records
-   * (records.ts), the per-block summary of next-event times, the answer log (answer-log.ts) and the offered
+   * (records.ts) and the calendar they are filed in (calendar.ts; with regions or chains, the per-block summary of
+   * next-event times instead), the answer log (answer-log.ts) and the offered
    * load per load balancer that worker 0 publishes for each epoch. Absent without clients.
    */
   population?: {

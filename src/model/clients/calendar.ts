@@ -19,7 +19,8 @@
  * Threads: all of it is in SharedArrayBuffers, so any worker can run any due page (the engine hands them out as its
  * chunks). Each worker appends only to its own set of buckets (no atomics per record); worker 0 gathers every
  * worker's bucket for the epoch into the due list between epochs, when no one appends. Free pages are per worker,
- * with a shared reserve and a shared stack that a worker with too many gives to (both behind atomics, per page).
+ * with a shared reserve of pages never used (an atomic counter) and a shared stack that a worker with too many
+ * gives a batch to (behind a lock).
  *
  * Leaves out: the multi-region and chain scan (multi.ts), which keeps its records in client order with a block
  * summary (records.ts) because its extension records would have to move too.
@@ -37,25 +38,28 @@ export const HORIZON = 128;
 const DONATE_ABOVE = 64;
 const DONATE_BATCH = 32;
 
-/** Header words of the shared metadata (Int32). */
+/**
+ * Header words of the shared metadata (Int32), each group on a 64-byte line of its own: helpers read the due
+ * words at every chunk while others allocate pages.
+ */
 enum Meta {
-  /** Spin lock of the shared free stack. */
+  /** Spin lock of the shared free stack, and the pages on that stack (read and written under the lock). */
   LOCK = 0,
+  DONATED = 1,
   /** Next page never handed out (pages from here on are free). */
-  RESERVE = 1,
-  /** Pages on the shared free stack. */
-  DONATED = 2,
+  RESERVE = 16,
   /** The due list's epoch (-1 while it is being rewritten) and page count: see dueCount(). */
-  DUE_EPOCH = 3,
-  DUE_COUNT = 4,
-  HEADER = 8,
+  DUE_EPOCH = 32,
+  DUE_COUNT = 33,
+  HEADER = 48,
 }
 
 /** Pages a population of `count` needs with `workers` workers. */
 export function calendarPages(count: number, workers: number): number {
-  // Per worker: its partly filled page per bucket, as many more among the due pages (last epoch's partly filled
-  // ones; a standalone shard may take every bucket at once), the free pages it keeps, the page it reads.
-  return Math.ceil(count / Page.SIZE) + workers * (2 * HORIZON + DONATE_ABOVE + 2);
+  // Per worker: its partly filled page per bucket, the free pages it keeps, the page it reads, and its partly
+  // filled page of the bucket being run. Once: a standalone shard's runEpoch may take every bucket at once, each
+  // with a partly filled page.
+  return Math.ceil(count / Page.SIZE) + workers * (HORIZON + DONATE_ABOVE + 4) + HORIZON;
 }
 
 /** Bytes of shared metadata for `pages` pages and `workers` workers. */
@@ -137,7 +141,8 @@ export class Calendar {
   /**
    * The epoch holding t1S, exactly as the engine computes epoch starts (e * epochS <= t1S < (e + 1) * epochS): the
    * first bucket still open after a client phase that ran every event before t1S. The engine's epoch k ends at
-   * (k + 1) * epochS, so this is k + 1, whatever the rounding of the division.
+   * (k + 1) * epochS, so this is k + 1, whatever the rounding of the division (k in a last epoch cut short by
+   * the run's end, whose events at or after t1S are never run).
    */
   openFrom(t1S: number): number {
     const w = this.epochS;
@@ -174,20 +179,28 @@ export class Calendar {
 
   private alloc(): number {
     if (this.freeTop > 0) return this.free[--this.freeTop];
-    const r = Atomics.add(this.meta, Meta.RESERVE, 1);
-    if (r < this.pages) return r;
-    this.lock();
-    let top = this.meta[Meta.DONATED];
-    while (top > 0 && this.freeTop < DONATE_BATCH) this.free[this.freeTop++] = this.donated[--top];
-    this.meta[Meta.DONATED] = top;
-    this.unlock();
-    if (this.freeTop === 0) throw new Error(`calendar: out of pages (${this.pages}): engine bug, see calendarPages`);
-    return this.free[--this.freeTop];
+    // Pages other workers gave back before pages never used: the pool's tail stays untouched (not resident)
+    // for as long as it can.
+    if (Atomics.load(this.meta, Meta.DONATED) > 0) {
+      this.lock();
+      let top = this.meta[Meta.DONATED];
+      while (top > 0 && this.freeTop < DONATE_BATCH) this.free[this.freeTop++] = this.donated[--top];
+      this.meta[Meta.DONATED] = top;
+      this.unlock();
+      if (this.freeTop > 0) return this.free[--this.freeTop];
+    }
+    // Loaded first so that the counter stops growing once the reserve is spent.
+    if (Atomics.load(this.meta, Meta.RESERVE) < this.pages) {
+      const r = Atomics.add(this.meta, Meta.RESERVE, 1);
+      if (r < this.pages) return r;
+    }
+    throw new Error(`calendar: out of pages (${this.pages}): engine bug, see calendarPages`);
   }
 
   private lock(): void {
-    while (Atomics.compareExchange(this.meta, Meta.LOCK, 0, 1) !== 0) {
-      // Held for a few dozen stores: spin.
+    // Held for a few dozen stores; a holder that the machine preempts is waited for in a sleep, not a spin.
+    for (let spins = 0; Atomics.compareExchange(this.meta, Meta.LOCK, 0, 1) !== 0; spins++) {
+      if (spins > 1000) Atomics.wait(this.meta, Meta.LOCK, 1, 1);
     }
   }
 

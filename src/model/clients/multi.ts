@@ -193,9 +193,10 @@ export class MultiRegion {
 
   /**
    * ClientShard's scan for a population with regions or chains: every event of clients [from, to) in
-   * [.., t1S), counts into the shard's window and this one's. Returns the attempts made. Same visiting order,
-   * block summary and per-client draw order as ClientShard.scan (see there); the failover moves and the hops of
-   * a chain are the only additions. A request's hop lives in the flags word (ExtFlag.X_HOP_SHIFT); each hop is a call
+   * [.., t1S), counts into the shard's window and this one's. Returns the attempts made. The records stay in
+   * client order (the extension records are indexed alike), visited with a block summary; per client, the draws
+   * and their order are those of ClientShard.scanPage (see there); the failover moves and the hops of a chain are
+   * the only additions. A request's hop lives in the flags word (ExtFlag.X_HOP_SHIFT); each hop is a call
    * with the clients' retries; the next hop starts when the previous one answers.
    */
   scan(p: ScanParts, home: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {

@@ -1,12 +1,13 @@
 /**
  * Models: nothing by itself; the memory layout of the client population's state, 48 bytes per client.
  *
- * One record per client in one ArrayBuffer (array of structs), not one array per field: the epoch loop visits
- * clients in memory order, so the records stream through the cache in order and a due client's state is already
- * there when its next-event time is read. (Measured: keeping the next-event times in a separate array that the
- * scan reads alone made idle clients cheaper but every due client a cache miss: 8 instead of 13M attempts/s.)
- * (Also measured: groups of 8 times beside their clients' fields, and separate times with the due clients' fields
- * fetched all at once in a second pass; both were slower at the default scenario's rates, 1.3-1.5x.)
+ * One record per client in one ArrayBuffer (array of structs), not one array per field: an epoch reads a due
+ * client's whole state at once. The single-region population keeps its records in the pages of a calendar of
+ * epochs (calendar.ts), so an epoch reads the due records in page order and nothing else; with regions or chains
+ * they stay in client order, one per client, scanned with a summary per block of 64 clients (multi.ts).
+ * (Measured before the calendar, with every layout in client order: a separate array of next-event times made
+ * every due client a cache miss, 8 instead of 13M attempts/s; groups of 8 times beside their clients' fields, and
+ * separate times with the due clients' fields fetched in a second pass, were 1.3-1.5x slower.)
  * The buffer may be a SharedArrayBuffer: the engine keeps the whole population in one, so that any worker can
  * run any chunk of it (work sharing, see src/engine/worker-loop.ts).
  * 48 bytes = 6 Float64 slots, viewed also as 12 Uint32/Int32/Float32 slots:
@@ -49,9 +50,9 @@ export enum RecU32 {
 }
 
 /**
- * Clients per block of the scan's summary: a lower bound of the next-event times of each block of 64 clients
- * (exact after the block's last scan), so that an epoch skips blocks with nothing due without reading them.
- * 8 bytes per 64 clients.
+ * Clients per block of the multi-region scan's summary: a lower bound of the next-event times of each block of 64
+ * clients (exact after the block's last scan), so that an epoch skips blocks with nothing due without reading
+ * them. 8 bytes per 64 clients.
  */
 export enum Block {
   SHIFT = 6,
@@ -85,7 +86,7 @@ export class ClientRecords {
     this.f32 = new Float32Array(this.buffer);
   }
 
-  /** Bytes of state held: RECORD_BYTES per client. */
+  /** Bytes of state held: RECORD_BYTES per record slot (per client, or per place in the calendar's pages). */
   get bytes(): number {
     return this.buffer.byteLength;
   }
@@ -158,7 +159,7 @@ export function checkClientMemory(count: number, availableBytes: number, options
   if (need + overheadBytes > availableBytes) {
     const gib = (b: number) => (b / 2 ** 30).toFixed(2);
     throw new Error(
-      `clients: ${count} clients need ~${gib(need)} GiB of state (${RECORD_BYTES + (options.extended ? EXT_BYTES : 0)} B each) + ${gib(overheadBytes)} GiB baseline, ` +
+      `clients: ${count} clients need ~${gib(need)} GiB of state (${RECORD_BYTES + (options.extended ? EXT_BYTES : 0)} B each, with room to move) + ${gib(overheadBytes)} GiB baseline, ` +
         `over the ${gib(availableBytes)} GiB available; lower clients.count`,
     );
   }

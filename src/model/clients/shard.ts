@@ -152,6 +152,8 @@ export class ClientShard {
         throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
       this.chunks = Math.ceil(n / CHUNK);
     } else {
+      // Without the shared calendar each worker would file the shared records in a calendar of its own.
+      if (shared && !shared.calendar) throw new Error('ClientShard: shared records without their calendar');
       const pages = calendarPages(n, workers);
       this.calendar = new Calendar({ pages, workers, worker: shared ? shared.worker : 0, epochS: o.epochS ?? 1, meta: shared?.calendar });
       this.records = new ClientRecords(pages * Page.SIZE, shared?.records);
