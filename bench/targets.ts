@@ -2,7 +2,8 @@
  * `npm run bench:targets`: exactly the cases of issue 12's targets, through the real CLI (bench/engine.ts: `node
  * dist/cli.js run ... --json` in a child process, timed by the run's own perf.wallS), each printed with its
  * goal (CASES in bench/engine.ts) and whether it is met. For re-measuring on a quiet machine; nothing here fails
- * a build. The cases: 64 Enactors DNS-only; the default scenario alone and beside a CPU-burning process; 10M
+ * a build. The cases: 64 Enactors DNS-only; the default scenario alone and beside a CPU-burning process; an idle
+ * population against the busy one (1 worker); 10M
  * clients on 2 workers; aws-2025-10-20 at full size on 2 workers (several minutes per run; --no-aws leaves it out).
  *
  * Options: --pairs N (pairs per ratio case, default 2; the best pair counts, as in the gate), --no-aws,
@@ -17,7 +18,7 @@ const PAIRS = Number(opt('--pairs') ?? 2);
 const CLI = opt('--cli') ?? DEFAULT_CLI;
 const AWS = !args.includes('--no-aws');
 
-const { dns64: e64, busy: def, tenM: c10m, aws } = CASES;
+const { dns64: e64, busy: def, idle, tenM: c10m, aws } = CASES;
 
 interface Row {
   target: string;
@@ -81,6 +82,19 @@ async function main(): Promise<void> {
     figure: `${r.toFixed(2)}x`,
     goal: `>= ${def.goal.speedup}x`,
     met: r >= def.goal.speedup,
+  });
+
+  // An idle population against the busy one, both on 1 worker (the best of each).
+  const idleRuns = [];
+  for (let k = 0; k < PAIRS; k++) idleRuns.push(await runEngine(idle, 1, CLI));
+  const idleS = min(idleRuns.map((x) => x.wallS));
+  const busyS = min(quiet.map((p) => p.one.wallS));
+  console.log(`  ${idle.name}: 1 worker ${s(idleS)} (best of ${PAIRS}) against ${s(busyS)} busy, load ${load()}`);
+  rows.push({
+    target: `${idle.name}, 1 worker, share of the busy population's time`,
+    figure: `${((100 * idleS) / busyS).toFixed(1)}%`,
+    goal: `<= ${(100 * (idle.goal.shareOfBusy ?? 0)).toFixed(0)}%`,
+    met: idleS <= (idle.goal.shareOfBusy ?? 0) * busyS,
   });
 
   const noisy = await pairs(def, true);
