@@ -4,9 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
+import { chainsSchema, regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts';
+import { SharedStore } from '../src/memory/store.ts';
 import { ClientCounter } from '../src/metrics/client-counters.ts';
+import { REGION_COUNTERS } from '../src/metrics/region-counters.ts';
 import { Calendar, calendarMetaBytes, HORIZON, Page } from '../src/model/clients/calendar.ts';
-import { Rec, RecU32 } from '../src/model/clients/records.ts';
+import type { MultiRegion } from '../src/model/clients/multi.ts';
+import { Ext, ExtFlag, ExtU32, Rec, RecU32 } from '../src/model/clients/records.ts';
 import { ClientShard, type ClientEnv } from '../src/model/clients/shard.ts';
 import { publishFullPlan, singleEndpointStore } from './support/clients-harness.ts';
 
@@ -121,4 +125,97 @@ test("a helper's question about an epoch whose due list is gone gets no chunks",
   assert.equal(w0.takeDue(4, 4, 4), 1);
   assert.equal(w1.dueCount(3), 0);
   assert.equal(w1.dueCount(4), 1);
+});
+
+test('with regions and chains each extension record moves with its record, and where they sit does not show', () => {
+  // Half the clients can fail over to a small region; a request calls auth, the dynamic endpoint, then auth again.
+  const regions = regionsSchema.parse({
+    others: [{ name: 'west', endpoint: 'west', loadBalancers: 2, capacityPerS: 150, crossLatencyMs: 40 }],
+    failover: {
+      share: 0.5,
+      to: 'west',
+      trigger: { on: 'failures', attempts: 1 },
+      stayS: { dist: 'exponential', meanS: 20 },
+      comeBack: 'probe',
+    },
+  });
+  const chains = chainsSchema.parse({
+    services: [
+      { name: 'auth', loadBalancers: 2, capacityPerS: 400 },
+      { name: 'db', endpoint: cfg.endpoint },
+    ],
+    request: ['auth', 'db', 'auth'],
+  });
+  const statics = staticEndpoints(regions, chains, 4);
+  const run = (cuts: number[], check: (shard: ClientShard, t1: number) => void) => {
+    const store = SharedStore.create({
+      endpoints: 1,
+      lbsPerEndpoint: [4],
+      staticLbs: statics.map((s) => s.lbs),
+      planSlots: 8,
+      actors: 1,
+      workers: 1,
+    });
+    for (let lb = 0; lb < store.layout.lbCount; lb++) store.lbInService[lb] = 1;
+    store.lbCapacityPerS.fill(400, 0, 4);
+    for (const s of statics) store.lbCapacityPerS.fill(s.capacityPerS, s.lbBase, s.lbBase + s.lbs);
+    // A fixed offered load, as above: the service model then does not depend on how the time is cut into calls.
+    store.lbOfferedPerS.fill(120);
+    publishFullPlan(store, 1, 0);
+    const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(store.layout.lbCount) };
+    const shard = new ClientShard(cfg, 9, 0, cfg.count, { extra: { regions, chains, statics } });
+    let t0 = 0;
+    for (const t1 of cuts) {
+      // The home endpoint is empty from 30 to 80 s: the capable clients leave, and come back after it.
+      if (t0 === 30) store.deletePlan(1 % store.dims.planSlots);
+      if (t0 === 80) publishFullPlan(store, 2, t0);
+      shard.runEpoch(t0, t1, env);
+      check(shard, t1);
+      t0 = t1;
+    }
+    const w = shard.closeWindow(0, 0, t0);
+    return {
+      w,
+      text: JSON.stringify({ c: Array.from(w.counters), i: w.latencyIntended, a: w.latencyAttempt, r: w.regions, s: w.services }),
+    };
+  };
+  // After every call, each record's extension is the one its client started with or changed: exactly the capable
+  // clients carry the capable flag (an extension left behind, or read from another slot, would change the count),
+  // and every chain position is a call of the request.
+  let checks = 0;
+  const whole = (shard: ClientShard, t1: number) => {
+    const cal = shard.calendar;
+    const multi = shard.multi as MultiRegion;
+    const xu32 = new Uint32Array(multi.ext);
+    const { f64 } = shard.records;
+    let records = 0;
+    let capable = 0;
+    for (let s = 0; s < HORIZON; s++) {
+      for (let p = cal.heads[cal.tailBase + s]; p >= 0; p = cal.next[p]) {
+        for (let j = 0; j < cal.fill[p]; j++) {
+          const r = (p << Page.SHIFT) + j;
+          records++;
+          assert.ok(f64[r * Rec.F64_PER_RECORD + Rec.F_EV] >= t1);
+          const flags = xu32[r * Ext.U32_PER_EXT + ExtU32.X_FLAGS];
+          if (flags & ExtFlag.X_MULTI) capable++;
+          assert.ok(flags >>> ExtFlag.X_HOP_SHIFT < 3, `call ${flags >>> ExtFlag.X_HOP_SHIFT} of a 3-call request`);
+        }
+      }
+    }
+    assert.equal(records, cfg.count);
+    assert.equal(capable, multi.multiClients, `capable clients after ${t1} s`);
+    checks++;
+  };
+  const aligned = run(
+    Array.from({ length: 600 }, (_, k) => k + 1),
+    () => {},
+  );
+  const irregular = run([0.5, 3, 3.25, 30, 31.5, 80, 170, 171, 333.3, 420, 599.99, 600], whole);
+  assert.equal(checks, 12);
+  assert.equal(irregular.text, aligned.text);
+  const multi = (aligned.w.regions as Float64Array)[REGION_COUNTERS.indexOf('failovers')];
+  const back = (aligned.w.regions as Float64Array)[REGION_COUNTERS.indexOf('failbacks')];
+  assert.ok(multi > 100 && back > 100, `${multi} failovers, ${back} failbacks`);
+  // Every service was called and the request got past its first call.
+  assert.ok((aligned.w.services as Float64Array)[4] > 0, 'the dynamic service was called');
 });

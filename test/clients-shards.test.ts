@@ -9,6 +9,7 @@ import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, runClientsHarness, singleEndpointStore } from './support/clients-harness.ts';
 import { checkClientMemory, EXT_BYTES, estimateClientBytes, RECORD_BYTES, SHARD_OVERHEAD_BYTES } from '../src/model/clients/records.ts';
 import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
+import { calendarPages, Page } from '../src/model/clients/calendar.ts';
 
 test('results are byte-identical whether the population runs as 1, 2, 3 or 7 shards', () => {
   // Everything at once: an outage with serve-stale, a load balancer failure, retries with decorrelated jitter
@@ -92,9 +93,11 @@ test('state is 48 bytes per client; an oversized population is refused with the 
 test('checkClientMemory options: the extension record, each shard and the baseline count against what is available', () => {
   const count = 1_000_000;
   const plain = estimateClientBytes(count);
-  // With the extension: 64 bytes per client in client order, no calendar pages (multi.ts).
-  assert.ok(estimateClientBytes(count, { extended: true }) - count * EXT_BYTES > count * 48);
-  assert.ok(estimateClientBytes(count, { extended: true }) - plain < count * EXT_BYTES);
+  // With the extension: 16 more bytes per slot of the calendar's pages, which the records and the extension
+  // records share (every client has one, and there is the same room to move), and no second calendar.
+  const ext = estimateClientBytes(count, { extended: true }) - plain;
+  assert.equal(ext, calendarPages(count, 1) * Page.SIZE * EXT_BYTES);
+  assert.ok(ext >= count * EXT_BYTES && ext < count * EXT_BYTES * 1.1, `${ext}`);
   // Each worker: its shard, and its calendar pages beyond the records.
   assert.ok(estimateClientBytes(count, { workers: 3 }) - plain > 2 * SHARD_OVERHEAD_BYTES);
   const baseline = 64 * 1024 * 1024;

@@ -73,8 +73,8 @@ describe('abortOnFail stops at an epoch boundary, the same one for any worker co
   });
 
   it('through the API: a limit on clients.attempts stops at the first epoch that crosses it, the same for 1 and 2 workers', async () => {
-    // Three chunks of CHUNK (8192) clients at 150 requests/s: two workers scan chunks of one epoch at once, so the
-    // attempts behind the limit are published by two sources.
+    // 150 requests/s: each epoch has due pages in both workers' buckets (calendar.ts), and two workers run pages of
+    // one epoch at once, so the attempts behind the limit are published by two sources.
     const base = loadScenario('dns-race', {
       set: ['clients.count=20001', 'clients.ratePerS=0.0075', 'durationS=900', 'dns.faults=[]', 'actions=[]'],
     });

@@ -96,7 +96,7 @@ describe('multi-region clients', () => {
       const sets = [
         'dns-race',
         ...SMALL.flatMap((s) => ['--set', s]),
-        // Three chunks of CHUNK (8192) clients at the same load (1,500 requests/s): two workers scan chunks of one
+        // 1,500 requests/s: several due pages (the calendar's chunks) per epoch, so two workers run pages of one
         // epoch at once, each publishing its attempts for the other to sum.
         '--set',
         'clients.count=20001',

@@ -10,7 +10,7 @@ import { clientsSchema } from '../config/clients-schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
-import { blockCount, checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
+import { checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
 import { calendarMetaBytes, calendarPages, Page } from '../model/clients/calendar.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
@@ -83,19 +83,20 @@ export function checkMemory(s: Scenario, workers: number): void {
 }
 
 /**
- * Where the population's records live: in client order with a block summary for the multi-region scan, else in
- * calendar pages (calendar.ts), sized for the workers that take part, each with buckets of its own.
+ * Where the population's records live: calendar pages (calendar.ts), sized for the workers that take part, each
+ * with buckets of its own; with regions or chains (`extended`), an extension record per record slot beside them.
  */
 function recordBuffers(
   count: number,
   workers: number,
-  multi: boolean,
-): { records: SharedArrayBuffer; blockMinS?: SharedArrayBuffer; calendar?: SharedArrayBuffer } {
-  if (multi) return { records: new SharedArrayBuffer(count * RECORD_BYTES), blockMinS: new SharedArrayBuffer(blockCount(count) * 8) };
+  extended: boolean,
+): { records: SharedArrayBuffer; calendar: SharedArrayBuffer; ext?: SharedArrayBuffer } {
   const pages = calendarPages(count, workers);
+  const slots = pages * Page.SIZE;
   return {
-    records: new SharedArrayBuffer(pages * Page.SIZE * RECORD_BYTES),
+    records: new SharedArrayBuffer(slots * RECORD_BYTES),
     calendar: new SharedArrayBuffer(calendarMetaBytes(pages, workers)),
+    ...(extended ? { ext: new SharedArrayBuffer(slots * EXT_BYTES) } : {}),
   };
 }
 
@@ -144,7 +145,6 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         // At most one entry per epoch (a store change seen at its start).
         answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
         offeredPerS: new SharedArrayBuffer(store.layout.lbCount * 8),
-        ...(multiEndpoints(s) ? { ext: new SharedArrayBuffer(s.clients.count * EXT_BYTES) } : {}),
       }
     : undefined;
   // EC2's DWFM hosts call DynamoDB with the clients' model, or its defaults without clients (task.ts).

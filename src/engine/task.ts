@@ -17,19 +17,16 @@ export interface WorkerTask {
   workers: number;
   /**
    * The client population's state, shared by every worker (any worker may run any chunk of it): the records
-   * (records.ts) and the calendar they are filed in (calendar.ts; with regions or chains, the per-block summary of
-   * next-event times instead), the answer log (answer-log.ts) and the offered
+   * (records.ts) and the calendar they are filed in (calendar.ts), the answer log (answer-log.ts) and the offered
    * load per load balancer that worker 0 publishes for each epoch. Absent without clients.
    */
   population?: {
     records: SharedArrayBuffer;
-    /** Without regions or chains: the calendar the records' pages are in (calendar.ts). */
-    calendar?: SharedArrayBuffer;
-    /** With regions or chains (records in client order): the block summary. */
-    blockMinS?: SharedArrayBuffer;
+    /** The calendar the records' pages are in (calendar.ts). */
+    calendar: SharedArrayBuffer;
     answerLog: SharedArrayBuffer;
     offeredPerS: SharedArrayBuffer;
-    /** With scenario `regions`: the per-client multi-region extension (records.ts EXT_*). */
+    /** With regions or chains: the extension record of each record slot, moved with it (records.ts EXT_*). */
     ext?: SharedArrayBuffer;
   };
   /**

@@ -4,10 +4,10 @@
  * Worker 0 drives. For each epoch [t0, t1) it
  *   1. publishes what the epoch's clients read: the answer the store gives at t0 (into the answer log, when it
  *      changed) and last epoch's offered load per load balancer; then opens the epoch's chunks;
- *   2. runs the previous epoch's EC2 (2a), then chunks (the calendar's due pages, or CHUNK clients with regions
- *      or chains), like every other worker, taking the next one from a shared counter, until none is left, and waits until all are done (2b). Clients run every event
- *      in [t0, t1) against the store as it stood at t0 (read-only now) and count their attempts per load balancer
- *      in their worker's load counters;
+ *   2. runs the previous epoch's EC2 (2a), then chunks (the calendar's due pages), like every other worker,
+ *      taking the next one from a shared counter, until none is left, and waits until all are done (2b). Clients
+ *      run every event in [t0, t1) against the store as it stood at t0 (read-only now) and count their attempts
+ *      per load balancer in their worker's load counters;
  *   3. sums those counters into the offered load for the next epoch;
  *   4. runs the control phase: it owns every control-plane actor, and runs their events in [t0, t1) one at a
  *      time in (time, actor id) order, so the event log's order is the same for any worker count;
@@ -97,7 +97,6 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       shared: {
         records: pop.records,
         calendar: pop.calendar,
-        blockMinS: pop.blockMinS,
         ext: pop.ext,
         initFrom,
         initTo,

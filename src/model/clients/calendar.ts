@@ -1,18 +1,21 @@
 /**
- * Models: nothing by itself; where the single-region client population's records live, so that an epoch reads
- * only the clients that have something to do in it.
+ * Models: nothing by itself; where the client population's records live, so that an epoch reads only the clients
+ * that have something to do in it.
  *
- * Records sit in pages of Page.SIZE records (one pool, records.ts layout). Each epoch of the next HORIZON has a
- * bucket: a list of pages holding the records whose next event falls in that epoch (or later, for a record whose
- * next event lies beyond the horizon: it is looked at again, and moved on, when its bucket comes up). An epoch
- * takes its bucket's pages, runs their clients, and appends every record it read to the bucket of its new next
- * event, then frees the page. So an epoch reads and writes the due records' 48 bytes, in page order, and nothing
- * else; the block scan it replaces streamed every record through memory every epoch (at the default rate 96% of
- * its 64-client blocks held a due client), which was half of the default run's time.
+ * Records sit in pages of Page.SIZE records (one pool, records.ts layout); with regions or chains each record
+ * slot has an extension record at the same index in a second pool (records.ts Ext), moved together with it. Each
+ * epoch of the next HORIZON has a bucket: a list of pages holding the records whose next event falls in that
+ * epoch (or later, for a record whose next event lies beyond the horizon: it is looked at again, and moved on,
+ * when its bucket comes up). An epoch takes its bucket's pages, runs their clients, and appends every record it
+ * read to the bucket of its new next event, then frees the page. So an epoch reads and writes the due records' 48
+ * bytes (64 with the extension), in page order, and nothing else; the block scan it replaces streamed every
+ * record through memory every epoch (at the default rate 96% of its 64-client blocks held a due client), which
+ * was half of the default run's time.
  *
- * Why moving the records cannot change a result: a client's state is all in its record (its draws come from its
- * own stream, seeded once from its global index), clients are independent within an epoch, and every aggregate
- * is an integer count. So where a record sits, and which worker runs it, changes nothing but the time taken.
+ * Why moving the records cannot change a result: a client's state is all in its record and extension record
+ * (its draws come from its own stream, seeded once from its global index), clients are independent within an
+ * epoch, and every aggregate is an integer count. So where a record sits, and which worker runs it, changes
+ * nothing but the time taken.
  * A record is never in a bucket later than its next event's epoch (buckets round down, and only a record already
  * past the epoch's end is moved), so no event is run late.
  *
@@ -22,8 +25,8 @@
  * with a shared reserve of pages never used (an atomic counter) and a shared stack that a worker with too many
  * gives a batch to (behind a lock).
  *
- * Leaves out: the multi-region and chain scan (multi.ts), which keeps its records in client order with a block
- * summary (records.ts) because its extension records would have to move too.
+ * Leaves out: giving pages back to the system (the pool is sized once for the worst case, calendarPages), and any
+ * order among a bucket's records (none is needed, see above).
  */
 
 /** Records per page: the unit of a due list, and so of the work the engine's workers share out. */

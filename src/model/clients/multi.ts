@@ -25,11 +25,12 @@
  * (a failed-over client calls the same ones), dynamic services besides the clients' endpoint, and calls made in
  * parallel.
  *
- * Determinism and speed: this scan replaces ClientShard's own scan when the scenario has regions or chains (one branch per
- * chunk in ClientShard.runChunk, none per attempt on the single-region path). A pinned client takes exactly the
+ * Determinism and speed: this scan replaces ClientShard's own scan when the scenario has regions or chains (one
+ * branch per due page in ClientShard.runChunk, none per attempt on the single-region path). A pinned client takes exactly the
  * draws the single-region scan takes, in the same order, from its own stream, so its history is the same; a
- * capable client draws its stays from the same stream. The per-client failover state is a 16-byte extension
- * record (records.ts, EXT_*), in a shared buffer like the records, so any worker can run any chunk.
+ * capable client draws its stays from the same stream. The per-client failover and chain state is a 16-byte
+ * extension record (records.ts, EXT_*) in a pool of its own, at the same slot as the client's record in the
+ * calendar's pages (calendar.ts) and moved with it, shared like the records, so any worker can run any page.
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { ChainsConfig, FailoverConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
@@ -40,7 +41,8 @@ import { REGION_COUNTER_COUNT, RegionCounter } from '../../metrics/region-counte
 import { mix32, Prng, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
 import { ClientCore } from './core.ts';
 import type { ZigguratExp } from './exp-ziggurat.ts';
-import { EXT_BYTES, type ClientRecords, Rec, RecU32, Block, Ext, ExtU32, ExtFlag } from './records.ts';
+import { type Calendar, Page } from './calendar.ts';
+import { EXT_BYTES, type ClientRecords, Rec, RecU32, Ext, ExtU32, ExtFlag } from './records.ts';
 import { JITTER_DECORRELATED, type RetryPolicy } from './retry.ts';
 import type { Arrivals } from './arrivals.ts';
 
@@ -58,7 +60,6 @@ export function isMultiRegion(seed: number, index: number, share: number): boole
 /** What the failover scan needs of its ClientShard: the shared parts of the population's state. */
 export interface ScanParts {
   readonly records: ClientRecords;
-  readonly blockMinS: Float64Array;
   readonly counters: Float64Array;
   readonly latencyIntended: Uint32Array;
   readonly latencyAttempt: Uint32Array;
@@ -122,15 +123,19 @@ export class MultiRegion {
   /** The calls of one request: per hop, the static endpoint it calls (null: the clients' dynamic endpoint) and its service. */
   private readonly hopStatic: (StaticCore | null)[];
   private readonly hopService: Int32Array;
+  /** Per hop, the core of its static endpoint as of this epoch (null: the dynamic one); set by beginEpoch. */
+  private hopCore: (ClientCore | null)[] = [];
   private readonly rng = new Rng(1);
   /** Multi-region capable clients among the ones this instance initialised ([initFrom, initTo)). */
   readonly multiClients: number = 0;
 
   /**
-   * State of clients [fromClient, fromClient + count) of the population; initialises clients [initFrom, initTo)
-   * (local indices). `statics`: the static endpoints with their global load-balancer ids (other regions, then
-   * static services: config/static-endpoints.ts staticEndpoints, the order the coordinator sets capacities in). `ext`: the shared extension buffer (count *
-   * EXT_BYTES), or none for a private one.
+   * State of the clients of a population whose records have `slots` slots (the calendar's pages x Page.SIZE);
+   * initialises the extension of clients [initFrom, initFrom + at.length) (local indices; global index
+   * fromClient + local), client initFrom + k's at slot at[k], where the calendar placed its record. `statics`:
+   * the static endpoints with their global load-balancer ids (other regions, then static services:
+   * config/static-endpoints.ts staticEndpoints, the order the coordinator sets capacities in). `ext`: the shared
+   * extension pool (slots x EXT_BYTES), or none for a private one.
    */
   constructor(
     regions: RegionsConfig | undefined,
@@ -138,9 +143,8 @@ export class MultiRegion {
     clients: ClientsConfig,
     seed: number,
     fromClient: number,
-    count: number,
     statics: readonly StaticEndpoint[],
-    init: { ext?: SharedArrayBuffer; initFrom: number; initTo: number },
+    init: { ext?: SharedArrayBuffer; slots: number; initFrom: number; at: Int32Array },
   ) {
     this.clients = clients;
     const ends = new Map(statics.map((e) => [`${e.kind}:${e.name}`, new StaticCore(e.lbBase, e.lbs, e.baseLatencyMs * 1000)]));
@@ -162,19 +166,22 @@ export class MultiRegion {
     this.hopStatic = chains ? request.map((n) => ends.get(`service:${n}`) ?? null) : [null];
     this.hopService = chains ? Int32Array.from(request, (n) => services.findIndex((x) => x.name === n)) : Int32Array.of(-1);
     this.serviceCounters = new Float64Array(services.length * SERVICE_COUNTERS.length);
-    if (init.ext && init.ext.byteLength !== count * EXT_BYTES)
-      throw new Error(`multi-region extension: ${init.ext.byteLength} bytes, need ${count * EXT_BYTES}`);
-    this.ext = init.ext ?? new ArrayBuffer(count * EXT_BYTES);
+    const bytes = init.slots * EXT_BYTES;
+    if (init.ext && init.ext.byteLength !== bytes) throw new Error(`multi-region extension: ${init.ext.byteLength} bytes, need ${bytes}`);
+    this.ext = init.ext ?? new ArrayBuffer(bytes);
     this.xf64 = new Float64Array(this.ext);
     this.xu32 = new Uint32Array(this.ext);
     const share = f ? f.share : 0;
     let multiClients = 0;
-    for (let i = init.initFrom; i < init.initTo; i++) {
-      const multi = share > 0 && isMultiRegion(seed, fromClient + i, share);
+    const at = init.at;
+    for (let k = 0; k < at.length; k++) {
+      // Capability follows the client (its GLOBAL index), not the slot.
+      const multi = share > 0 && isMultiRegion(seed, fromClient + init.initFrom + k, share);
       if (multi) multiClients++;
-      this.xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL] = 0;
-      this.xu32[i * Ext.U32_PER_EXT + ExtU32.X_STREAK] = 0;
-      this.xu32[i * Ext.U32_PER_EXT + ExtU32.X_FLAGS] = multi ? ExtFlag.X_MULTI : 0;
+      const x = at[k];
+      this.xf64[x * Ext.F64_PER_EXT + Ext.X_UNTIL] = 0;
+      this.xu32[x * Ext.U32_PER_EXT + ExtU32.X_STREAK] = 0;
+      this.xu32[x * Ext.U32_PER_EXT + ExtU32.X_FLAGS] = multi ? ExtFlag.X_MULTI : 0;
     }
     this.multiClients = multiClients;
   }
@@ -184,6 +191,7 @@ export class MultiRegion {
     this.away?.begin(this.clients, store);
     // A service called twice in a request is one endpoint: refresh it once.
     for (const e of new Set(this.hopStatic)) e?.begin(this.clients, store);
+    this.hopCore = this.hopStatic.map((e) => e?.core ?? null);
   }
 
   /** Bytes of state held beside the records. */
@@ -192,14 +200,15 @@ export class MultiRegion {
   }
 
   /**
-   * ClientShard's scan for a population with regions or chains: every event of clients [from, to) in
-   * [.., t1S), counts into the shard's window and this one's. Returns the attempts made. The records stay in
-   * client order (the extension records are indexed alike), visited with a block summary; per client, the draws
-   * and their order are those of ClientShard.scanPage (see there); the failover moves and the hops of a chain are
-   * the only additions. A request's hop lives in the flags word (ExtFlag.X_HOP_SHIFT); each hop is a call
-   * with the clients' retries; the next hop starts when the previous one answers.
+   * ClientShard.scanPage for a population with regions or chains: every event before t1S of each client of the
+   * calendar's due page `page`, counted into the shard's window and this one's; then its record and extension
+   * record (together) to the end of the bucket of its next event (`lo`: the first bucket open, as there), and the
+   * page back to the free ones. Returns the attempts made. Per client, the draws and their order are those of
+   * ClientShard.scanPage (see there); the failover moves and the hops of a chain are the only additions. A
+   * request's hop lives in the flags word (ExtFlag.X_HOP_SHIFT); each hop is a call with the clients' retries;
+   * the next hop starts when the previous one answers.
    */
-  scan(p: ScanParts, home: ClientCore, byLb: Float64Array, from: number, to: number, t1S: number): number {
+  scanPage(p: ScanParts, home: ClientCore, cal: Calendar, byLb: Float64Array, page: number, lo: number, t1S: number): number {
     const away = this.away?.core ?? null;
     const { f64, u32, i32, f32 } = p.records;
     const { xf64, xu32 } = this;
@@ -208,7 +217,7 @@ export class MultiRegion {
     const sc = this.serviceCounters;
     const chains = this.withChains;
     const hops = this.hopStatic.length;
-    const hopCore = this.hopStatic.map((e) => e?.core ?? null);
+    const hopCore = this.hopCore;
     const hopSvc = this.hopService;
     const latI = p.latencyIntended;
     const latA = p.latencyAttempt;
@@ -228,174 +237,185 @@ export class MultiRegion {
       return e;
     };
     let attempts = 0;
-    const blockMin = p.blockMinS;
-    for (let blk = Math.floor(from / Block.SIZE), blkEnd = Math.ceil(to / Block.SIZE); blk < blkEnd; blk++) {
-      if (blockMin[blk] >= t1S) continue;
-      const bTo = Math.min((blk + 1) * Block.SIZE, to);
-      let minEvS = Infinity;
-      for (let i = blk * Block.SIZE; i < bTo; i++) {
-        const fb = i * Rec.F64_PER_RECORD;
-        let evS = f64[fb + Rec.F_EV];
-        if (evS < t1S) {
-          const ub = i * Rec.U32_PER_RECORD;
-          const xb = i * Ext.U32_PER_EXT;
-          r.restore(u32[ub + RecU32.U_RNG]);
-          let attempt = u32[ub + RecU32.U_ATTEMPT];
-          let arrS = f64[fb + Rec.F_ARR];
-          let reqS = f64[fb + Rec.F_REQ];
-          let tokens = budgeted ? f32[ub + RecU32.U_TOKENS] : 0;
-          let sleepS = decorrelated ? f32[ub + RecU32.U_SLEEP] : retry.baseS;
-          let flags = xu32[xb + ExtU32.X_FLAGS];
-          let hop = flags >>> ExtFlag.X_HOP_SHIFT;
-          flags &= ExtFlag.X_FLAG_MASK;
-          let streak = xu32[xb + ExtU32.X_STREAK];
-          let untilS = xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL];
-          const multi = (flags & ExtFlag.X_MULTI) !== 0;
-          do {
-            if (attempt === 0) {
-              if (hop === 0) {
-                reqS = arrS;
-                c[ClientCounter.REQUESTS]++;
-                if (evS > arrS) c[ClientCounter.DELAYED_STARTS]++;
-                arrS = arrivals.next(arrS, exp1());
-                if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
-              }
-              if (decorrelated) sleepS = retry.baseS;
-              if (chains) sc[hopSvc[hop] * 4 + Svc.CALLS]++;
+    const first = page << Page.SHIFT;
+    for (let i = first, end = first + cal.fill[page]; i < end; i++) {
+      const fb = i * Rec.F64_PER_RECORD;
+      const ub = i * Rec.U32_PER_RECORD;
+      const xb = i * Ext.U32_PER_EXT;
+      let evS = f64[fb + Rec.F_EV];
+      if (evS >= t1S) {
+        // Not due yet (as in ClientShard.scanPage): both records moved as they are, word for word.
+        const d = cal.place(evS, lo);
+        const du = d * Rec.U32_PER_RECORD;
+        const dx = d * Ext.U32_PER_EXT;
+        for (let k = 0; k < Rec.U32_PER_RECORD; k++) u32[du + k] = u32[ub + k];
+        for (let k = 0; k < Ext.U32_PER_EXT; k++) xu32[dx + k] = xu32[xb + k];
+      } else {
+        r.restore(u32[ub + RecU32.U_RNG]);
+        let attempt = u32[ub + RecU32.U_ATTEMPT];
+        let arrS = f64[fb + Rec.F_ARR];
+        let reqS = f64[fb + Rec.F_REQ];
+        let tokens = budgeted ? f32[ub + RecU32.U_TOKENS] : 0;
+        let sleepS = decorrelated ? f32[ub + RecU32.U_SLEEP] : retry.baseS;
+        let flags = xu32[xb + ExtU32.X_FLAGS];
+        let hop = flags >>> ExtFlag.X_HOP_SHIFT;
+        flags &= ExtFlag.X_FLAG_MASK;
+        let streak = xu32[xb + ExtU32.X_STREAK];
+        let untilS = xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL];
+        const multi = (flags & ExtFlag.X_MULTI) !== 0;
+        do {
+          if (attempt === 0) {
+            if (hop === 0) {
+              reqS = arrS;
+              c[ClientCounter.REQUESTS]++;
+              if (evS > arrS) c[ClientCounter.DELAYED_STARTS]++;
+              arrS = arrivals.next(arrS, exp1());
+              if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
             }
-            attempt++;
-            attempts++;
-            c[ClientCounter.ATTEMPTS]++;
-            if (attempt === 1 && hop === 0 && (flags & ExtFlag.X_AWAY) !== 0 && evS >= untilS) {
-              // The stay is over: home again from this new request on, on probation under `probe`. Like a region
-              // failover in an SDK, the region is chosen per request: a retry, or a later call of the same
-              // request, stays where the request started.
-              flags = (flags & ~ExtFlag.X_AWAY) | (this.probe ? ExtFlag.X_PROBE : 0);
-              streak = 0;
-              rc[RegionCounter.FAILBACKS]++;
-            }
-            const fixed = hopCore[hop];
-            let dynamicHome = false;
-            let err: number;
-            let latS = 0;
-            if (fixed !== null) {
-              // A static service: always answers, served by its own load balancers.
-              const lb = fixed.pick(0, fixed.targets(0) > 1 ? r.next() : 0);
-              byLb[lb]++;
-              const u2 = fixed.overloaded(lb) ? r.next() : 1;
-              err = fixed.outcome(lb, u2, exp1());
-              latS = fixed.latencyS;
-            } else {
-              if ((flags & ExtFlag.X_AWAY) === 0) {
-                dynamicHome = true;
-                rc[RegionCounter.HOME_ATTEMPTS]++;
-                const serial = home.lookup(u32, i32, ub, evS);
-                if (serial < 0) err = AttemptErr.DNS_EMPTY;
-                else {
-                  const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
-                  byLb[lb]++;
-                  const u2 = home.overloaded(lb) ? r.next() : 1;
-                  err = home.outcome(lb, u2, exp1());
-                  latS = home.latencyS;
-                }
-                if (err !== AttemptErr.OK) rc[RegionCounter.HOME_ATTEMPTS + err]++;
-              } else {
-                const a = away as ClientCore;
-                rc[RegionCounter.AWAY_ATTEMPTS]++;
-                const lb = a.pick(0, a.targets(0) > 1 ? r.next() : 0);
+            if (decorrelated) sleepS = retry.baseS;
+            if (chains) sc[hopSvc[hop] * 4 + Svc.CALLS]++;
+          }
+          attempt++;
+          attempts++;
+          c[ClientCounter.ATTEMPTS]++;
+          if (attempt === 1 && hop === 0 && (flags & ExtFlag.X_AWAY) !== 0 && evS >= untilS) {
+            // The stay is over: home again from this new request on, on probation under `probe`. Like a region
+            // failover in an SDK, the region is chosen per request: a retry, or a later call of the same
+            // request, stays where the request started.
+            flags = (flags & ~ExtFlag.X_AWAY) | (this.probe ? ExtFlag.X_PROBE : 0);
+            streak = 0;
+            rc[RegionCounter.FAILBACKS]++;
+          }
+          const fixed = hopCore[hop];
+          let dynamicHome = false;
+          let err: number;
+          let latS = 0;
+          if (fixed !== null) {
+            // A static service: always answers, served by its own load balancers.
+            const lb = fixed.pick(0, fixed.targets(0) > 1 ? r.next() : 0);
+            byLb[lb]++;
+            const u2 = fixed.overloaded(lb) ? r.next() : 1;
+            err = fixed.outcome(lb, u2, exp1());
+            latS = fixed.latencyS;
+          } else {
+            if ((flags & ExtFlag.X_AWAY) === 0) {
+              dynamicHome = true;
+              rc[RegionCounter.HOME_ATTEMPTS]++;
+              const serial = home.lookup(u32, i32, ub, evS);
+              if (serial < 0) err = AttemptErr.DNS_EMPTY;
+              else {
+                const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
                 byLb[lb]++;
-                const u2 = a.overloaded(lb) ? r.next() : 1;
-                err = a.outcome(lb, u2, exp1());
-                // The cross-region round trip, within the attempt's deadline.
-                latS = a.latencyS + this.crossS;
-                if (latS >= timeoutS) {
-                  latS = timeoutS;
-                  if (err === AttemptErr.OK) err = AttemptErr.TIMEOUT;
-                }
-                if (err !== AttemptErr.OK) rc[RegionCounter.AWAY_ATTEMPTS + err - 1]++;
+                const u2 = home.overloaded(lb) ? r.next() : 1;
+                err = home.outcome(lb, u2, exp1());
+                latS = home.latencyS;
+              }
+              if (err !== AttemptErr.OK) rc[RegionCounter.HOME_ATTEMPTS + err]++;
+            } else {
+              const a = away as ClientCore;
+              rc[RegionCounter.AWAY_ATTEMPTS]++;
+              const lb = a.pick(0, a.targets(0) > 1 ? r.next() : 0);
+              byLb[lb]++;
+              const u2 = a.overloaded(lb) ? r.next() : 1;
+              err = a.outcome(lb, u2, exp1());
+              // The cross-region round trip, within the attempt's deadline.
+              latS = a.latencyS + this.crossS;
+              if (latS >= timeoutS) {
+                latS = timeoutS;
+                if (err === AttemptErr.OK) err = AttemptErr.TIMEOUT;
+              }
+              if (err !== AttemptErr.OK) rc[RegionCounter.AWAY_ATTEMPTS + err - 1]++;
+            }
+          }
+          if (chains) {
+            sc[hopSvc[hop] * 4 + Svc.ATTEMPTS]++;
+            if (err !== AttemptErr.OK) sc[hopSvc[hop] * 4 + Svc.FAILED_ATTEMPTS]++;
+          }
+          const doneS = evS + latS;
+          if (err !== AttemptErr.DNS_EMPTY) latA[latencyIndexS(latS)]++;
+          if (err === AttemptErr.OK) {
+            if (dynamicHome) {
+              streak = 0;
+              flags &= ~ExtFlag.X_PROBE;
+              if (multi && this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS) {
+                untilS = this.leave(doneS, stay);
+                flags |= ExtFlag.X_AWAY;
               }
             }
-            if (chains) {
-              sc[hopSvc[hop] * 4 + Svc.ATTEMPTS]++;
-              if (err !== AttemptErr.OK) sc[hopSvc[hop] * 4 + Svc.FAILED_ATTEMPTS]++;
-            }
-            const doneS = evS + latS;
-            if (err !== AttemptErr.DNS_EMPTY) latA[latencyIndexS(latS)]++;
-            if (err === AttemptErr.OK) {
-              if (dynamicHome) {
-                streak = 0;
-                flags &= ~ExtFlag.X_PROBE;
-                if (multi && this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS) {
-                  untilS = this.leave(doneS, stay);
-                  flags |= ExtFlag.X_AWAY;
-                }
-              }
-              attempt = 0;
-              if (hop + 1 < hops) {
-                // The next call of the chain starts when this one answers.
-                hop++;
-                evS = doneS;
-                continue;
-              }
-              hop = 0;
-              c[ClientCounter.SUCCESSES]++;
-              if (this.withRegions) rc[multi ? RegionCounter.MULTI_SUCCESSES : RegionCounter.PINNED_SUCCESSES]++;
-              latI[latencyIndexS(doneS - reqS)]++;
-              evS = doneS > arrS ? doneS : arrS;
+            attempt = 0;
+            if (hop + 1 < hops) {
+              // The next call of the chain starts when this one answers.
+              hop++;
+              evS = doneS;
               continue;
             }
-            c[ClientCounter.DNS_EMPTY + err - 1]++;
-            if (multi && dynamicHome) {
-              streak++;
-              const probeFailed = (flags & ExtFlag.X_PROBE) !== 0;
-              if (probeFailed) rc[RegionCounter.PROBE_FAILURES]++;
-              if (
-                probeFailed ||
-                (this.trigger === Trigger.FAILURES && streak >= this.failuresToLeave) ||
-                (this.trigger === Trigger.EMPTY && err === AttemptErr.DNS_EMPTY) ||
-                (this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS)
-              ) {
-                untilS = this.leave(doneS, stay);
-                flags = (flags | ExtFlag.X_AWAY) & ~ExtFlag.X_PROBE;
-                streak = 0;
-              }
-            }
-            // A failed attempt: retry (in whichever region the client is now) if allowed, else the call fails, and
-            // with it the request.
-            if (attempt < retry.maxAttempts) {
-              if (budgeted && tokens < 1) c[ClientCounter.BUDGET_DENIED]++;
-              else {
-                if (budgeted) tokens = Math.fround(tokens - 1);
-                c[ClientCounter.RETRIES]++;
-                const d = retry.delayS(attempt, r.next(), sleepS);
-                if (decorrelated) sleepS = Math.fround(d);
-                evS = doneS + d;
-                continue;
-              }
-            }
-            if (chains) sc[hopSvc[hop] * 4 + Svc.FAILED_CALLS]++;
             hop = 0;
-            c[ClientCounter.FAILED_REQUESTS]++;
-            if (this.withRegions) rc[multi ? RegionCounter.MULTI_FAILED : RegionCounter.PINNED_FAILED]++;
+            c[ClientCounter.SUCCESSES]++;
+            if (this.withRegions) rc[multi ? RegionCounter.MULTI_SUCCESSES : RegionCounter.PINNED_SUCCESSES]++;
             latI[latencyIndexS(doneS - reqS)]++;
-            attempt = 0;
             evS = doneS > arrS ? doneS : arrS;
-          } while (evS < t1S);
-          f64[fb + Rec.F_EV] = evS;
-          f64[fb + Rec.F_ARR] = arrS;
-          f64[fb + Rec.F_REQ] = reqS;
-          u32[ub + RecU32.U_RNG] = r.snapshot();
-          u32[ub + RecU32.U_ATTEMPT] = attempt;
-          if (budgeted) f32[ub + RecU32.U_TOKENS] = tokens;
-          if (decorrelated) f32[ub + RecU32.U_SLEEP] = sleepS;
-          xu32[xb + ExtU32.X_FLAGS] = (flags | (hop << ExtFlag.X_HOP_SHIFT)) >>> 0;
-          xu32[xb + ExtU32.X_STREAK] = streak;
-          xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL] = untilS;
-        }
-        if (evS < minEvS) minEvS = evS;
+            continue;
+          }
+          c[ClientCounter.DNS_EMPTY + err - 1]++;
+          if (multi && dynamicHome) {
+            streak++;
+            const probeFailed = (flags & ExtFlag.X_PROBE) !== 0;
+            if (probeFailed) rc[RegionCounter.PROBE_FAILURES]++;
+            if (
+              probeFailed ||
+              (this.trigger === Trigger.FAILURES && streak >= this.failuresToLeave) ||
+              (this.trigger === Trigger.EMPTY && err === AttemptErr.DNS_EMPTY) ||
+              (this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS)
+            ) {
+              untilS = this.leave(doneS, stay);
+              flags = (flags | ExtFlag.X_AWAY) & ~ExtFlag.X_PROBE;
+              streak = 0;
+            }
+          }
+          // A failed attempt: retry (in whichever region the client is now) if allowed, else the call fails, and
+          // with it the request.
+          if (attempt < retry.maxAttempts) {
+            if (budgeted && tokens < 1) c[ClientCounter.BUDGET_DENIED]++;
+            else {
+              if (budgeted) tokens = Math.fround(tokens - 1);
+              c[ClientCounter.RETRIES]++;
+              const d = retry.delayS(attempt, r.next(), sleepS);
+              if (decorrelated) sleepS = Math.fround(d);
+              evS = doneS + d;
+              continue;
+            }
+          }
+          if (chains) sc[hopSvc[hop] * 4 + Svc.FAILED_CALLS]++;
+          hop = 0;
+          c[ClientCounter.FAILED_REQUESTS]++;
+          if (this.withRegions) rc[multi ? RegionCounter.MULTI_FAILED : RegionCounter.PINNED_FAILED]++;
+          latI[latencyIndexS(doneS - reqS)]++;
+          attempt = 0;
+          evS = doneS > arrS ? doneS : arrS;
+        } while (evS < t1S);
+        // Written at its new place: the fields kept in locals, the rest (the cache entry, which the lookups updated
+        // in the old place, and tokens and sleep when the configuration does not use them) as they were.
+        const d = cal.place(evS, lo);
+        const df = d * Rec.F64_PER_RECORD;
+        const du = d * Rec.U32_PER_RECORD;
+        const dx = d * Ext.U32_PER_EXT;
+        f64[df + Rec.F_EV] = evS;
+        f64[df + Rec.F_ARR] = arrS;
+        f64[df + Rec.F_REQ] = reqS;
+        u32[du + RecU32.U_RNG] = r.snapshot();
+        u32[du + RecU32.U_SERIAL] = u32[ub + RecU32.U_SERIAL];
+        u32[du + RecU32.U_EXP_MS] = u32[ub + RecU32.U_EXP_MS];
+        if (budgeted) f32[du + RecU32.U_TOKENS] = tokens;
+        else u32[du + RecU32.U_TOKENS] = u32[ub + RecU32.U_TOKENS];
+        if (decorrelated) f32[du + RecU32.U_SLEEP] = sleepS;
+        else u32[du + RecU32.U_SLEEP] = u32[ub + RecU32.U_SLEEP];
+        u32[du + RecU32.U_ATTEMPT] = attempt;
+        xu32[dx + ExtU32.X_FLAGS] = (flags | (hop << ExtFlag.X_HOP_SHIFT)) >>> 0;
+        xu32[dx + ExtU32.X_STREAK] = streak;
+        xf64[d * Ext.F64_PER_EXT + Ext.X_UNTIL] = untilS;
       }
-      blockMin[blk] = minEvS;
     }
+    cal.release(page);
     c[ClientCounter.DNS_QUERIES] += home.dnsQueries;
     c[ClientCounter.STALE_ANSWERS] += home.staleAnswers;
     home.dnsQueries = 0;

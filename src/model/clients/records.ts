@@ -2,11 +2,11 @@
  * Models: nothing by itself; the memory layout of the client population's state, 48 bytes per client.
  *
  * One record per client in one ArrayBuffer (array of structs), not one array per field: an epoch reads a due
- * client's whole state at once. The single-region population keeps its records in the pages of a calendar of
- * epochs (calendar.ts), so an epoch reads the due records in page order and nothing else; with regions or chains
- * they stay in client order, one per client, scanned with a summary per block of 64 clients (multi.ts).
- * (Measured before the calendar, with every layout in client order: a separate array of next-event times made
- * every due client a cache miss, 8 instead of 13M attempts/s; groups of 8 times beside their clients' fields, and
+ * client's whole state at once. The records live in the pages of a calendar of epochs (calendar.ts), so an epoch
+ * reads the due records in page order and nothing else; with regions or chains each record slot also has a
+ * 16-byte extension record at the same index in a second pool, which moves with it (Ext below).
+ * (Measured before the calendar, with every record at its client's index: a separate array of next-event times
+ * made every due client a cache miss, 8 instead of 13M attempts/s; groups of 8 times beside their clients' fields, and
  * separate times with the due clients' fields fetched in a second pass, were 1.3-1.5x slower.)
  * The buffer may be a SharedArrayBuffer: the engine keeps the whole population in one, so that any worker can
  * run any chunk of it (work sharing, see src/engine/worker-loop.ts).
@@ -49,20 +49,6 @@ export enum RecU32 {
   U_ATTEMPT = 11,
 }
 
-/**
- * Clients per block of the multi-region scan's summary: a lower bound of the next-event times of each block of 64
- * clients (exact after the block's last scan), so that an epoch skips blocks with nothing due without reading
- * them. 8 bytes per 64 clients.
- */
-export enum Block {
-  SHIFT = 6,
-  SIZE = 1 << Block.SHIFT,
-}
-
-export function blockCount(count: number): number {
-  return Math.ceil(count / Block.SIZE);
-}
-
 /** Largest value the millisecond expiry can hold. */
 export const MAX_EXPIRY_MS = 0xffffffff;
 
@@ -93,9 +79,10 @@ export class ClientRecords {
 }
 
 /**
- * The multi-region extension (scenario `regions`, src/model/clients/multi.ts): 16 more bytes per client in a
- * buffer of its own, allocated only when the scenario has regions, so the 48-byte records and the single-region
- * scan are untouched.
+ * The multi-region and chain extension (scenarios with `regions` or `chains`, src/model/clients/multi.ts): 16
+ * more bytes per record slot in a pool of its own, indexed by the same slot as the 48-byte record and moved with
+ * it, allocated only when the scenario has regions or chains, so the records and the single-region scan are
+ * untouched.
  *
  *   f64 [0] untilS   end of the client's stay in the other region (meaningful while ExtFlag.X_AWAY is set)
  *   u32 [2] streak   consecutive failed attempts at home (the `failures` trigger)
@@ -130,7 +117,7 @@ export const SHARD_OVERHEAD_BYTES = 2 * 23552 * 4 + 256 * 1024;
 export interface ClientMemoryOptions {
   /** Shards, one per worker, each with its fixed SHARD_OVERHEAD_BYTES. Default 1. */
   workers?: number;
-  /** Each client also has the multi-region / chain extension record (EXT_BYTES). Default false. */
+  /** Each record slot also has the multi-region / chain extension record (EXT_BYTES). Default false. */
   extended?: boolean;
   /** The process baseline (V8 heap, code, the engine's other buffers) the state comes on top of. Default 256 MiB. */
   overheadBytes?: number;
@@ -142,11 +129,11 @@ export interface ClientMemoryOptions {
  */
 export function estimateClientBytes(count: number, { workers = 1, extended = false }: ClientMemoryOptions = {}): number {
   const shards = workers * SHARD_OVERHEAD_BYTES;
-  // With the extension the records stay in client order with a block summary (multi.ts); else they are in the
-  // calendar's pages, a few more than the records fill (calendar.ts calendarPages).
-  if (extended) return count * (RECORD_BYTES + EXT_BYTES) + blockCount(count) * 8 + shards;
+  // The records are in the calendar's pages, a few more than the clients fill (calendar.ts calendarPages); with
+  // the extension each page's slots have one more in the extension pool.
   const pages = calendarPages(count, workers);
-  return pages * Page.SIZE * RECORD_BYTES + calendarMetaBytes(pages, workers) + shards;
+  const slotBytes = RECORD_BYTES + (extended ? EXT_BYTES : 0);
+  return pages * Page.SIZE * slotBytes + calendarMetaBytes(pages, workers) + shards;
 }
 
 /**

@@ -11,7 +11,7 @@
  * client's events in [t0, t1) before moving on (clients are independent within an epoch), and appends the record
  * to the bucket of its next event. No allocation, no Atomics and no hdr-histogram-js per event: counters are
  * locals flushed per page, latencies go into HDR-indexed Uint32 counts (metrics/loglinear.ts, inlined here).
- * With regions or chains the population stays in client order instead, scanned with a block summary (multi.ts).
+ * With regions or chains, the same pages are run by multi.ts's scan, each record with its extension record.
  *
  * Determinism: every draw comes from the client's own mulberry32 stream, seeded from its GLOBAL index; the only
  * shared inputs are the store and lbOfferedPerS, constant during an epoch; every aggregate is an integer count.
@@ -34,7 +34,7 @@ import { ClientCore } from './core.ts';
 import { MultiRegion } from './multi.ts';
 import type { ChainsConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import { ZIG_K, ZIG_W, ZigguratExp } from './exp-ziggurat.ts';
-import { blockCount, ClientRecords, MAX_EXPIRY_MS, Rec, RecU32 } from './records.ts';
+import { ClientRecords, MAX_EXPIRY_MS, Rec, RecU32 } from './records.ts';
 import { Calendar, calendarPages, Page } from './calendar.ts';
 import { JITTER_DECORRELATED, RetryPolicy } from './retry.ts';
 
@@ -51,22 +51,13 @@ export interface ClientEnv {
   attemptsByLb: Float64Array;
 }
 
-/**
- * Clients per chunk of the multi-region scan: the unit of its scan() call and of the work the engine's workers
- * share out in an epoch (the calendar's chunks are its pages). Small against an epoch, large against the per-call
- * flush; a multiple of Block.SIZE.
- */
-export const CHUNK = 8192;
-
 /** The population's state when the engine shares it between workers (any worker may run any chunk). */
 export interface SharedPopulation {
-  /** The records: the calendar's pages (calendarPages x Page.SIZE records), or with regions or chains one per client. */
+  /** The records: the calendar's pages (calendarPages x Page.SIZE records). */
   records: SharedArrayBuffer;
-  /** The calendar's metadata (calendar.ts), without regions or chains. */
-  calendar?: SharedArrayBuffer;
-  /** The block summary, with regions or chains. */
-  blockMinS?: SharedArrayBuffer;
-  /** The multi-region extension records, with regions or chains. */
+  /** The calendar's metadata (calendar.ts). */
+  calendar: SharedArrayBuffer;
+  /** With regions or chains: the extension records, one per record slot (Page.SIZE x EXT_BYTES per page). */
   ext?: SharedArrayBuffer;
   /** Clients (local indices) this shard initialises. */
   initFrom: number;
@@ -109,14 +100,8 @@ export class ClientShard {
   readonly zig = new ZigguratExp();
   /** The multi-region and chain state and scan, with scenario `regions` or `chains` (multi.ts); null: the scan below. */
   readonly multi: MultiRegion | null;
-  /** Per block of Block.SIZE clients: a lower bound of their next-event times (records.ts); with regions or chains only. */
-  readonly blockMinS: Float64Array;
-  /** Where the records are and when they are due; null with regions or chains (multi.ts keeps client order). */
-  readonly calendar: Calendar | null;
-  /** Chunks of CHUNK clients, the units runChunk() takes with regions or chains (the calendar's are its due pages). */
-  readonly chunks: number;
-  private readonly initFrom: number;
-  private readonly initTo: number;
+  /** Where the records (and the extension records, with regions or chains) are and when they are due. */
+  readonly calendar: Calendar;
   /** Answer-log entries replayed so far (beginEpoch). */
   private logPos = 0;
   private readonly cfg: ClientsConfig;
@@ -128,8 +113,8 @@ export class ClientShard {
   /**
    * Clients [fromClient, toClient) of the population (local index i is global client fromClient + i).
    * `o.shared`: state that other workers' shards over the same population also use (the engine's work sharing):
-   * the records and their calendar or block summary live in the buffers given, and this shard initialises only
-   * its part of them, clients [initFrom, initTo) (local indices).
+   * the records, their calendar and the extension records live in the buffers given, and this shard initialises
+   * only its part of them, clients [initFrom, initTo) (local indices).
    */
   constructor(cfg: ClientsConfig, seed: number, fromClient: number, toClient: number, o: ShardOptions = {}) {
     if (!(toClient >= fromClient && fromClient >= 0)) throw new Error(`ClientShard: bad range [${fromClient}, ${toClient})`);
@@ -140,29 +125,18 @@ export class ClientShard {
     this.retry = new RetryPolicy(cfg.retry);
     this.arrivals = new Arrivals(cfg.ratePerS, cfg.profile);
     const n = toClient - fromClient;
-    const initFrom = (this.initFrom = shared ? shared.initFrom : 0);
-    const initTo = (this.initTo = shared ? shared.initTo : n);
+    const initFrom = shared ? shared.initFrom : 0;
+    const initTo = shared ? shared.initTo : n;
     const workers = shared ? shared.workers : 1;
-    if (extra) {
-      this.calendar = null;
-      this.records = new ClientRecords(n, shared?.records);
-      // Zero = "may be due": every block is scanned in the first epoch, which makes its summary exact.
-      this.blockMinS = shared?.blockMinS ? new Float64Array(shared.blockMinS) : new Float64Array(blockCount(n));
-      if (this.blockMinS.length !== blockCount(n))
-        throw new Error(`ClientShard: block summary of ${this.blockMinS.length}, need ${blockCount(n)}`);
-      this.chunks = Math.ceil(n / CHUNK);
-    } else {
-      // Without the shared calendar each worker would file the shared records in a calendar of its own.
-      if (shared && !shared.calendar) throw new Error('ClientShard: shared records without their calendar');
-      const pages = calendarPages(n, workers);
-      this.calendar = new Calendar({ pages, workers, worker: shared ? shared.worker : 0, epochS: o.epochS ?? 1, meta: shared?.calendar });
-      this.records = new ClientRecords(pages * Page.SIZE, shared?.records);
-      this.blockMinS = new Float64Array(0);
-      this.chunks = 0;
-    }
-    this.multi = extra
-      ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, n, extra.statics, { ext: shared?.ext, initFrom, initTo })
-      : null;
+    // Without the shared calendar each worker would file the shared records in a calendar of its own.
+    if (shared && !shared.calendar) throw new Error('ClientShard: shared records without their calendar');
+    // Likewise, shared records with private extension records would lose a client's failover state when another worker runs it.
+    if (shared && extra && !shared.ext) throw new Error('ClientShard: shared records without their extension records');
+    const pages = calendarPages(n, workers);
+    this.calendar = new Calendar({ pages, workers, worker: shared ? shared.worker : 0, epochS: o.epochS ?? 1, meta: shared?.calendar });
+    this.records = new ClientRecords(pages * Page.SIZE, shared?.records);
+    // With regions or chains: where each initialised client's record went, for its extension record (multi.ts).
+    const at = extra ? new Int32Array(initTo - initFrom) : null;
     const { f64, u32, f32 } = this.records;
     const cal = this.calendar;
     const burst = this.retry.budgetBurst;
@@ -190,8 +164,9 @@ export class ClientShard {
           expMs = Math.ceil(leftS * 1000);
         }
       }
-      // The record's place: client order, or the end of the calendar bucket of its first event.
-      const r = cal ? cal.place(arrS, 0) : i;
+      // The record's place: the end of the calendar bucket of its first event.
+      const r = cal.place(arrS, 0);
+      if (at) at[i - initFrom] = r;
       const fb = r * Rec.F64_PER_RECORD;
       const ub = r * Rec.U32_PER_RECORD;
       f64[fb + Rec.F_EV] = arrS;
@@ -204,6 +179,14 @@ export class ClientShard {
       f32[ub + RecU32.U_SLEEP] = cfg.retry.baseS;
       u32[ub + RecU32.U_ATTEMPT] = 0;
     }
+    this.multi = extra
+      ? new MultiRegion(extra.regions, extra.chains, cfg, seed, fromClient, extra.statics, {
+          ext: shared?.ext,
+          slots: this.records.count,
+          initFrom,
+          at: at as Int32Array,
+        })
+      : null;
   }
 
   private ensureCore(store: SharedStore): ClientCore {
@@ -229,12 +212,8 @@ export class ClientShard {
       }
     };
     const cal = this.calendar;
-    // The records this shard initialised: its own part in client order, or every page in its own buckets.
-    if (cal) {
-      for (const page of cal.ownPages()) for (let j = 0; j < cal.fill[page]; j++) resolve((page << Page.SHIFT) + j);
-    } else {
-      for (let i = this.initFrom; i < this.initTo; i++) resolve(i);
-    }
+    // The records this shard initialised: every page in its own buckets.
+    for (const page of cal.ownPages()) for (let j = 0; j < cal.fill[page]; j++) resolve((page << Page.SHIFT) + j);
     this.warmResolved = true;
   }
 
@@ -244,14 +223,11 @@ export class ClientShard {
    */
   runEpoch(t0S: number, t1S: number, env: ClientEnv): number {
     if (!this.beginEpoch(t0S, t1S, env)) return 0;
-    let chunks = this.chunks;
     const cal = this.calendar;
-    if (cal) {
-      // Every bucket of an epoch that starts before t1S; the next call goes on from the one holding t1S.
-      const e = this.bucketLo;
-      chunks = cal.takeDue(cal.cursor, e * cal.epochS < t1S ? e : e - 1, 0);
-      cal.cursor = e;
-    }
+    // Every bucket of an epoch that starts before t1S; the next call goes on from the one holding t1S.
+    const e = this.bucketLo;
+    const chunks = cal.takeDue(cal.cursor, e * cal.epochS < t1S ? e : e - 1, 0);
+    cal.cursor = e;
     let attempts = 0;
     for (let c = 0; c < chunks; c++) attempts += this.runChunk(c, t1S, env);
     return attempts;
@@ -262,12 +238,12 @@ export class ClientShard {
    * how many there are.
    */
   openEpoch(epoch: number): number {
-    return this.calendar ? this.calendar.takeDue(epoch, epoch, epoch) : this.chunks;
+    return this.calendar.takeDue(epoch, epoch, epoch);
   }
 
   /** Chunks of epoch `epoch`: see Calendar.dueCount for a helper asking about an epoch that may have ended. */
   chunksOf(epoch: number): number {
-    return this.calendar ? this.calendar.dueCount(epoch) : this.chunks;
+    return this.calendar.dueCount(epoch);
   }
 
   /**
@@ -291,7 +267,7 @@ export class ClientShard {
     this.multi?.beginEpoch(env.store);
     this.lastT1S = t1S;
     // The buckets open after this epoch: from the one holding t1S on (a record moved now has its event at or after t1S).
-    if (this.calendar) this.bucketLo = this.calendar.openFrom(t1S);
+    this.bucketLo = this.calendar.openFrom(t1S);
     return true;
   }
 
@@ -305,18 +281,12 @@ export class ClientShard {
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
   }
 
-  /**
-   * Run chunk c up to t1S, after beginEpoch: the calendar's due page c, or with regions or chains clients
-   * [c * CHUNK, (c + 1) * CHUNK). Returns the attempts made.
-   */
+  /** Run chunk c up to t1S, after beginEpoch: the calendar's due page c. Returns the attempts made. */
   runChunk(c: number, t1S: number, env: ClientEnv): number {
-    // One branch per chunk, none per attempt: with regions the whole chunk takes the multi-region scan.
+    const cal = this.calendar;
+    // One branch per page, none per attempt: with regions or chains the whole page takes the multi-region scan.
     const m = this.multi;
-    if (m !== null) {
-      const from = c * CHUNK;
-      return m.scan(this, this.core as ClientCore, env.attemptsByLb, from, Math.min(this.records.count, from + CHUNK), t1S);
-    }
-    const cal = this.calendar as Calendar;
+    if (m !== null) return m.scanPage(this, this.core as ClientCore, cal, env.attemptsByLb, cal.due[c], this.bucketLo, t1S);
     return this.scanPage(this.core as ClientCore, cal, env.attemptsByLb, cal.due[c], t1S);
   }
 
@@ -572,7 +542,7 @@ export class ClientShard {
   bytes(): number {
     return (
       this.records.bytes +
-      (this.calendar ? this.calendar.metaBytes : 0) +
+      this.calendar.metaBytes +
       2 * LATENCY_BUCKETS * 4 +
       (this.core ? this.core.ring.bytes() : 0) +
       (this.multi ? this.multi.bytes() : 0)
