@@ -134,7 +134,8 @@ test('with regions and chains each extension record moves with its record, and w
     failover: {
       share: 0.5,
       to: 'west',
-      trigger: { on: 'failures', attempts: 1 },
+      // Two failures in a row: the count of failures so far must travel with the record between events.
+      trigger: { on: 'failures', attempts: 2 },
       stayS: { dist: 'exponential', meanS: 20 },
       comeBack: 'probe',
     },

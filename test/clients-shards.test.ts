@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
+import { regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts';
 import { DdbCaller } from '../src/model/clients/ddb-caller.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, runClientsHarness, singleEndpointStore } from './support/clients-harness.ts';
@@ -98,6 +99,16 @@ test('checkClientMemory options: the extension record, each shard and the baseli
   const ext = estimateClientBytes(count, { extended: true }) - plain;
   assert.equal(ext, calendarPages(count, 1) * Page.SIZE * EXT_BYTES);
   assert.ok(ext >= count * EXT_BYTES && ext < count * EXT_BYTES * 1.1, `${ext}`);
+  // What a shard with regions really holds stays within the estimate.
+  const regions = regionsSchema.parse({
+    others: [{ name: 'west', endpoint: 'west', loadBalancers: 2, capacityPerS: 1000, crossLatencyMs: 40 }],
+    failover: { share: 0.5, to: 'west', trigger: { on: 'failures', attempts: 2 }, stayS: { dist: 'exponential', meanS: 20 } },
+  });
+  const withRegions = new ClientShard(clientsSchema.parse({}), 1, 0, 100_000, {
+    extra: { regions, statics: staticEndpoints(regions, undefined, 12) },
+  });
+  assert.ok(withRegions.bytes() > estimateClientBytes(100_000), `${withRegions.bytes()}`);
+  assert.ok(estimateClientBytes(100_000, { extended: true }) >= withRegions.bytes(), `${withRegions.bytes()}`);
   // Each worker: its shard, and its calendar pages beyond the records.
   assert.ok(estimateClientBytes(count, { workers: 3 }) - plain > 2 * SHARD_OVERHEAD_BYTES);
   const baseline = 64 * 1024 * 1024;

@@ -28,7 +28,7 @@ const CHAIN = (queueCapacityPerS: number, request = '["identity","dynamodb","que
 
 describe('multi-region clients', () => {
   it('with 0% multi-region clients the client figures equal the single-region run, window by window, for each retry setting', async () => {
-    // multi.ts's scan is a copy of ClientShard.scan with the failover added: each branch of the original (retry
+    // multi.ts's scan is a copy of ClientShard.scanPage with the failover added: each branch of the original (retry
     // policy, jitter, budget, rate profile) must draw and count the same with no client capable.
     const variants: string[][] = [
       [],

@@ -1,5 +1,6 @@
 /**
- * Models: nothing by itself; the memory layout of the client population's state, 48 bytes per client.
+ * Models: nothing by itself; the memory layout of the client population's state, 48 bytes per record slot of the
+ * calendar's pages (one slot per client and a few spare), 64 with the multi-region extension.
  *
  * One record per client in one ArrayBuffer (array of structs), not one array per field: an epoch reads a due
  * client's whole state at once. The records live in the pages of a calendar of epochs (calendar.ts), so an epoch
