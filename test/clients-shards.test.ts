@@ -9,8 +9,8 @@ import { DdbCaller } from '../src/model/clients/ddb-caller.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, runClientsHarness, singleEndpointStore } from './support/clients-harness.ts';
 import { checkClientMemory, EXT_BYTES, estimateClientBytes, RECORD_BYTES, SHARD_OVERHEAD_BYTES } from '../src/model/clients/records.ts';
-import { ClientShard, shardRange } from '../src/model/clients/shard.ts';
-import { calendarPages, Page } from '../src/model/clients/calendar.ts';
+import { ClientShard, type SharedPopulation, shardRange } from '../src/model/clients/shard.ts';
+import { calendarMetaBytes, calendarPages, Page } from '../src/model/clients/calendar.ts';
 
 test('results are byte-identical whether the population runs as 1, 2, 3 or 7 shards', () => {
   // Everything at once: an outage with serve-stale, a load balancer failure, retries with decorrelated jitter
@@ -89,6 +89,28 @@ test('state is 48 bytes per client; an oversized population is refused with the 
   );
   assert.throws(() => checkClientMemory(50_000_000, 2 ** 31), /GiB/);
   assert.equal(checkClientMemory(1_000_000, os.totalmem()), estimateClientBytes(1_000_000));
+});
+
+test('a shared population is refused without its calendar, and with regions without its extension records', () => {
+  const cfg = clientsSchema.parse({ count: 1000 });
+  const pages = calendarPages(cfg.count, 2);
+  const records = new SharedArrayBuffer(pages * Page.SIZE * RECORD_BYTES);
+  const calendar = new SharedArrayBuffer(calendarMetaBytes(pages, 2));
+  const part = { records, initFrom: 0, initTo: 500, worker: 0, workers: 2 };
+  // Each worker would otherwise file the shared records in a calendar of its own, overwriting the others'.
+  assert.throws(() => new ClientShard(cfg, 1, 0, cfg.count, { shared: part as unknown as SharedPopulation }), /without their calendar/);
+  const regions = regionsSchema.parse({
+    others: [{ name: 'west', endpoint: 'west', loadBalancers: 2, capacityPerS: 1000, crossLatencyMs: 40 }],
+    failover: { share: 0.5, to: 'west', trigger: { on: 'failures', attempts: 2 }, stayS: { dist: 'exponential', meanS: 20 } },
+  });
+  const extra = { regions, statics: staticEndpoints(regions, undefined, 12) };
+  assert.throws(() => new ClientShard(cfg, 1, 0, cfg.count, { shared: { ...part, calendar }, extra }), /without their extension records/);
+  // With every buffer it is accepted, and it files its own part only.
+  const ok = new ClientShard(cfg, 1, 0, cfg.count, { shared: { ...part, calendar } });
+  assert.equal(
+    [...ok.calendar.ownPages()].reduce((n, p) => n + ok.calendar.fill[p], 0),
+    500,
+  );
 });
 
 test('checkClientMemory options: the extension record, each shard and the baseline count against what is available', () => {
