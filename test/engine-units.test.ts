@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActorQueue } from '../src/engine/actor-queue.ts';
-import { EVENT_KINDS, EventLog, INVARIANTS, PackedEventLog, packEvents, type SimEvent, unpackEvents } from '../src/model/dns/events.ts';
+import { EVENT_KINDS, EventLog, INVARIANTS, PackedEventLog, type SimEvent, unpackEvents } from '../src/model/dns/events.ts';
 import { Rng } from '../src/model/prng.ts';
 
 /** The order the control phase used before the queue: a scan for the earliest time, the lower id at ties. */
@@ -62,32 +62,27 @@ describe('ActorQueue', () => {
 describe('packed events', () => {
   it('come back as the same objects, field order and optional fields included', () => {
     const rng = new Rng(7);
-    const events: SimEvent[] = [];
+    const objects = new EventLog();
+    const packed = new PackedEventLog();
     for (let i = 0; i < 500; i++) {
-      const kind = EVENT_KINDS[Math.floor(rng.next() * EVENT_KINDS.length)];
-      const ev: SimEvent = {
-        seq: i >> 1,
-        sub: i & 1,
-        atS: rng.next() * 4800,
-        actor: `enactor-${i % 5}`,
-        kind,
-        endpoint: (i % 4) - 1,
-        gen: i * 3,
-        detail: `detail ${i} é`,
-      };
-      if (kind === 'violation') {
-        ev.invariant = 'monotonic';
-        ev.chain = [`a${i}`, `b${i}`];
+      if (i % 2 === 0) {
+        objects.beginTurn(i >> 1);
+        packed.beginTurn(i >> 1);
       }
-      events.push(ev);
+      const kind = EVENT_KINDS[Math.floor(rng.next() * EVENT_KINDS.length)];
+      const extra = kind === 'violation' ? { invariant: 'monotonic' as const, chain: [`a${i}`, `b${i}`] } : undefined;
+      const args = [rng.next() * 4800, `enactor-${i % 5}`, kind, (i % 4) - 1, i * 3, `detail ${i} é`, extra] as const;
+      objects.add(...args);
+      packed.add(...args);
     }
-    const back = unpackEvents(structuredClone(packEvents(events)));
+    const events: SimEvent[] = objects.events;
+    const back = unpackEvents(structuredClone(packed.pack()));
     assert.deepEqual(back, events);
     // Same keys in the same order: the digest hashes the msgpack encoding, which follows key order.
     for (let i = 0; i < events.length; i++) assert.deepEqual(Object.keys(back[i]), Object.keys(events[i]));
   });
 
-  it("the engine's packed log packs what packEvents packs for the same events, and counts the live figures", () => {
+  it("the engine's packed log lays out the events as PackedEvents documents, and counts the live figures", () => {
     const rng = new Rng(11);
     const objects = new EventLog();
     const packed = new PackedEventLog();
@@ -107,8 +102,28 @@ describe('packed events', () => {
         if (kind === 'endpoint-empty') live[3]++;
       }
     }
-    assert.equal(packed.length, objects.events.length);
-    assert.deepEqual(packed.pack(), packEvents(objects.events));
+    const p = packed.pack();
+    assert.equal(p.numbers.length, objects.events.length * 7);
+    // The packed layout (events.ts PackedEvents), event by event: seq, sub, atS, actor and kind indices, endpoint,
+    // gen; every detail, then every violation's chain, in one text cut by lengths.
+    objects.events.forEach((e, i) => {
+      assert.deepEqual(Array.from(p.numbers.subarray(i * 7, i * 7 + 7)), [
+        e.seq,
+        e.sub,
+        e.atS,
+        p.actors.indexOf(e.actor),
+        EVENT_KINDS.indexOf(e.kind),
+        e.endpoint,
+        e.gen,
+      ]);
+    });
+    const chains = objects.events.flatMap((e) => e.chain ?? []);
+    assert.equal(p.text, objects.events.map((e) => e.detail).join('') + chains.join(''));
+    assert.deepEqual(Array.from(p.lengths), [...objects.events.map((e) => e.detail.length), ...chains.map((c) => c.length)]);
+    assert.deepEqual(
+      p.extras,
+      objects.events.flatMap((e, i) => (e.invariant ? [{ i, invariant: e.invariant, chainLength: (e.chain ?? []).length }] : [])),
+    );
     assert.deepEqual(unpackEvents(packed.pack()), objects.events);
     const counted = new Float64Array(4);
     packed.liveCounts(counted);

@@ -61,17 +61,21 @@ export interface EventSink {
   ): void;
 }
 
-/** Collects events as objects (the checker and the free-running race read them one step at a time). */
-export class EventLog implements EventSink {
-  readonly events: SimEvent[] = [];
-  private seq = 0;
-  private sub = 0;
+/** The turn an event sink is in, and the events it logged in that turn so far: each event's seq and sub. */
+abstract class Turns {
+  protected seq = 0;
+  protected sub = 0;
 
   /** Called at the start of each turn this worker owns. */
   beginTurn(seq: number): void {
     this.seq = seq;
     this.sub = 0;
   }
+}
+
+/** Collects events as objects (the checker and the free-running race read them one step at a time). */
+export class EventLog extends Turns implements EventSink {
+  readonly events: SimEvent[] = [];
 
   add(
     atS: number,
@@ -110,49 +114,16 @@ export interface PackedEvents {
 
 const PACKED_FIELDS = 7;
 
-export function packEvents(events: readonly SimEvent[]): PackedEvents {
-  const numbers = new Float64Array(events.length * PACKED_FIELDS);
-  const actors: string[] = [];
-  const actorIndex = new Map<string, number>();
-  const kindIndex = new Map<EventKind, number>(EVENT_KINDS.map((k, i) => [k, i]));
-  const texts: string[] = new Array(events.length);
-  const extras: PackedEvents['extras'] = [];
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    let a = actorIndex.get(e.actor);
-    if (a === undefined) {
-      a = actors.length;
-      actors.push(e.actor);
-      actorIndex.set(e.actor, a);
-    }
-    const o = i * PACKED_FIELDS;
-    numbers[o] = e.seq;
-    numbers[o + 1] = e.sub;
-    numbers[o + 2] = e.atS;
-    numbers[o + 3] = a;
-    numbers[o + 4] = kindIndex.get(e.kind) as number;
-    numbers[o + 5] = e.endpoint;
-    numbers[o + 6] = e.gen;
-    texts[i] = e.detail;
-    if (e.invariant !== undefined) {
-      const chain = e.chain ?? [];
-      extras.push({ i, invariant: e.invariant, chainLength: chain.length });
-      for (const c of chain) texts.push(c);
-    }
-  }
-  return { numbers, actors, text: texts.join(''), lengths: Int32Array.from(texts, (t) => t.length), extras };
-}
-
-/**
- * The engine's log: events go straight into the packed form (pack() gives what packEvents would give for the same
- * events, byte for byte), with no object per event. With 64 Enactors (96k events, 21k violations) the objects and
- * the pass that packed them at the end were a third of the control worker's time, much of it in collections.
- * It also counts what thresholds watch while the run goes on (liveCounts).
- */
 /** The order of the engine's live counts (liveCounts, the progress line, abortOnFail): each invariant's violations, then endpoint-empty events. */
 export const LIVE_ORDER = [...INVARIANTS, 'endpoint-empty'] as const;
 
-export class PackedEventLog implements EventSink {
+/**
+ * The engine's log: events go straight into the packed form (PackedEvents), with no object per event. With 64
+ * Enactors (96k events, 21k violations) the objects, and a pass that packed them at the end, were a third of the
+ * control worker's time, much of it in collections. It also counts what thresholds watch while the run goes on
+ * (liveCounts).
+ */
+export class PackedEventLog extends Turns implements EventSink {
   private numbers = new Float64Array(PACKED_FIELDS * 4096);
   private n = 0;
   private readonly actors: string[] = [];
@@ -164,19 +135,6 @@ export class PackedEventLog implements EventSink {
   private readonly extras: PackedEvents['extras'] = [];
   private readonly violations = new Float64Array(INVARIANTS.length);
   private empties = 0;
-  private seq = 0;
-  private sub = 0;
-
-  /** Called at the start of each turn this worker owns. */
-  beginTurn(seq: number): void {
-    this.seq = seq;
-    this.sub = 0;
-  }
-
-  /** Events logged so far. */
-  get length(): number {
-    return this.n;
-  }
 
   add(
     atS: number,
@@ -230,7 +188,7 @@ export class PackedEventLog implements EventSink {
   /** What thresholds watch, in LIVE_ORDER. */
   liveCounts(out: Float64Array): void {
     out.set(this.violations);
-    out[LIVE_ORDER.indexOf('endpoint-empty')] = this.empties;
+    out[INVARIANTS.length] = this.empties;
   }
 
   pack(): PackedEvents {
