@@ -109,6 +109,16 @@ test('where the records sit does not show: 1 s calls and irregular ones give the
   assert.ok(JSON.parse(aligned).c[ClientCounter.DNS_EMPTY] > 0);
 });
 
+test('a record whose event falls on an epoch start the division rounds past is filed in that epoch, not the next', () => {
+  // 0.3 / 0.1 comes out as 3, but 3 * 0.1 is 0.30000000000000004 > 0.3: the engine's epoch 3 starts after 0.3, so
+  // the event belongs to epoch 2 and must be run there (filed in epoch 3's bucket it would run one epoch late).
+  assert.ok(3 * 0.1 > 0.3);
+  const cal = new Calendar({ pages: 8, workers: 1, worker: 0, epochS: 0.1 });
+  cal.place(0.3, 0);
+  assert.equal(cal.takeDue(2, 2, 2), 1);
+  assert.equal(cal.takeDue(3, 3, 3), 0);
+});
+
 test("a helper's question about an epoch whose due list is gone gets no chunks", () => {
   const pages = 64;
   const shared = new SharedArrayBuffer(calendarMetaBytes(pages, 2));

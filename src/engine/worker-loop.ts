@@ -246,15 +246,12 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   // it need not run right after control(k): anywhere before control(k + 1) and the sum of epoch k + 1's load gives
   // the same result, and the start of epoch k + 1's chunk phase lets the helpers run chunks meanwhile.
   // The guard: how many epochs' load step 3 has summed must be k + 1 when EC2(k) runs, which keeps it after step 3
-  // of epoch k and before step 3 (so before the control phase) of epoch k + 1. The store version is checked too,
-  // but it moves only on endpoint and plan writes (the Planner's load-balancer health writes do not move it), so
-  // it is the load count that does the work.
+  // of epoch k and before step 3 (so before the control phase, which alone writes the store) of epoch k + 1.
   let ec2Due = -1;
-  let ec2StoreVersion = 0;
   let loadsSummed = 0;
   const runEc2 = (k: number, last: boolean) => {
     if (!ec2) return;
-    if (store.storeVersion() !== ec2StoreVersion || loadsSummed !== k + 1) {
+    if (loadsSummed !== k + 1) {
       throw new Error(`EC2 of epoch ${k} would run on another epoch's store or load (engine bug: see drive's step 2a)`);
     }
     const t1 = p.epochT1(k);
@@ -343,10 +340,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       return a.step(nowS);
     });
     // 5. EC2 of this epoch: due now, run at the start of the next epoch (2a) or after the last one.
-    if (ec2) {
-      ec2Due = k;
-      ec2StoreVersion = store.storeVersion();
-    }
+    if (ec2) ec2Due = k;
     epochsDone = k + 1;
     log.liveCounts(live);
     store.setLive(w, live);

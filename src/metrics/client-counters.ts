@@ -66,7 +66,7 @@ export enum AttemptErr {
   TIMEOUT = 3,
   THROTTLED = 4,
 }
-export type AttemptError = AttemptErr;
+
 export const ERROR_CLASSES = ['dns-empty', 'connect', 'timeout', 'throttled'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

@@ -73,7 +73,6 @@ export function calendarMetaBytes(pages: number, workers: number): number {
 export class Calendar {
   readonly pages: number;
   readonly workers: number;
-  readonly worker: number;
   readonly epochS: number;
   /** 1 / epochS. */
   private readonly perEpoch: number;
@@ -100,7 +99,6 @@ export class Calendar {
   constructor(o: { pages: number; workers: number; worker: number; epochS: number; meta?: SharedArrayBuffer }) {
     this.pages = o.pages;
     this.workers = o.workers;
-    this.worker = o.worker;
     this.epochS = o.epochS;
     this.perEpoch = 1 / o.epochS;
     const bytes = calendarMetaBytes(o.pages, o.workers);
@@ -160,7 +158,7 @@ export class Calendar {
   }
 
   /** Start a new page at the end of this worker's bucket `slot`; returns it. */
-  newTail(slot: number): number {
+  private newTail(slot: number): number {
     const p = this.alloc();
     this.fill[p] = 0;
     this.next[p] = -1;

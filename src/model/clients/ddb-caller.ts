@@ -10,7 +10,7 @@
  * so the caller must only call it while the store is constant (within an epoch, or in the control phase).
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
-import type { AttemptError } from '../../metrics/client-counters.ts';
+import type { AttemptErr } from '../../metrics/client-counters.ts';
 import { mulberry32Next, seedFor, Stream, Prng } from '../prng.ts';
 import { Serial } from './answers.ts';
 import { ClientCore } from './core.ts';
@@ -25,7 +25,7 @@ export const DDB_CALLER_STREAM = Stream.ddbCaller;
 export interface DdbCallResult {
   ok: boolean;
   /** 0 ok, 1 dns-empty, 2 connect, 3 timeout, 4 throttled (ERROR_CLASSES[error - 1]). */
-  error: AttemptError;
+  error: AttemptErr;
   /** Time the attempt took: 0 for dns-empty, the deadline for timeouts. */
   latencyS: number;
   /** Load balancer called (global id), -1 when the name did not resolve. */
@@ -82,7 +82,7 @@ export class DdbCaller {
     this.zig.state = this.rng;
     const e3 = this.zig.next();
     this.rng = this.zig.state;
-    const err = core.outcome(lb, u2, e3) as AttemptError;
+    const err = core.outcome(lb, u2, e3) as AttemptErr;
     r.ok = err === 0;
     r.error = err;
     r.latencyS = core.latencyS;

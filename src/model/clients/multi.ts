@@ -95,11 +95,13 @@ class StaticCore {
 
 /** Per-service counters of a window, per service in chains.services order: calls, failed calls, attempts, failed attempts. */
 export const SERVICE_COUNTERS = ['calls', 'failedCalls', 'attempts', 'failedAttempts'] as const;
-enum Svc {
+// Slots in SERVICE_COUNTERS order (test/hot-path-enums.test.ts keeps the two alike); COUNT is each service's stride.
+export enum Svc {
   CALLS = 0,
   FAILED_CALLS = 1,
   ATTEMPTS = 2,
   FAILED_ATTEMPTS = 3,
+  COUNT = 4,
 }
 
 export class MultiRegion {
@@ -273,7 +275,7 @@ export class MultiRegion {
               if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
             }
             if (decorrelated) sleepS = retry.baseS;
-            if (chains) sc[hopSvc[hop] * 4 + Svc.CALLS]++;
+            if (chains) sc[hopSvc[hop] * Svc.COUNT + Svc.CALLS]++;
           }
           attempt++;
           attempts++;
@@ -328,8 +330,8 @@ export class MultiRegion {
             }
           }
           if (chains) {
-            sc[hopSvc[hop] * 4 + Svc.ATTEMPTS]++;
-            if (err !== AttemptErr.OK) sc[hopSvc[hop] * 4 + Svc.FAILED_ATTEMPTS]++;
+            sc[hopSvc[hop] * Svc.COUNT + Svc.ATTEMPTS]++;
+            if (err !== AttemptErr.OK) sc[hopSvc[hop] * Svc.COUNT + Svc.FAILED_ATTEMPTS]++;
           }
           const doneS = evS + latS;
           if (err !== AttemptErr.DNS_EMPTY) latA[latencyIndexS(latS)]++;
@@ -385,10 +387,10 @@ export class MultiRegion {
               continue;
             }
           }
-          if (chains) sc[hopSvc[hop] * 4 + Svc.FAILED_CALLS]++;
+          if (chains) sc[hopSvc[hop] * Svc.COUNT + Svc.FAILED_CALLS]++;
           hop = 0;
           c[ClientCounter.FAILED_REQUESTS]++;
-          if (this.withRegions) rc[multi ? RegionCounter.MULTI_FAILED : RegionCounter.PINNED_FAILED]++;
+          if (this.withRegions) rc[multi ? RegionCounter.MULTI_FAILED_REQUESTS : RegionCounter.PINNED_FAILED_REQUESTS]++;
           latI[latencyIndexS(doneS - reqS)]++;
           attempt = 0;
           evS = doneS > arrS ? doneS : arrS;
