@@ -55,6 +55,11 @@ export const C_STOP_REQUESTED = 5 * I32_PER_LINE;
 export const C_STOP_AT_EPOCH = 5 * I32_PER_LINE + 1;
 /** Epoch (1-based) whose client chunks worker 0 has opened; its waiters are the other workers. */
 export const C_EPOCH_OPEN = 6 * I32_PER_LINE;
+/**
+ * Beside each word a worker may sleep on (Atomics.wait): how many sleep on it now, so that its writer makes the
+ * wake-up system call only when someone sleeps (sync.ts).
+ */
+export const PARKED_AFTER = 1;
 /** BigInt64 index of the chunk claim word: (epoch << 32) | next chunk, so that a claim names its epoch. */
 export const C_CHUNK_CLAIM_I64 = (7 * I32_PER_LINE) / 2;
 /** Chunks of the open epoch that are done (worker 0 waits for all of them before the control phase). */
