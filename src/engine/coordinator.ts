@@ -19,6 +19,7 @@ import { Operators } from '../model/dns/operator.ts';
 import { Planner } from '../model/dns/planner.ts';
 import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
+import { LbEpochState } from './lb-epoch.ts';
 import { type AbortRule, liveFromCounts } from './live.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import {
@@ -144,7 +145,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
         ...recordBuffers(s.clients.count, activeWorkers(s, workers), multiEndpoints(s) !== null),
         // At most one entry per epoch (a store change seen at its start).
         answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
-        offeredPerS: new SharedArrayBuffer(store.layout.lbCount * 8),
+        lbEpoch: new SharedArrayBuffer(LbEpochState.bytesFor(store.layout.lbCount)),
       }
     : undefined;
   // EC2's DWFM hosts call DynamoDB with the clients' model, or its defaults without clients (task.ts).

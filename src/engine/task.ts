@@ -17,22 +17,22 @@ export interface WorkerTask {
   workers: number;
   /**
    * The client population's state, shared by every worker (any worker may run any chunk of it): the records
-   * (records.ts) and the calendar they are filed in (calendar.ts), the answer log (answer-log.ts) and the offered
-   * load per load balancer that worker 0 publishes for each epoch. Absent without clients.
+   * (records.ts) and the calendar they are filed in (calendar.ts), the answer log (answer-log.ts) and the load
+   * balancers' state that worker 0 publishes for each epoch (lb-epoch.ts). Absent without clients.
    */
   population?: {
     records: SharedArrayBuffer;
     /** The calendar the records' pages are in (calendar.ts). */
     calendar: SharedArrayBuffer;
     answerLog: SharedArrayBuffer;
-    offeredPerS: SharedArrayBuffer;
+    lbEpoch: SharedArrayBuffer;
     /** With regions or chains: the extension record of each record slot, moved with it (records.ts EXT_*). */
     ext?: SharedArrayBuffer;
   };
   /**
    * Test hook (CASCADESIM_INJECT_FAILURE=worker:epoch[:control]): throw inside this worker at the start of this
    * epoch, or (worker 0, which runs the control phase) inside its first control event from that epoch on, while
-   * the other workers wait for the control phase.
+   * the other workers run the epoch's chunks.
    */
   failAt?: { worker: number; epoch: number; inControl: boolean };
   /** Thresholds with abortOnFail: worker 0 checks them at the end of every epoch and stops the run after it. */

@@ -3,22 +3,23 @@
  *
  * Worker 0 drives. For each epoch [t0, t1) it
  *   1. publishes what the epoch's clients read: the answer the store gives at t0 (into the answer log, when it
- *      changed) and last epoch's offered load per load balancer; then opens the epoch's chunks;
- *   2. runs the previous epoch's EC2 (2a), then chunks (the calendar's due pages), like every other worker,
- *      taking the next one from a shared counter, until none is left, and waits until all are done (2b). Clients
- *      run every event in [t0, t1) against the store as it stood at t0 (read-only now) and count their attempts
- *      per load balancer in their worker's load counters;
+ *      changed) and the load balancers' state (lb-epoch.ts: in service, capacity, last epoch's offered load);
+ *      opens the epoch's chunks; and closes the metrics window that ended with the last epoch, if one did;
+ *   2. runs (a) the previous epoch's EC2; (b) the control phase: it owns every control-plane actor, and runs their
+ *      events in [t0, t1) one at a time in (time, actor id) order, so the event log's order is the same for any
+ *      worker count; (c) chunks (the calendar's due pages), like every other worker, taking the next one from a
+ *      shared counter until none is left, and waits until all are done. Clients run every event in [t0, t1)
+ *      against what step 1 published, never the store (which the control phase changes meanwhile), and count
+ *      their attempts per load balancer in their worker's load counters;
  *   3. sums those counters into the offered load for the next epoch;
- *   4. runs the control phase: it owns every control-plane actor, and runs their events in [t0, t1) one at a
- *      time in (time, actor id) order, so the event log's order is the same for any worker count;
- *   5. leaves this epoch's EC2 due: it reads the store as the control phase left it and this epoch's offered
- *      load, both unchanged until the next epoch's steps 3 and 4, and nothing else reads what it writes, so it
- *      runs in the next epoch's step 2a (after the last epoch: at the end) with the same result, while the
- *      helpers run that epoch's chunks instead of waiting for it.
- * The other workers help with step 2 of whichever epoch is open, and nothing waits for them but for the chunk
+ *   4. leaves this epoch's EC2 due: it reads the store as the control phase left it and this epoch's offered
+ *      load, both unchanged until the next epoch's control phase and step 3, and nothing else reads what it
+ *      writes, so it runs in the next epoch's step 2a (after the last epoch: at the end) with the same result,
+ *      while the helpers run that epoch's chunks instead of waiting for it.
+ * The other workers help with step 2c of whichever epoch is open, and nothing waits for them but for the chunk
  * they are running: a helper the machine preempts between chunks just misses some (measured before: with every
- * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20). The control phase
- * cannot overlap the chunks the same way: it writes the store that the epoch's clients read.
+ * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20). Between two epochs
+ * they wait only for worker 0's steps 3 and 1.
  * Who runs a chunk cannot change a result: a client's draws come from its own stream, its state is in the shared
  * records, every aggregate is an integer count, and every worker's answer ring replays the same answer log.
  * Workers with nothing to do (no clients: only worker 0 has work) leave at once.
@@ -52,6 +53,7 @@ import {
 } from './task.ts';
 import { brokenRule, type LiveFigures, liveFromCounts, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
+import { LbEpochState } from './lb-epoch.ts';
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
   const store = new SharedStore(task.sab, task.dims);
@@ -90,7 +92,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   // Every worker views the whole population and initialises its own contiguous part of it.
   let shard: ClientShard | null = null;
   let answerLog: AnswerLog | null = null;
-  let offeredShared: Float64Array | null = null;
+  let lbEpoch: LbEpochState | null = null;
   if (clients && pop) {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
     shard = new ClientShard(clients, s.seed, 0, clients.count, {
@@ -107,7 +109,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       epochS,
     });
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
-    offeredShared = new Float64Array(pop.offeredPerS);
+    lbEpoch = new LbEpochState(pop.lbEpoch, store.layout.lbCount);
+    env.lbs = lbEpoch;
     // Warm-start entries name the answer at time 0; every part must be ready before anyone runs any chunk.
     shard.prepare(env);
     sync.barrier();
@@ -122,16 +125,15 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     if (shard) clientWindows.push(shard.closeWindow(wi, wi * s.sim.windowS, toS));
     ranInWindow = false;
   };
-  // Join epoch e before running a chunk of it: new answers, last epoch's offered load, the window it is in.
+  // Join epoch e before running a chunk of it: new answers, the load balancers' state, the window it is in.
   let joined = -1;
   const join = (e: number) => {
-    if (e === joined || !shard || !answerLog || !offeredShared) return;
+    if (e === joined || !shard || !answerLog) return;
     const wi = Math.floor(e / epochsPerWindow);
     if (wi !== openWindow) {
       if (ranInWindow && !control) closeWindow(openWindow, windowToS(openWindow, epochs - 1));
       openWindow = wi;
     }
-    if (!control) store.lbOfferedPerS.set(offeredShared);
     shard.beginEpoch(epochT0(e), epochT1(e), env, { log: answerLog, length: Atomics.load(store.i32, SharedStore.ANSWER_LOG_LENGTH) });
     joined = e;
   };
@@ -179,7 +181,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     epochsPerWindow,
     shard,
     answerLog,
-    offeredShared,
+    lbEpoch,
     env,
     clientWindows,
     join,
@@ -198,7 +200,7 @@ interface DriverParts {
   epochsPerWindow: number;
   shard: ClientShard | null;
   answerLog: AnswerLog | null;
-  offeredShared: Float64Array | null;
+  lbEpoch: LbEpochState | null;
   env: ClientEnv;
   clientWindows: ClientWindowRaw[];
   join(e: number): void;
@@ -214,7 +216,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const { scenario: s, worker: w, workers: W } = task;
   const log = new PackedEventLog();
   const ctx = new DnsContext(store, s.dns, log, ACTOR_ENACTOR0);
-  const { epochs, shard, answerLog, offeredShared, env, epochsPerWindow } = p;
+  const { epochs, shard, answerLog, lbEpoch, env, epochsPerWindow } = p;
   const windowEndsAt = (k: number) => (k + 1) % epochsPerWindow === 0 || k === epochs - 1;
   const ddbEndpoint = env.endpoint;
 
@@ -245,13 +247,14 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   // part reads (its DDB calls do not count as load; operators only queue actions on it during control phases). So
   // it need not run right after control(k): anywhere before control(k + 1) and the sum of epoch k + 1's load gives
   // the same result, and the start of epoch k + 1's chunk phase lets the helpers run chunks meanwhile.
-  // The guard: how many epochs' load step 3 has summed must be k + 1 when EC2(k) runs, which keeps it after step 3
-  // of epoch k and before step 3 (so before the control phase, which alone writes the store) of epoch k + 1.
+  // The guard: how many epochs' load step 3 has summed, and how many control phases have run, must both be k + 1
+  // when EC2(k) runs: after control(k) and step 3 of epoch k, before control(k + 1) and step 3 of epoch k + 1.
   let ec2Due = -1;
   let loadsSummed = 0;
+  let controlsRun = 0;
   const runEc2 = (k: number, last: boolean) => {
     if (!ec2) return;
-    if (loadsSummed !== k + 1) {
+    if (loadsSummed !== k + 1 || controlsRun !== k + 1) {
       throw new Error(`EC2 of epoch ${k} would run on another epoch's store or load (engine bug: see drive's step 2a)`);
     }
     const t1 = p.epochT1(k);
@@ -274,6 +277,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   const abortOn = task.abortOn ?? [];
   let stoppedBy: StoppedBy | null = null;
   let dueChunks = 0;
+  let closeDue: { wi: number; toS: number } | null = null;
 
   for (let k = 0; k < epochs; k++) {
     const t0 = p.epochT0(k);
@@ -283,7 +287,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     }
     const windowEnds = windowEndsAt(k);
 
-    if (shard && answerLog && offeredShared) {
+    if (shard && answerLog && lbEpoch) {
       // 1. What the epoch's clients read: the answer at t0 (logged when the store changed), last epoch's load.
       const v = store.storeVersion();
       if (v !== seenVersion) {
@@ -291,27 +295,43 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
         answerLog.write(logLength++, t0, store.resolve(ddbEndpoint, scratch));
         Atomics.store(store.i32, SharedStore.ANSWER_LOG_LENGTH, logLength);
       }
-      offeredShared.set(store.lbOfferedPerS);
+      lbEpoch.publish(store);
       // The epoch's chunks: the calendar's due pages are gathered now, while no worker runs any.
       dueChunks = shard.openEpoch(k);
       sync.openEpoch(k);
       p.join(k);
+      // Last epoch's window, if it ended there: closed now that the helpers have this epoch's chunks to run.
+      if (closeDue) {
+        p.closeWindow(closeDue.wi, closeDue.toS);
+        closeDue = null;
+      }
     }
     // 2a. Last epoch's EC2, while the helpers start on this epoch's chunks. Its inputs are what they were right
-    // after last epoch's control phase: the store (no one writes it until this epoch's control phase) and last
-    // epoch's offered load (this worker's lbOfferedPerS, overwritten only in step 3).
+    // after last epoch's control phase: the store (no one writes it until this epoch's control phase, next) and
+    // last epoch's offered load (this worker's lbOfferedPerS, overwritten only in step 3).
     if (ec2Due >= 0) {
       runEc2(ec2Due, false);
       ec2Due = -1;
     }
+    // 2b. Control events in [t0, t1), one global order, while the helpers run chunks: the epoch's clients read
+    // the answer log and lbEpoch (published in step 1), never the store this changes.
+    sync.controlPhase(t1, (actor, nowS, seq) => {
+      log.beginTurn(seq);
+      if (failAt?.inControl && failAt.worker === w && k >= failAt.epoch) {
+        throw new Error(`injected failure in worker ${w} during a control event at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
+      }
+      const a = actors.get(actor);
+      if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
+      return a.step(nowS);
+    });
+    controlsRun = k + 1;
     if (shard) {
-      // 2b. Chunks, with the helpers; then wait for theirs.
+      // 2c. Chunks, with the helpers; then wait for theirs.
       p.runChunks();
       sync.waitChunksDone(dueChunks);
-      if (windowEnds) {
-        const wi = Math.floor(k / epochsPerWindow);
-        p.closeWindow(wi, t1);
-      }
+      // A window that ends here is closed once the next epoch is open (or after the last one): closing takes
+      // this worker's counts and histograms (about 0.3-0.6 ms), which the helpers need not wait for.
+      if (windowEnds) closeDue = { wi: Math.floor(k / epochsPerWindow), toS: t1 };
     }
 
     // An interrupt: stop after this epoch.
@@ -329,17 +349,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     }
     loadsSummed = k + 1;
 
-    // 4. Control events in [t0, t1), one global order.
-    sync.controlPhase(t1, (actor, nowS, seq) => {
-      log.beginTurn(seq);
-      if (failAt?.inControl && failAt.worker === w && k >= failAt.epoch) {
-        throw new Error(`injected failure in worker ${w} during a control event at ${nowS.toFixed(3)}s (CASCADESIM_INJECT_FAILURE)`);
-      }
-      const a = actors.get(actor);
-      if (!a) throw new Error(`worker ${w} asked to run actor ${actor} it does not own`);
-      return a.step(nowS);
-    });
-    // 5. EC2 of this epoch: due now, run at the start of the next epoch (2a) or after the last one.
+    // 4. EC2 of this epoch: due now, run at the start of the next epoch (2a) or after the last one.
     if (ec2) ec2Due = k;
     epochsDone = k + 1;
     log.liveCounts(live);
@@ -356,13 +366,11 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     const stopAt = store.stopAtEpoch();
     if (stopAt !== 0 && stopAt <= k + 1) {
       partial = k + 1 < epochs;
-      if (!windowEnds) {
-        const wi = Math.floor(k / epochsPerWindow);
-        if (shard) p.closeWindow(wi, t1);
-      }
+      if (!windowEnds && shard) closeDue = { wi: Math.floor(k / epochsPerWindow), toS: t1 };
       break;
     }
   }
+  if (closeDue) p.closeWindow(closeDue.wi, closeDue.toS);
   // The last epoch's EC2 (it also closes a window the stop cut short).
   if (ec2Due >= 0) runEc2(ec2Due, true);
   sync.finish(epochsDone);

@@ -47,9 +47,9 @@ export class SharedStore implements StoreViews {
   readonly lbCapacityPerS: Float64Array;
   /**
    * Attempts per second each load balancer received in the previous epoch, summed over all workers. Not in
-   * shared memory: each thread has its own copy. Worker 0 sums the load counters into its copy after an epoch's
-   * chunks; a helper copies worker 0's sums (published in the population's offeredPerS buffer) into its own when it
-   * joins an epoch. So a helper's copy changes only when it joins, and worker 0's only in its load sum.
+   * shared memory: each thread has its own copy, and only worker 0's is written (its load sum after an epoch's
+   * chunks) and read (by EC2's callers). The clients read the copy worker 0 publishes with the epoch
+   * (src/engine/lb-epoch.ts).
    */
   readonly lbOfferedPerS: Float64Array;
   /** First global load-balancer id of each endpoint. */

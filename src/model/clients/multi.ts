@@ -34,7 +34,7 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { ChainsConfig, FailoverConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
-import type { SharedStore } from '../../memory/store.ts';
+import type { LbState } from './service.ts';
 import { AttemptErr, ClientCounter } from '../../metrics/client-counters.ts';
 import { latencyIndexS } from '../../metrics/loglinear.ts';
 import { REGION_COUNTER_COUNT, RegionCounter } from '../../metrics/region-counters.ts';
@@ -77,18 +77,19 @@ class StaticCore {
     readonly baseLatencyUs: number,
   ) {}
 
-  /** Start of an epoch: the endpoint's load balancers as the store has them (capacity, last epoch's load). */
-  begin(clients: ClientsConfig, store: SharedStore): ClientCore {
+  /** Start of an epoch: the endpoint's load balancers as the clients see them (capacity, last epoch's load). */
+  begin(clients: ClientsConfig, lbs: LbState): ClientCore {
+    const lbCount = lbs.lbInService.length;
     let core = this.core;
-    if (!core || core.svc.lbCount !== store.layout.lbCount) {
-      core = this.core = new ClientCore(clients, this.lbs, store.layout.lbCount);
+    if (!core || core.svc.lbCount !== lbCount) {
+      core = this.core = new ClientCore(clients, this.lbs, lbCount);
       // The static answer: every load balancer, equal weights.
       const ids = Int32Array.from({ length: this.lbs }, (_, k) => this.lbBase + k);
       const cum = Float64Array.from({ length: this.lbs }, (_, k) => k + 1);
       core.ring.update(this.lbs, ids, cum, 0);
     }
     // Its answer names only its own load balancers: the others are never read through this core.
-    core.svc.refreshRange(store, this.baseLatencyUs, this.lbBase, this.lbBase + this.lbs);
+    core.svc.refreshRange(lbs, this.baseLatencyUs, this.lbBase, this.lbBase + this.lbs);
     return core;
   }
 }
@@ -188,11 +189,11 @@ export class MultiRegion {
     this.multiClients = multiClients;
   }
 
-  /** Start of an epoch: every static endpoint's load balancers as the store has them. */
-  beginEpoch(store: SharedStore): void {
-    this.away?.begin(this.clients, store);
+  /** Start of an epoch: every static endpoint's load balancers as the clients see them. */
+  beginEpoch(lbs: LbState): void {
+    this.away?.begin(this.clients, lbs);
     // A service called twice in a request is one endpoint: refresh it once.
-    for (const e of new Set(this.hopStatic)) e?.begin(this.clients, store);
+    for (const e of new Set(this.hopStatic)) e?.begin(this.clients, lbs);
     this.hopCore = this.hopStatic.map((e) => e?.core ?? null);
   }
 
@@ -407,10 +408,9 @@ export class MultiRegion {
         u32[du + RecU32.U_RNG] = r.snapshot();
         u32[du + RecU32.U_SERIAL] = u32[ub + RecU32.U_SERIAL];
         u32[du + RecU32.U_EXP_MS] = u32[ub + RecU32.U_EXP_MS];
+        // Tokens and sleep only where the configuration uses them: otherwise nothing ever reads those fields.
         if (budgeted) f32[du + RecU32.U_TOKENS] = tokens;
-        else u32[du + RecU32.U_TOKENS] = u32[ub + RecU32.U_TOKENS];
         if (decorrelated) f32[du + RecU32.U_SLEEP] = sleepS;
-        else u32[du + RecU32.U_SLEEP] = u32[ub + RecU32.U_SLEEP];
         u32[du + RecU32.U_ATTEMPT] = attempt;
         xu32[dx + ExtU32.X_FLAGS] = (flags | (hop << ExtFlag.X_HOP_SHIFT)) >>> 0;
         xu32[dx + ExtU32.X_STREAK] = streak;

@@ -20,8 +20,9 @@
  *   i32 [7] serial     cached answer: a serial in the worker's AnswerRing, Serial.EMPTY (negative entry),
  *                      Serial.NONE or Serial.WARM
  *   u32 [8] expMs      cache entry expiry, whole milliseconds of simulated time (rounded up); caps a run at 49 days
- *   f32 [9] tokens     retry-budget tokens
- *   f32 [10] sleepS    previous backoff sleep (decorrelated jitter)
+ *   f32 [9] tokens     retry-budget tokens (only with a budget: without one the field is not carried when the
+ *                      record moves, and holds whatever the slot held before)
+ *   f32 [10] sleepS    previous backoff sleep (decorrelated jitter only, likewise)
  *   u32 [11] attempt   attempts made for the request in progress, 0 = idle
  */
 import { calendarMetaBytes, calendarPages, Page } from './calendar.ts';

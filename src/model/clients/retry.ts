@@ -29,7 +29,7 @@ export class RetryPolicy {
   readonly budgetRatio: number;
   readonly budgetBurst: number;
   /** Un-jittered backoff after the n-th failed attempt, index n (1-based). */
-  private readonly backoffS: Float64Array;
+  readonly backoffS: Float64Array;
 
   constructor(cfg: RetryConfig) {
     this.maxAttempts = cfg.policy === 'none' ? 1 : cfg.maxAttempts;

@@ -17,7 +17,18 @@
  * carried across epochs, connection reuse and TLS set-up, per-load-balancer base latencies (one per endpoint),
  * and the 4 ms floor a real network would add under the exponential.
  */
-import type { SharedStore } from '../../memory/store.ts';
+/**
+ * What the service model reads of the load balancers, by global id: the shared store has it (SharedStore), and so
+ * has the engine's copy of it as it stood at an epoch's start (src/engine/lb-epoch.ts), which the epoch's clients
+ * read while the control phase changes the store.
+ */
+export interface LbState {
+  /** 1 in service, 0 not. */
+  readonly lbInService: Int32Array;
+  readonly lbCapacityPerS: Float64Array;
+  /** Attempts per second received in the previous epoch, summed over all workers. */
+  readonly lbOfferedPerS: Float64Array;
+}
 
 /** Utilisation at which a saturated queue is held for served attempts. */
 export const RHO_CAP = 0.99;
@@ -48,21 +59,21 @@ export class ServiceModel {
     this.throttleShare = throttleShare;
   }
 
-  /** Recompute every load balancer from the store (start of an epoch; the store is constant during it). */
-  refreshAll(store: SharedStore, baseLatencyUs: number): void {
-    this.refreshRange(store, baseLatencyUs, 0, this.lbCount);
+  /** Recompute every load balancer (start of an epoch: what the clients read stays constant during it). */
+  refreshAll(lbs: LbState, baseLatencyUs: number): void {
+    this.refreshRange(lbs, baseLatencyUs, 0, this.lbCount);
   }
 
   /** Recompute load balancers [from, to) only: an endpoint that picks only among its own (a static one). */
-  refreshRange(store: SharedStore, baseLatencyUs: number, from: number, to: number): void {
+  refreshRange(lbs: LbState, baseLatencyUs: number, from: number, to: number): void {
     this.baseS = baseLatencyUs / 1e6;
-    for (let lb = from; lb < to; lb++) this.refreshLb(store, lb);
+    for (let lb = from; lb < to; lb++) this.refreshLb(lbs, lb);
   }
 
-  refreshLb(store: SharedStore, lb: number): void {
-    this.up[lb] = store.lbInService[lb] !== 0 ? 1 : 0;
-    const cap = store.lbCapacityPerS[lb];
-    const offered = store.lbOfferedPerS[lb];
+  refreshLb(lbs: LbState, lb: number): void {
+    this.up[lb] = lbs.lbInService[lb] !== 0 ? 1 : 0;
+    const cap = lbs.lbCapacityPerS[lb];
+    const offered = lbs.lbOfferedPerS[lb];
     const rho = cap > 0 ? offered / cap : offered > 0 ? Infinity : 0;
     const excess = rho > 1 ? 1 - 1 / rho : 0;
     this.pExcess[lb] = excess;

@@ -14,7 +14,8 @@
  * With regions or chains, the same pages are run by multi.ts's scan, each record with its extension record.
  *
  * Determinism: every draw comes from the client's own mulberry32 stream, seeded from its GLOBAL index; the only
- * shared inputs are the store and lbOfferedPerS, constant during an epoch; every aggregate is an integer count.
+ * shared inputs are the answers and the load balancers' state as of the epoch's start (ClientEnv.lbs, or the
+ * store when it stays constant during the epoch); every aggregate is an integer count.
  * So merged results are byte-identical for any split of the population into shards, and for any place and order
  * of the records in the calendar.
  *
@@ -24,6 +25,7 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
+import type { LbState } from './service.ts';
 import { CLIENT_COUNTER_COUNT, type ClientWindowRaw, AttemptErr, ClientCounter } from '../../metrics/client-counters.ts';
 import { LATENCY_BUCKETS, takeSparse, Latency } from '../../metrics/loglinear.ts';
 import { seedFor, Stream, Prng } from '../prng.ts';
@@ -36,7 +38,7 @@ import type { ChainsConfig, RegionsConfig, StaticEndpoint } from '../../config/r
 import { ZIG_K, ZIG_W, ZigguratExp } from './exp-ziggurat.ts';
 import { ClientRecords, MAX_EXPIRY_MS, Rec, RecU32 } from './records.ts';
 import { Calendar, calendarPages, Page } from './calendar.ts';
-import { JITTER_DECORRELATED, RetryPolicy } from './retry.ts';
+import { JITTER_DECORRELATED, JITTER_FULL, RetryPolicy } from './retry.ts';
 
 export type { ClientWindowRaw, SparseCounts } from '../../metrics/client-counters.ts';
 export { estimateClientBytes, checkClientMemory } from './records.ts';
@@ -49,6 +51,11 @@ export interface ClientEnv {
   baseLatencyUs: number;
   /** This epoch's attempts per global load-balancer id are added here (the engine zeroes it before each epoch). */
   attemptsByLb: Float64Array;
+  /**
+   * The load balancers as this epoch's clients see them, when not the store's: the engine's copy from the
+   * epoch's start, so that the control phase may change the store while the epoch's chunks run.
+   */
+  lbs?: LbState;
 }
 
 /** The population's state when the engine shares it between workers (any worker may run any chunk). */
@@ -263,8 +270,9 @@ export class ClientShard {
       core.refreshAnswer(env.store, env.endpoint, t0S);
     }
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
-    core.svc.refreshAll(env.store, env.baseLatencyUs);
-    this.multi?.beginEpoch(env.store);
+    const lbs = env.lbs ?? env.store;
+    core.svc.refreshAll(lbs, env.baseLatencyUs);
+    this.multi?.beginEpoch(lbs);
     this.lastT1S = t1S;
     // The buckets open after this epoch: from the one holding t1S on (a record moved now has its event at or after t1S).
     this.bucketLo = this.calendar.openFrom(t1S);
@@ -315,6 +323,10 @@ export class ClientShard {
     const budgetBurst = retry.budgetBurst;
     const baseS = retry.baseS;
     const decorrelated = retry.jitter === JITTER_DECORRELATED;
+    // Full jitter (the default) computed here as delayS does: V8 left the call out of line in this large loop
+    // (5% of a default run's profile, on a third of its attempts).
+    const fullJitter = retry.jitter === JITTER_FULL;
+    const backoffS = retry.backoffS;
     const latI = this.latencyIntended;
     const latA = this.latencyAttempt;
     const zig = this.zig;
@@ -465,7 +477,7 @@ export class ClientShard {
               t = Math.imul(t ^ (t >>> 15), t | 1);
               t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
               const u = ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
-              const d = retry.delayS(attempt, u, sleepS);
+              const d = fullJitter ? u * backoffS[attempt] : retry.delayS(attempt, u, sleepS);
               if (decorrelated) sleepS = Math.fround(d);
               evS = doneS + d;
               continue;
@@ -479,8 +491,7 @@ export class ClientShard {
           attempt = 0;
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
-        // Written at its new place: the fields this loop kept in locals, the rest (the cache entry, and budget
-        // tokens and sleep when the configuration does not use them) as they were.
+        // Written at its new place: the fields this loop kept in locals, and the cache entry as it was.
         const r = cal.place(evS, lo);
         const df = r * Rec.F64_PER_RECORD;
         const du = r * Rec.U32_PER_RECORD;
@@ -490,10 +501,9 @@ export class ClientShard {
         u32[du + RecU32.U_RNG] = rng >>> 0;
         u32[du + RecU32.U_SERIAL] = u32[ub + RecU32.U_SERIAL];
         u32[du + RecU32.U_EXP_MS] = u32[ub + RecU32.U_EXP_MS];
+        // Tokens and sleep only where the configuration uses them: otherwise nothing ever reads those fields.
         if (budgeted) f32[du + RecU32.U_TOKENS] = tokens;
-        else u32[du + RecU32.U_TOKENS] = u32[ub + RecU32.U_TOKENS];
         if (decorrelated) f32[du + RecU32.U_SLEEP] = sleepS;
-        else u32[du + RecU32.U_SLEEP] = u32[ub + RecU32.U_SLEEP];
         u32[du + RecU32.U_ATTEMPT] = attempt;
       }
     }
