@@ -6,27 +6,45 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientsSchema } from '../src/config/clients-schema.ts';
+import { chainsSchema, staticEndpoints } from '../src/config/regions-schema.ts';
 import { LbEpochState } from '../src/engine/lb-epoch.ts';
+import { SharedStore } from '../src/memory/store.ts';
 import { ClientCounter } from '../src/metrics/client-counters.ts';
 import { ClientShard, type ClientEnv } from '../src/model/clients/shard.ts';
 import { publishFullPlan, singleEndpointStore } from './support/clients-harness.ts';
 
 const cfg = clientsSchema.parse({ count: 2000, ratePerS: 0.5, ttlS: 5 });
 const LBS = 4;
+// A request calls the static service 'auth' (the multi-region scan's endpoints), then the dynamic endpoint.
+const chains = chainsSchema.parse({
+  services: [
+    { name: 'auth', loadBalancers: 2, capacityPerS: 400 },
+    { name: 'db', endpoint: cfg.endpoint },
+  ],
+  request: ['auth', 'db'],
+});
+const statics = staticEndpoints(undefined, chains, LBS);
 
-function setUp() {
-  const store = singleEndpointStore(LBS, 400, 1);
+function setUp(withChains = false) {
+  const store = withChains
+    ? SharedStore.create({ endpoints: 1, lbsPerEndpoint: [LBS], staticLbs: statics.map((e) => e.lbs), planSlots: 8, actors: 1, workers: 1 })
+    : singleEndpointStore(LBS, 400, 1);
+  const lbCount = store.layout.lbCount;
+  store.lbInService.fill(1);
+  store.lbCapacityPerS.fill(400);
   publishFullPlan(store, 1, 0);
   store.lbOfferedPerS.fill(300);
-  const lbs = new LbEpochState(new SharedArrayBuffer(LbEpochState.bytesFor(LBS)), LBS);
+  const lbs = new LbEpochState(new SharedArrayBuffer(LbEpochState.bytesFor(lbCount)), lbCount);
   return { store, lbs };
 }
 
 /** Counters of a shard run for epochs [0, 60), with `between(k)` called after epoch k's start is published. */
-function run(withCopy: boolean, between: (store: ReturnType<typeof setUp>['store'], k: number) => void): Float64Array {
-  const { store, lbs } = setUp();
-  const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(LBS), ...(withCopy ? { lbs } : {}) };
-  const shard = new ClientShard(cfg, 5, 0, cfg.count, { epochS: 1 });
+function run(withCopy: boolean, between: (store: SharedStore, k: number) => void, withChains = false): Float64Array {
+  const { store, lbs } = setUp(withChains);
+  const attemptsByLb = new Float64Array(store.layout.lbCount);
+  const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb, ...(withCopy ? { lbs } : {}) };
+  const extra = withChains ? { chains, statics } : undefined;
+  const shard = new ClientShard(cfg, 5, 0, cfg.count, { epochS: 1, extra });
   const saved = { inService: Int32Array.from(store.lbInService), cap: Float64Array.from(store.lbCapacityPerS) };
   for (let k = 0; k < 60; k++) {
     // What the engine's worker 0 does when it opens epoch k: the store as the last control phase left it.
@@ -37,7 +55,8 @@ function run(withCopy: boolean, between: (store: ReturnType<typeof setUp>['store
     between(store, k);
     shard.runEpoch(k, k + 1, env);
   }
-  return shard.closeWindow(0, 0, 60).counters;
+  const w = shard.closeWindow(0, 0, 60);
+  return withChains ? Float64Array.from([...w.counters, ...(w.services ?? [])]) : w.counters;
 }
 
 test("an epoch's clients read the state published at its start, not the store the control phase changes meanwhile", () => {
@@ -53,6 +72,16 @@ test("an epoch's clients read the state published at its start, not the store th
   const fromStore = run(false, (store) => store.lbInService.fill(0));
   assert.ok(fromStore[ClientCounter.CONNECT] > 0);
   assert.notDeepEqual(fromStore, untouched);
+});
+
+test('so do the static endpoints of the multi-region scan (a chain through a static service)', () => {
+  const auth = statics[0];
+  const takeAuthDown = (store: SharedStore) => store.lbInService.fill(0, auth.lbBase, auth.lbBase + auth.lbs);
+  const untouched = run(true, () => {}, true);
+  assert.ok(untouched[ClientCounter.ATTEMPTS] > 100_000);
+  assert.deepEqual(run(true, takeAuthDown, true), untouched);
+  const fromStore = run(false, takeAuthDown, true);
+  assert.ok(fromStore[ClientCounter.CONNECT] > 0);
 });
 
 test('the published state is a copy of the three arrays, and a buffer of the wrong size is refused', () => {
