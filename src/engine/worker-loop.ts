@@ -288,7 +288,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     const windowEnds = windowEndsAt(k);
 
     if (shard && answerLog && lbEpoch) {
-      // 1. What the epoch's clients read: the answer at t0 (logged when the store changed), last epoch's load.
+      // 1. What the epoch's clients read: the answer at t0 (logged when the store changed), the load balancers.
       const v = store.storeVersion();
       if (v !== seenVersion) {
         seenVersion = v;
