@@ -14,18 +14,13 @@ import { SharedStore } from '../memory/store.ts';
 import { ActorQueue } from './actor-queue.ts';
 
 /**
- * Turns a waiter spins before it sleeps. Longer spins (0.5 ms by the clock) made 2 workers slower on this VM, not
- * faster (aws-2025-10-20 at 100k clients: 52 s against 32 s): the spinning thread held a core the other needed.
+ * Turns a waiter spins before it sleeps. Tried and dropped on this VM: spinning 0.5 ms by the clock made 2 workers
+ * slower (aws-2025-10-20 at 100k clients: 52 s against 32 s), and napping (20 us timed waits for up to 2 ms, so
+ * that opening an epoch needs no wake-up call) made worker 0's control phase 4-5x slower at load 3-4 (the napper's
+ * wake-ups took the core worker 0 needed): whenever the machine is oversubscribed, a waiter that keeps waking
+ * costs the threads doing the work.
  */
 const SPINS = 1000;
-/**
- * After the spins, a waiter naps (sleeps NAP_MS with no one to wake it) until NAPS_MS have passed, and only then
- * sleeps for PARK_MS counted as parked, to be woken by the writer's notify. A notify costs the writer a system call
- * and an interrupt to the other core (measured 65-90 us per epoch on this VM, on worker 0's serial path), and the
- * sleeper wakes late; a nap costs only the napper, and only while it has nothing else to do.
- */
-const NAP_MS = 0.02;
-const NAPS_MS = 2;
 const PARK_MS = 50;
 
 export class PeerAbortError extends Error {
@@ -78,11 +73,6 @@ export class WorkerSync {
     while (!done()) {
       if (spun < SPINS) {
         spun++;
-        continue;
-      }
-      if (performance.now() - t < NAPS_MS) {
-        const seen = Atomics.load(i32, idx);
-        if (!done()) Atomics.wait(i32, idx, seen, NAP_MS);
         continue;
       }
       // Counted as parked before the word is read and the condition looked at again: a writer that then misses
