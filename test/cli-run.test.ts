@@ -171,7 +171,7 @@ describe('worker failure', () => {
 });
 
 describe('worker failure inside the control phase', () => {
-  it('the peers waiting for the control phase stop too: exit 1, the failing worker named', async () => {
+  it('the peers running chunks beside the control phase stop too: exit 1, the failing worker named', async () => {
     const r = await runCli(['run', 'dns-race', '--set', 'clients.count=20000', '--set', 'durationS=1200', '--workers', '3', '--json'], {
       env: { CASCADESIM_INJECT_FAILURE: '0:700:control' },
       timeoutMs: 60_000,

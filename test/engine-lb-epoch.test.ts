@@ -50,6 +50,7 @@ function run(withCopy: boolean, between: (store: SharedStore, k: number) => void
     // What the engine's worker 0 does when it opens epoch k: the store as the last control phase left it.
     store.lbInService.set(saved.inService);
     store.lbCapacityPerS.set(saved.cap);
+    store.lbOfferedPerS.fill(300);
     lbs.publish(store);
     // The control phase, running beside the epoch's chunks, changes the store before the clients begin.
     between(store, k);
@@ -64,6 +65,7 @@ test("an epoch's clients read the state published at its start, not the store th
   const changed = run(true, (store) => {
     store.lbInService.fill(0);
     store.lbCapacityPerS.fill(1);
+    store.lbOfferedPerS.fill(1e6);
   });
   assert.ok(untouched[ClientCounter.ATTEMPTS] > 50_000);
   assert.equal(untouched[ClientCounter.CONNECT], 0);

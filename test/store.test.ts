@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { describe, it } from 'node:test';
+import * as layoutModule from '../src/memory/layout.ts';
 import { computeLayout, type StoreDims } from '../src/memory/layout.ts';
 import { newAnswer } from '../src/memory/resolve.ts';
 import { SharedStore } from '../src/memory/store.ts';
@@ -30,6 +31,26 @@ describe('layout', () => {
     assert.equal(L.planSlotBytes % 64, 0);
     assert.equal(L.loadWorkerBytes % 64, 0);
     assert.ok(L.plansOffset + dims.planSlots * L.planSlotBytes <= L.lbsOffset);
+  });
+
+  it('leaves free the word beside each word a worker sleeps on, for the count of sleepers (sync.ts)', () => {
+    const { C_BARRIER_GEN, C_EPOCH_OPEN, C_CHUNKS_DONE, PARKED_AFTER } = layoutModule;
+    const words = Object.entries(layoutModule).filter(([k, v]) => k.startsWith('C_') && typeof v === 'number');
+    const taken = new Map<number, string>();
+    for (const [k, v] of words) {
+      // C_CHUNK_CLAIM_I64 indexes the BigInt64 view: it takes two Int32 words.
+      if (k.endsWith('_I64')) {
+        taken.set(2 * (v as number), k);
+        taken.set(2 * (v as number) + 1, k);
+      } else taken.set(v as number, k);
+    }
+    for (const w of [C_BARRIER_GEN, C_EPOCH_OPEN, C_CHUNKS_DONE]) {
+      assert.equal(
+        taken.get(w + PARKED_AFTER),
+        undefined,
+        `word ${w + PARKED_AFTER}, beside ${taken.get(w)}, is ${taken.get(w + PARKED_AFTER)}`,
+      );
+    }
   });
 
   it('refuses a buffer of another layout', () => {

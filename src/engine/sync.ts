@@ -1,13 +1,15 @@
 /**
  * Synchronisation between worker threads through the shared buffer, and the control phase's event order.
  *
- * Worker 0 drives the epochs: it opens an epoch's client chunks, runs the previous epoch's EC2 and then chunks
- * itself, waits until every chunk is done, then runs the control phase, and opens the next epoch. The other workers only help: they
+ * Worker 0 drives the epochs: it opens an epoch's client chunks, runs the previous epoch's EC2, the epoch's
+ * control phase and then chunks itself, waits until every chunk is done, sums the load, and opens the next epoch
+ * (worker-loop.ts). The other workers only help: they
  * take chunks of whichever epoch is open and never hold anyone up but for the one chunk they are running. A
  * helper that the machine preempts between chunks simply misses some; nobody waits for it to arrive anywhere.
  * A claim names its epoch (one 64-bit word, epoch << 32 | chunk), so a helper that wakes late cannot run a chunk
  * of one epoch as if it were another's. A waiter spins briefly and then parks in Atomics.wait with a timeout,
- * so that it does not hold a core a peer needs, and an aborted run never hangs.
+ * so that it does not hold a core a peer needs, and an aborted run never hangs; it counts itself as parked in
+ * the word beside the one it waits on, and a writer makes the wake-up call only when that count is not zero.
  */
 import { PARKED_AFTER } from '../memory/layout.ts';
 import { SharedStore } from '../memory/store.ts';
@@ -61,7 +63,7 @@ export class WorkerSync {
     if (Atomics.load(this.i32, idx + PARKED_AFTER) > 0) Atomics.notify(this.i32, idx);
   }
 
-  /** Wait until `done()` holds; `idx` is the word whose change may make it hold (its writers notify). */
+  /** Wait until `done()` holds; `idx` is the word whose change may make it hold (its writers wake it: wake()). */
   private waitFor(idx: number, done: () => boolean): void {
     if (done()) {
       this.checkAbort();

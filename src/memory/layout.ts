@@ -8,7 +8,8 @@
  *
  *   control   barrier count + generation | abort flag + worker | store version | signature | stop request |
  *             open epoch | chunk claim (BigInt64: epoch << 32 | chunk) | chunks done | answer-log length |
- *             finished                                                                      (1 line each)
+ *             finished                                                                      (1 line each;
+ *             beside each word a worker sleeps on, the count of its sleepers: PARKED_AFTER)
  *   actors    next event time (Float64) of each control-plane actor, one line each (written by its owner only),
  *             then a few Float64 words the actor publishes about itself (an Enactor: the sweep it is in)
  *   progress  per worker: simulated time reached, attempts so far, and the live figures thresholds watch
@@ -62,7 +63,7 @@ export const C_EPOCH_OPEN = 6 * I32_PER_LINE;
 export const PARKED_AFTER = 1;
 /** BigInt64 index of the chunk claim word: (epoch << 32) | next chunk, so that a claim names its epoch. */
 export const C_CHUNK_CLAIM_I64 = (7 * I32_PER_LINE) / 2;
-/** Chunks of the open epoch that are done (worker 0 waits for all of them before the control phase). */
+/** Chunks of the open epoch that are done (worker 0 waits for all of them before it sums the epoch's load). */
 export const C_CHUNKS_DONE = 8 * I32_PER_LINE;
 /** Entries of the answer log that worker 0 has published (src/model/clients/answer-log.ts). */
 export const C_ANSWER_LOG_LENGTH = 9 * I32_PER_LINE;

@@ -48,7 +48,7 @@ export class SharedStore implements StoreViews {
   /**
    * Attempts per second each load balancer received in the previous epoch, summed over all workers. Not in
    * shared memory: each thread has its own copy, and only worker 0's is written (its load sum after an epoch's
-   * chunks) and read (by EC2's callers). The clients read the copy worker 0 publishes with the epoch
+   * chunks) and read (by EC2's callers, and copied by LbEpochState.publish). The clients read that copy
    * (src/engine/lb-epoch.ts).
    */
   readonly lbOfferedPerS: Float64Array;

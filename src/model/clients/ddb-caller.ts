@@ -7,7 +7,8 @@
  *
  * Determinism: its stream is seedFor(seed, DDB_CALLER_STREAM, streamIndex), disjoint from the clients' streams;
  * it reads the store at each call (one storeVersion() Atomics.load; a resolve() only when the store changed),
- * so the caller must only call it while the store is constant (within an epoch, or in the control phase).
+ * so the caller must only call it while the store is constant: the engine's EC2 calls it on worker 0 before the
+ * epoch's control phase (worker-loop.ts step 2a), or a control actor calls it within its turn.
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { AttemptErr } from '../../metrics/client-counters.ts';
