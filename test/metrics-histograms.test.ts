@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type * as hdr from 'hdr-histogram-js';
+import * as hdr from 'hdr-histogram-js';
 import { CLIENT_COUNTER_COUNT, type ClientWindowRaw } from '../src/metrics/client-counters.ts';
 import { mergeClientWindows, summarizeClients } from '../src/metrics/client-windows.ts';
-import { decodeHistogram, newLatencyHistogram, percentilesMs } from '../src/metrics/hdr.ts';
-import { LATENCY_BUCKETS, latencyIndexUs, LogLinearCounts, valueFromIndex, Latency } from '../src/metrics/loglinear.ts';
+import { BUCKET_VALUES_US, decodeHistogram, newLatencyHistogram, percentilesMs, sparseSummary } from '../src/metrics/hdr.ts';
+import { LATENCY_BUCKETS, latencyIndexUs, LogLinearCounts, type SparseCounts, valueFromIndex, Latency } from '../src/metrics/loglinear.ts';
 
 const reference = () => newLatencyHistogram() as unknown as hdr.JsHistogram;
 
@@ -33,6 +33,64 @@ test('each bucket converts back through its representative value', () => {
     assert.equal(h.countsArrayIndex(v), i, `index ${i} value ${v}`);
     assert.equal(latencyIndexUs(v), i);
   }
+});
+
+test('the bucket value table holds valueFromIndex of every bucket, bit for bit', () => {
+  assert.equal(BUCKET_VALUES_US.length, LATENCY_BUCKETS);
+  for (let i = 0; i < LATENCY_BUCKETS; i++) assert.ok(Object.is(BUCKET_VALUES_US[i], valueFromIndex(i)), `index ${i}`);
+});
+
+/** hdr-histogram-js on its own: a fresh histogram, each nonzero bucket recorded at valueFromIndex (no table, no reuse). */
+function freshOf(s: SparseCounts): hdr.Histogram {
+  const h = newLatencyHistogram();
+  for (let k = 0; k < s.idx.length; k++) if (s.count[k] !== 0) h.recordValueWithCount(valueFromIndex(s.idx[k]), s.count[k]);
+  return h;
+}
+
+function sparseOf(pairs: [number, number][]): SparseCounts {
+  const byIndex = new Map(pairs);
+  const idx = [...byIndex.keys()].sort((a, b) => a - b);
+  return { idx: Uint32Array.from(idx), count: Float64Array.from(idx, (i) => byIndex.get(i) ?? 0) };
+}
+
+test('window hand-off through the shared histogram equals a fresh hdr-histogram-js histogram, window after window', () => {
+  const lastIndex = latencyIndexUs(Latency.MAX_US);
+  const check = (s: SparseCounts) => {
+    const ref = freshOf(s);
+    const got = sparseSummary(s);
+    assert.deepEqual(got.latencyMs, percentilesMs(ref));
+    assert.equal(got.hdr, hdr.encodeIntoCompressedBase64(ref));
+  };
+  // Each after a larger or busier one: what the previous window left behind (counts, max, total) would show.
+  check(
+    sparseOf([
+      [lastIndex, 5],
+      [20_000, 2 ** 40],
+      [3, 1],
+    ]),
+  );
+  check(sparseOf([]));
+  check(sparseOf([[5, 1]]));
+  check(
+    sparseOf([
+      [0, 9],
+      [7, 0],
+    ]),
+  );
+  check(
+    sparseOf([
+      [1023, 1],
+      [1024, 2],
+      [2047, 3],
+      [2048, 4],
+    ]),
+  );
+  const index = fc.oneof(fc.integer({ min: 0, max: lastIndex }), fc.integer({ min: 0, max: 12_000 }));
+  const count = fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 2 ** 50 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(index, count), { maxLength: 400 }), (pairs) => check(sparseOf(pairs))),
+    { numRuns: 200 },
+  );
 });
 
 function rawOf(index: number, valuesUs: number[]): ClientWindowRaw {
@@ -70,7 +128,8 @@ test('percentiles of merged windows equal a single hdr-histogram-js histogram of
           assert.ok(got >= exact - 1e-6 && got <= exact + Math.max(1, exact / 1024) + 1e-6, `${key}: ${got} vs exact ${exact}`);
         }
       }
-      // Encoded in the standard format: decoding gives the same distribution.
+      // Encoded in the standard format, as hdr-histogram-js encodes the raw values; decoding gives them back.
+      assert.equal(merged.hdr.intended, hdr.encodeIntoCompressedBase64(ref));
       const back = decodeHistogram(merged.hdr.intended);
       assert.equal(back.totalCount, all.length);
       assert.deepEqual(percentilesMs(back), merged.latencyMs.intended);

@@ -4,6 +4,11 @@
  *
  * The JS build with 64-bit buckets: int32 buckets overflow silently past 2^32 counts (packages.md, bug 1), and the
  * WebAssembly build would need initialising and destroy() for a handful of calls per window.
+ *
+ * A default run hands over 960 window histograms, so the work around the library is kept small: each bucket's
+ * value comes from a table (not a pow per recorded bucket), only nonzero buckets are recorded, and the windows
+ * share one histogram that the library's reset() empties (not a fresh 188 KB counts array each). The library
+ * still does the recording, the percentiles and the encoding.
  */
 import * as hdr from 'hdr-histogram-js';
 import { LATENCY_BUCKETS, LATENCY_DIGITS, LATENCY_LOWEST_US, type SparseCounts, valueFromIndex, Latency } from './loglinear.ts';
@@ -31,18 +36,25 @@ export function newLatencyHistogram(): HdrHistogram {
   });
 }
 
+/** valueFromIndex of every bucket: the same doubles (integers below 2^53, stored exactly), without the pow. */
+export const BUCKET_VALUES_US: Float64Array = Float64Array.from({ length: LATENCY_BUCKETS }, (_, i) => valueFromIndex(i));
+
 /** Record dense integer counts (one per bucket index) into `h`. */
 export function recordDense(h: HdrHistogram, counts: Float64Array | Uint32Array): HdrHistogram {
   const n = Math.min(counts.length, LATENCY_BUCKETS);
   for (let i = 0; i < n; i++) {
     const c = counts[i];
-    if (c !== 0) h.recordValueWithCount(valueFromIndex(i), c);
+    if (c !== 0) h.recordValueWithCount(BUCKET_VALUES_US[i], c);
   }
   return h;
 }
 
+/** Record sparse counts into `h` (zero counts are skipped: recording them would only move nothing). */
 export function recordSparse(h: HdrHistogram, s: SparseCounts): HdrHistogram {
-  for (let k = 0; k < s.idx.length; k++) h.recordValueWithCount(valueFromIndex(s.idx[k]), s.count[k]);
+  for (let k = 0; k < s.idx.length; k++) {
+    const c = s.count[k];
+    if (c !== 0) h.recordValueWithCount(BUCKET_VALUES_US[s.idx[k]], c);
+  }
   return h;
 }
 
@@ -70,4 +82,18 @@ export function encodeHistogram(h: HdrHistogram): string {
 
 export function decodeHistogram(base64: string): HdrHistogram {
   return hdr.decodeFromCompressedBase64(base64, 64, false);
+}
+
+/** The one histogram window hand-offs fill: reset before each use, never handed out. */
+let scratch: HdrHistogram | null = null;
+
+/**
+ * percentilesMs and encodeHistogram of the histogram holding these counts, through a histogram shared by every
+ * call and emptied by reset() first: what a fresh histogram filled by recordSparse gives, without allocating one.
+ */
+export function sparseSummary(s: SparseCounts): { latencyMs: LatencyPercentilesMs; hdr: string } {
+  const h = (scratch ??= newLatencyHistogram());
+  h.reset();
+  recordSparse(h, s);
+  return { latencyMs: percentilesMs(h), hdr: encodeHistogram(h) };
 }
