@@ -24,7 +24,7 @@ import {
   sparseSummary,
 } from './hdr.ts';
 import { startsIn } from '../engine/phases.ts';
-import { addSparse, LATENCY_BUCKETS, type SparseCounts } from './loglinear.ts';
+import { addSparse, LATENCY_BUCKETS, type SparseCounts, takeSparse } from './loglinear.ts';
 import { REGION_COUNTER_COUNT, REGION_COUNTERS, type RegionCounterName } from './region-counters.ts';
 
 export type ErrorCounts = Record<ErrorClass, number>;
@@ -115,21 +115,8 @@ function mergeSparse(parts: SparseCounts[]): SparseCounts {
     if (s.idx[0] < lo) lo = s.idx[0];
     if (s.idx[n - 1] > hi) hi = s.idx[n - 1];
   }
-  let n = 0;
-  for (let i = lo; i <= hi; i++) if (mergeScratch[i] !== 0) n++;
-  const idx = new Uint32Array(n);
-  const count = new Float64Array(n);
-  let k = 0;
-  for (let i = lo; i <= hi; i++) {
-    const c = mergeScratch[i];
-    if (c !== 0) {
-      idx[k] = i;
-      count[k] = c;
-      k++;
-      mergeScratch[i] = 0;
-    }
-  }
-  return { idx, count };
+  // Only [lo, hi] can hold counts: the scan and the zeroing stop there.
+  return takeSparse(mergeScratch, lo, hi + 1);
 }
 
 function ratio(a: number, b: number): number {

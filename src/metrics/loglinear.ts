@@ -74,14 +74,14 @@ export interface SparseCounts {
   count: Float64Array;
 }
 
-/** Nonzero entries of `counts`, then zero them (a window closes). */
-export function takeSparse(counts: Uint32Array | Float64Array): SparseCounts {
+/** Nonzero entries of `counts` (those in [from, to) only: the others must be zero), then zero them (a window closes). */
+export function takeSparse(counts: Uint32Array | Float64Array, from = 0, to = counts.length): SparseCounts {
   let n = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) n++;
+  for (let i = from; i < to; i++) if (counts[i] !== 0) n++;
   const idx = new Uint32Array(n);
   const count = new Float64Array(n);
   let k = 0;
-  for (let i = 0; i < counts.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = counts[i];
     if (c !== 0) {
       idx[k] = i;
