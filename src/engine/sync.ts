@@ -20,7 +20,11 @@ import { ActorQueue } from './actor-queue.ts';
  * slower (aws-2025-10-20 at 100k clients: 52 s against 32 s), and napping (20 us timed waits for up to 2 ms, so
  * that opening an epoch needs no wake-up call) made worker 0's control phase 4-5x slower at load 3-4 (the napper's
  * wake-ups took the core worker 0 needed): whenever the machine is oversubscribed, a waiter that keeps waking
- * costs the threads doing the work.
+ * costs the threads doing the work. Also tried beside a CPU burner, where worker 0's wake-up call at each epoch's
+ * opening cost 0.45-1.1 ms on average (65-90 us quiet): helpers reniced to nice 10 (no gain in 3 pairs), and
+ * skipping the call for 256 epochs while its running mean was above 0.25 ms, helpers waking every 1 or 0.25 ms
+ * themselves (quiet: 3.06-3.60 s against 3.05-3.12 s, default at 1,200 s on 2 workers; beside the burner 7-14%
+ * faster in one set of 3 pairs, no different in another). Neither held up, so neither is here.
  */
 const SPINS = 1000;
 const PARK_MS = 50;
