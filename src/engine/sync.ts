@@ -18,7 +18,7 @@ import { ActorQueue } from './actor-queue.ts';
 /**
  * Turns a waiter spins before it sleeps. Tried and dropped on this VM: spinning 0.5 ms by the clock made 2 workers
  * slower (aws-2025-10-20 at 100k clients: 52 s against 32 s), and napping (20 us timed waits for up to 2 ms, so
- * that opening an epoch needs no wake-up call) made worker 0's control phase 4-5x slower at load 3-4 (the napper's
+ * that opening an epoch needs no wake-up call) made worker 0's control phase 3-5x slower at load 3-4 (the napper's
  * wake-ups took the core worker 0 needed): whenever the machine is oversubscribed, a waiter that keeps waking
  * costs the threads doing the work. Also tried beside a CPU burner, where worker 0's wake-up call at each epoch's
  * opening cost 0.45-1.1 ms on average (65-90 us quiet): helpers reniced to nice 10 (no gain in 3 pairs), and
