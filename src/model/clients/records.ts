@@ -74,6 +74,17 @@ export class ClientRecords {
     this.f32 = new Float32Array(this.buffer);
   }
 
+  /**
+   * Copy record slot `from` to slot `to`, word for word: a record the calendar moves on without running it (not
+   * due yet). The scans write the records they run field by field instead, from their locals.
+   */
+  move(from: number, to: number): void {
+    const u32 = this.u32;
+    const s = from * Rec.U32_PER_RECORD;
+    const d = to * Rec.U32_PER_RECORD;
+    for (let k = 0; k < Rec.U32_PER_RECORD; k++) u32[d + k] = u32[s + k];
+  }
+
   /** Bytes of state held: RECORD_BYTES per record slot (per client, or per place in the calendar's pages). */
   get bytes(): number {
     return this.buffer.byteLength;

@@ -355,13 +355,7 @@ export class ClientShard {
       let evS = f64[fb + Rec.F_EV];
       if (evS >= t1S) {
         // Not due yet (it waited in the last bucket of the horizon, or in the one holding t1S): moved as it is.
-        const r = cal.place(evS, lo);
-        const df = r * Rec.F64_PER_RECORD;
-        const du = r * Rec.U32_PER_RECORD;
-        f64[df + Rec.F_EV] = evS;
-        f64[df + Rec.F_ARR] = f64[fb + Rec.F_ARR];
-        f64[df + Rec.F_REQ] = f64[fb + Rec.F_REQ];
-        for (let k = RecU32.U_RNG; k <= RecU32.U_ATTEMPT; k++) u32[du + k] = u32[ub + k];
+        this.records.move(i, cal.place(evS, lo));
       } else {
         let rng = u32[ub + RecU32.U_RNG] | 0;
         let attempt = u32[ub + RecU32.U_ATTEMPT];
