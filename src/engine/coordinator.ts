@@ -35,6 +35,7 @@ import {
 } from './task.ts';
 import { LIVE_ORDER } from '../model/dns/events.ts';
 import { runWorker } from './worker-loop.ts';
+import type { ParticipationMode } from './participation.ts';
 
 export interface RunOptions {
   workers: number;
@@ -53,6 +54,12 @@ export interface RunOptions {
    * (the result is partial and says which, in stoppedBy).
    */
   abortOn?: AbortRule[];
+  /**
+   * Whether worker 0 invites the helpers to each epoch's chunks: 'auto' (default) decides by measuring which is
+   * faster on this machine now (participation.ts); 'always' and 'never' fix it, 'alternate' flips it at every
+   * epoch (tests). Results are the same either way.
+   */
+  helpers?: ParticipationMode;
 }
 
 export interface Progress {
@@ -163,6 +170,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     abortOn: opts.abortOn,
     startedAtMs,
     ddbClients,
+    helpers: opts.helpers ?? 'auto',
   }));
   const onAbort = () => store.requestStop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

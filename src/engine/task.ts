@@ -8,6 +8,7 @@ import type { PackedEvents } from '../model/dns/events.ts';
 import type { AbortRule, StoppedBy } from './live.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
+import type { ParticipationMode } from './participation.ts';
 
 export interface WorkerTask {
   sab: SharedArrayBuffer;
@@ -45,6 +46,8 @@ export interface WorkerTask {
    * about 80 ms of CPU).
    */
   ddbClients: ClientsConfig;
+  /** Whether worker 0 invites the helpers to each epoch: by measurement ('auto'), or fixed (participation.ts). */
+  helpers: ParticipationMode;
 }
 
 export interface WorkerOutcome {
@@ -57,6 +60,8 @@ export interface WorkerOutcome {
   lockRetries: Record<string, number>;
   /** Epochs completed; fewer than planned when the run was interrupted. */
   epochsDone: number;
+  /** Worker 0: epochs it ran without inviting the helpers (participation.ts); absent for the others. */
+  soloEpochs?: number;
   partial: boolean;
   /** The abortOnFail rule that stopped the run (worker 0's outcome; null otherwise). */
   stoppedBy?: StoppedBy | null;

@@ -16,13 +16,15 @@
  *      load, both unchanged until the next epoch's control phase and step 3, and nothing else reads what it
  *      writes, so it runs in the next epoch's step 2a (after the last epoch: at the end) with the same result,
  *      while the helpers run that epoch's chunks instead of waiting for it.
- * The other workers help with step 2c of whichever epoch is open, and nothing waits for them but for the chunk
+ * The other workers help with step 2c of whichever epoch worker 0 invites them to (all of them, unless it measures
+ * that they cost more than they give: participation.ts), and nothing waits for them but for the chunk
  * they are running: a helper the machine preempts between chunks just misses some (measured before: with every
  * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20). Between two epochs
  * they wait only for worker 0's steps 3 and 1.
  * Who runs a chunk cannot change a result: a client's draws come from its own stream, its state is in the shared
  * records, every aggregate is an integer count, and every worker's answer ring replays the same answer log.
- * Workers with nothing to do (no clients: only worker 0 has work) leave at once.
+ * Workers with nothing to do (no clients: only worker 0 has work) leave at once. Worker 0 may also leave the
+ * helpers out of a stretch of epochs, when it measures that they cost more than they give (participation.ts).
  */
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
@@ -54,6 +56,7 @@ import {
 import { brokenRule, type LiveFigures, liveFromCounts, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
 import { LbEpochState } from './lb-epoch.ts';
+import { Participation } from './participation.ts';
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
   const store = new SharedStore(task.sab, task.dims);
@@ -127,8 +130,14 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   };
   // Join epoch e before running a chunk of it: new answers, the load balancers' state, the window it is in.
   let joined = -1;
+  const failAt = task.failAt;
   const join = (e: number) => {
     if (e === joined || !shard || !answerLog) return;
+    // A helper's injected failure (test hook) fires in the first epoch it joins from failAt.epoch on: worker 0 may
+    // run stretches of epochs without it (participation.ts), so the open epoch word need not pass through it.
+    if (failAt && !control && failAt.worker === w && !failAt.inControl && e >= failAt.epoch) {
+      throw new Error(`injected failure in worker ${w} at epoch ${failAt.epoch} (CASCADESIM_INJECT_FAILURE)`);
+    }
     const wi = Math.floor(e / epochsPerWindow);
     if (wi !== openWindow) {
       if (ranInWindow && !control) closeWindow(openWindow, windowToS(openWindow, epochs - 1));
@@ -157,14 +166,10 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   };
 
   if (!control) {
-    // A helper: chunks of whichever epoch is open, until worker 0 finishes.
-    const failAt = task.failAt;
+    // A helper: chunks of whichever epoch worker 0 invites it to, until worker 0 finishes.
     let seen = -1;
     while (sync.finished() === 0) {
       const open = Atomics.load(store.i32, SharedStore.EPOCH_OPEN) - 1;
-      if (failAt && failAt.worker === w && !failAt.inControl && open >= failAt.epoch) {
-        throw new Error(`injected failure in worker ${w} at epoch ${failAt.epoch} (CASCADESIM_INJECT_FAILURE)`);
-      }
       if (open > seen) {
         runChunks();
         seen = open;
@@ -177,6 +182,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     return outcome(w, sync, { clientWindows, epochsDone, attempts, multiClients: shard?.multi?.multiClients ?? 0 });
   }
   return drive(task, store, sync, {
+    participants,
     epochs,
     epochsPerWindow,
     shard,
@@ -196,6 +202,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 }
 
 interface DriverParts {
+  /** Workers taking part: with more than one, worker 0 chooses per stretch of epochs whether to invite the others. */
+  participants: number;
   epochs: number;
   epochsPerWindow: number;
   shard: ClientShard | null;
@@ -278,6 +286,8 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   let stoppedBy: StoppedBy | null = null;
   let dueChunks = 0;
   let closeDue: { wi: number; toS: number } | null = null;
+  // Whether the helpers are asked to each epoch: by wall-clock measurement (participation.ts), never a result.
+  const participation = shard && p.participants > 1 ? new Participation(task.helpers, performance.now()) : null;
 
   for (let k = 0; k < epochs; k++) {
     const t0 = p.epochT0(k);
@@ -298,7 +308,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       lbEpoch.publish(store);
       // The epoch's chunks: the calendar's due pages are gathered now, while no worker runs any.
       dueChunks = shard.openEpoch(k);
-      sync.openEpoch(k);
+      sync.openEpoch(k, participation?.invite ?? true);
       p.join(k);
       // Last epoch's window, if it ended there: closed now that the helpers have this epoch's chunks to run.
       if (closeDue) {
@@ -352,6 +362,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     // 4. EC2 of this epoch: due now, run at the start of the next epoch (2a) or after the last one.
     if (ec2) ec2Due = k;
     epochsDone = k + 1;
+    participation?.epochDone(dueChunks, performance.now());
     log.liveCounts(live);
     store.setLive(w, live);
     store.setProgress(w, t1, p.attempts);
@@ -385,6 +396,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       multiClients: shard?.multi?.multiClients ?? 0,
     }),
     events: log.pack(),
+    soloEpochs: participation?.soloEpochs ?? 0,
     ec2Windows,
     ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,

@@ -178,6 +178,19 @@ const RUN_ENTRIES: Entry[] = [
     meaning: 'share of worker time spent waiting for peers at barriers and turns (not deterministic)',
     get: (r) => finite(r.perf?.coordinationShare),
   },
+  {
+    name: 'perf.soloShare',
+    unit: 'ratio',
+    meaning:
+      'share of epochs worker 0 ran without inviting the other workers: measured to cost more than they gave, a look, or run --helpers never (not deterministic)',
+    get: (r) => finite(r.perf?.soloShare),
+  },
+  {
+    name: 'perf.helperShare',
+    unit: 'ratio',
+    meaning: 'share of client attempts run by workers other than worker 0 (not deterministic)',
+    get: (r) => finite(r.perf?.helperShare),
+  },
 ];
 
 const CLIENT_ENTRIES: Entry[] = [

@@ -259,6 +259,9 @@ export const resultSchema = z.looseObject({
   ).nullable(),
   perf: z.looseObject({
     ...numbers(['wallS', 'events', 'eventsPerS', 'attempts', 'attemptsPerS', 'coordinationShare', 'cpus']).shape,
+    // Absent from results written before it was added.
+    soloShare: num.optional(),
+    helperShare: num.optional(),
     node: str,
     cpuModel: str,
   }),
