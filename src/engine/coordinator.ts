@@ -56,8 +56,8 @@ export interface RunOptions {
   abortOn?: AbortRule[];
   /**
    * Whether worker 0 invites the helpers to each epoch's chunks: 'auto' (default) decides by measuring which is
-   * faster on this machine now (participation.ts); 'always' and 'never' fix it, 'alternate' flips it at every
-   * epoch (tests). Results are the same either way.
+   * faster on this machine now (participation.ts); 'always' and 'never' fix it, 'alternate' switches every
+   * ALTERNATE_EPOCHS epochs (tests). Results are the same either way.
    */
   helpers?: ParticipationMode;
 }

@@ -133,11 +133,9 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const failAt = task.failAt;
   const join = (e: number) => {
     if (e === joined || !shard || !answerLog) return;
-    // A helper's injected failure (test hook) fires in the first epoch it joins from failAt.epoch on: worker 0 may
-    // run stretches of epochs without it (participation.ts), so the open epoch word need not pass through it.
-    if (failAt && !control && failAt.worker === w && !failAt.inControl && e >= failAt.epoch) {
-      throw new Error(`injected failure in worker ${w} at epoch ${failAt.epoch} (CASCADESIM_INJECT_FAILURE)`);
-    }
+    // A helper's injected failure (test hook) also fires in the first epoch it joins from failAt.epoch on: worker 0
+    // may leave it out of stretches of epochs (participation.ts), so the open epoch word may never show that one.
+    if (failAt && !control && failAt.worker === w && !failAt.inControl && e >= failAt.epoch) injectedFailure(w, failAt.epoch);
     const wi = Math.floor(e / epochsPerWindow);
     if (wi !== openWindow) {
       if (ranInWindow && !control) closeWindow(openWindow, windowToS(openWindow, epochs - 1));
@@ -170,6 +168,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     let seen = -1;
     while (sync.finished() === 0) {
       const open = Atomics.load(store.i32, SharedStore.EPOCH_OPEN) - 1;
+      if (failAt && failAt.worker === w && !failAt.inControl && open >= failAt.epoch) injectedFailure(w, failAt.epoch);
       if (open > seen) {
         runChunks();
         seen = open;
@@ -293,7 +292,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     const t0 = p.epochT0(k);
     const t1 = p.epochT1(k);
     if (failAt && failAt.worker === w && failAt.epoch === k && !failAt.inControl) {
-      throw new Error(`injected failure in worker ${w} at epoch ${k} (CASCADESIM_INJECT_FAILURE)`);
+      injectedFailure(w, k);
     }
     const windowEnds = windowEndsAt(k);
 
@@ -403,6 +402,10 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     partial,
     stoppedBy: partial ? stoppedBy : null,
   };
+}
+
+function injectedFailure(w: number, epoch: number): never {
+  throw new Error(`injected failure in worker ${w} at epoch ${epoch} (CASCADESIM_INJECT_FAILURE)`);
 }
 
 /** The live figures at an epoch's end: worker 0's counts, every worker's attempts (each published per chunk). */
