@@ -43,7 +43,7 @@ function bucketed(shard: ClientShard): { evS: number; arrS: number; rng: number;
     // Open buckets are [cursor, cursor + HORIZON): slot s is the one epoch there with that remainder.
     const bucket = cal.cursor + ((((slot - cal.cursor) % HORIZON) + HORIZON) % HORIZON);
     for (let p = cal.heads[cal.tailBase + slot]; p >= 0; p = cal.next[p]) {
-      for (let j = 0; j < cal.fill[p]; j++) {
+      for (let j = 0; j < cal.filled(p); j++) {
         const r = (p << Page.SHIFT) + j;
         out.push({
           evS: f64[r * Rec.F64_PER_RECORD + Rec.F_EV],
@@ -203,7 +203,7 @@ test('with regions and chains each extension record moves with its record, and w
     let capable = 0;
     for (let s = 0; s < HORIZON; s++) {
       for (let p = cal.heads[cal.tailBase + s]; p >= 0; p = cal.next[p]) {
-        for (let j = 0; j < cal.fill[p]; j++) {
+        for (let j = 0; j < cal.filled(p); j++) {
           const r = (p << Page.SHIFT) + j;
           records++;
           assert.ok(f64[r * Rec.F64_PER_RECORD + Rec.F_EV] >= t1);
@@ -229,4 +229,26 @@ test('with regions and chains each extension record moves with its record, and w
   assert.ok(multi > 100 && back > 100, `${multi} failovers, ${back} failbacks`);
   // Every service was called and the request got past its first call.
   assert.ok((aligned.w.services as Float64Array)[4] > 0, 'the dynamic service was called');
+});
+
+test('each page fill counter has a 64-byte line to itself: two workers appending to neighbouring pages share no line', () => {
+  const pages = 256;
+  const meta = new SharedArrayBuffer(calendarMetaBytes(pages, 2));
+  const cals = [0, 1].map((worker) => new Calendar({ pages, workers: 2, worker, epochS: 1, meta }));
+  // Worker 0 and worker 1 take pages from the shared reserve in turn, so their tail pages are neighbours.
+  const line = (cal: Calendar, record: number) => {
+    const page = record >> Page.SHIFT;
+    // The counter's byte address within the buffer, and the 64-byte line it is on.
+    return Math.floor((cal.fill.byteOffset + 4 * (page << Page.FILL_SHIFT)) / 64);
+  };
+  const lines = [new Set<number>(), new Set<number>()];
+  for (let k = 0; k < 8 * Page.SIZE; k++) {
+    for (const w of [0, 1]) {
+      const r = cals[w].place(k % 40, 0);
+      lines[w].add(line(cals[w], r));
+      assert.equal(cals[w].filled(r >> Page.SHIFT), (r & (Page.SIZE - 1)) + 1, 'filled() counts the records placed');
+    }
+  }
+  assert.ok(lines[0].size > 10 && lines[1].size > 10);
+  for (const l of lines[0]) assert.ok(!lines[1].has(l), `line ${l} holds fill counters of both workers' pages`);
 });

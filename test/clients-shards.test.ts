@@ -108,7 +108,7 @@ test('a shared population is refused without its calendar, and with regions with
   // With every buffer it is accepted, and it files its own part only.
   const ok = new ClientShard(cfg, 1, 0, cfg.count, { shared: { ...part, calendar } });
   assert.equal(
-    [...ok.calendar.ownPages()].reduce((n, p) => n + ok.calendar.fill[p], 0),
+    [...ok.calendar.ownPages()].reduce((n, p) => n + ok.calendar.filled(p), 0),
     500,
   );
 });

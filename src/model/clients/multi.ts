@@ -241,7 +241,7 @@ export class MultiRegion {
     };
     let attempts = 0;
     const first = page << Page.SHIFT;
-    for (let i = first, end = first + cal.fill[page]; i < end; i++) {
+    for (let i = first, end = first + cal.filled(page); i < end; i++) {
       const fb = i * Rec.F64_PER_RECORD;
       const ub = i * Rec.U32_PER_RECORD;
       const xb = i * Ext.U32_PER_EXT;

@@ -220,7 +220,7 @@ export class ClientShard {
     };
     const cal = this.calendar;
     // The records this shard initialised: every page in its own buckets.
-    for (const page of cal.ownPages()) for (let j = 0; j < cal.fill[page]; j++) resolve((page << Page.SHIFT) + j);
+    for (const page of cal.ownPages()) for (let j = 0, n = cal.filled(page); j < n; j++) resolve((page << Page.SHIFT) + j);
     this.warmResolved = true;
   }
 
@@ -352,7 +352,7 @@ export class ClientShard {
     // Records go to buckets from this one on (cal.place).
     const lo = this.bucketLo;
     const first = page << Page.SHIFT;
-    for (let i = first, end = first + cal.fill[page]; i < end; i++) {
+    for (let i = first, end = first + cal.filled(page); i < end; i++) {
       const fb = i * Rec.F64_PER_RECORD;
       const ub = i * Rec.U32_PER_RECORD;
       let evS = f64[fb + Rec.F_EV];
