@@ -99,8 +99,6 @@ export interface EngineRun {
   attempts: number;
   attemptsPerS: number;
   coordinationShare: number;
-  /** Share of the epochs worker 0 ran without inviting the helpers (src/engine/participation.ts). */
-  soloShare: number;
   digest: string;
   /** Peak resident memory of the whole process (all threads), from /proc; null where there is none. */
   peakRssBytes: number | null;
@@ -135,16 +133,12 @@ export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI): Pr
     child.on('close', (code) => {
       clearInterval(poll);
       if (code !== 0) return reject(new Error(`${c.name}, ${workers} worker(s): exit ${code}: ${err.trim().slice(0, 500)}`));
-      const j = JSON.parse(out) as {
-        digest: string;
-        perf: { wallS: number; attempts: number; coordinationShare: number; soloShare?: number };
-      };
+      const j = JSON.parse(out) as { digest: string; perf: { wallS: number; attempts: number; coordinationShare: number } };
       resolve({
         wallS: j.perf.wallS,
         attempts: j.perf.attempts,
         attemptsPerS: j.perf.attempts / j.perf.wallS,
         coordinationShare: j.perf.coordinationShare,
-        soloShare: j.perf.soloShare ?? 0,
         digest: j.digest,
         peakRssBytes: peak,
       });

@@ -10,7 +10,7 @@
  * --cli PATH (another build).
  */
 import os from 'node:os';
-import { CASES, DEFAULT_CLI, type EngineCase, type Pair, runEngine, runPair, withNeighbour } from './engine.ts';
+import { CASES, DEFAULT_CLI, type EngineCase, type Pair, runEngine, runPair } from './engine.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -37,8 +37,7 @@ async function pairs(c: EngineCase, neighbour: boolean): Promise<Pair[]> {
   for (let r = 0; r < PAIRS; r++) {
     const p = await runPair(c, neighbour, r % 2 === 1, CLI);
     console.log(
-      `  ${c.name}${neighbour ? ' + neighbour' : ''}: 1 worker ${s(p.one.wallS)}, 2 workers ${s(p.two.wallS)} (${p.speedup.toFixed(2)}x, ` +
-        `alone ${(100 * p.two.soloShare).toFixed(0)}% of epochs), load ${load()}`,
+      `  ${c.name}${neighbour ? ' + neighbour' : ''}: 1 worker ${s(p.one.wallS)}, 2 workers ${s(p.two.wallS)} (${p.speedup.toFixed(2)}x), load ${load()}`,
     );
     if (p.one.digest !== p.two.digest) throw new Error(`${c.name}: digests differ between 1 and 2 workers`);
     out.push(p);
@@ -100,16 +99,6 @@ async function main(): Promise<void> {
 
   const noisy = await pairs(def, true);
   const rn = best(noisy.map((p) => p.speedup));
-  // What worker 0's choice of running alone (src/engine/participation.ts) is worth beside the neighbour: 2 workers
-  // with the helpers invited to every epoch, as before it, against the pairs' 2-worker runs (--helpers auto).
-  const alwaysCase = { ...def, args: [...def.args, '--helpers', 'always'] };
-  for (let k = 0; k < PAIRS; k++) {
-    const a = await withNeighbour(true, () => runEngine(alwaysCase, 2, CLI));
-    const auto = noisy[k].two.wallS;
-    console.log(
-      `  ${def.name} + neighbour: 2 workers --helpers always ${s(a.wallS)}, auto ${s(auto)} (auto ${(a.wallS / auto).toFixed(2)}x as fast), load ${load()}`,
-    );
-  }
   rows.push({
     target: `${def.name}, beside a CPU-burning process, 2 workers / 1`,
     figure: `${rn.toFixed(2)}x`,

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { applySets, DEFAULT_SCENARIO, loadScenario as loadScenarioFile, readScenarioFile, validateScenario } from './config/load.ts';
 import type { Scenario, ScenarioInput } from './config/schema.ts';
 import { type Progress, runSimulation } from './engine/coordinator.ts';
-import { type HelperMode, HELPER_MODES, isHelperMode } from './engine/participation.ts';
 import type { RunResult } from './engine/result.ts';
 import { InputError } from './errors.ts';
 import { abortRules, type CompiledThreshold, compileThresholds } from './gates/thresholds.ts';
@@ -27,7 +26,6 @@ export type { Invariant, SimEvent } from './model/dns/events.ts';
 export type { ClientsSummary, ClientTotals, ClientWindow, PhaseSummary } from './metrics/client-windows.ts';
 export type { Ec2Summary, Ec2Window } from './model/ec2/model.ts';
 export { ExitCode, InputError } from './errors.ts';
-export { type HelperMode, HELPER_MODES, isHelperMode } from './engine/participation.ts';
 export {
   listMetrics,
   metricDef,
@@ -104,11 +102,6 @@ export interface SimulateOptions {
    * and the stop is the same for any worker count, run after run (perf.wallS excepted: it is wall-clock time).
    */
   abortThresholds?: readonly CompiledThreshold[];
-  /**
-   * Whether worker 0 asks the other workers to share each epoch's clients: 'auto' (default) measures, as the run
-   * goes, which is faster on this machine now; 'always' and 'never' fix it. The result is the same byte for byte.
-   */
-  helpers?: HelperMode;
   /** Run on this thread, one worker, no pool (no progress then, nor a stop by signal; abortOnFail still stops it). Same result. */
   inProcess?: boolean;
 }
@@ -125,13 +118,10 @@ export async function simulate(scenario: Scenario | ScenarioInput | string, opts
   const workers = opts.inProcess ? 1 : (opts.workers ?? defaultWorkers());
   if (!Number.isInteger(workers) || workers < 1 || workers > 256)
     throw new InputError([`workers: must be an integer from 1 to 256 (got ${workers})`], 'invalid run');
-  if (opts.helpers !== undefined && !isHelperMode(opts.helpers))
-    throw new InputError([`helpers: one of ${HELPER_MODES.join(', ')} (got ${JSON.stringify(opts.helpers)})`], 'invalid run');
   const watched = [...(s.thresholds ? compileThresholds(s.thresholds) : []), ...(opts.abortThresholds ?? [])];
   const onProgress = opts.onProgress;
   return runSimulation(s, {
     workers,
-    helpers: opts.helpers,
     inProcess: opts.inProcess,
     signal: opts.signal,
     onProgress: onProgress ? (p) => onProgress({ ...p, durationS: s.durationS }) : undefined,

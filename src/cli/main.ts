@@ -19,8 +19,7 @@ import type { Out } from './common.ts';
 const HELP = `cascadesim: deterministic simulator of the AWS us-east-1 2025-10-20 cascading failure
 
 usage:
-  cascadesim run [SCENARIO] [--seed N] [--workers N] [--helpers auto|always|never] [--set key.path=value ...] [--out FILE]
-                 [--html FILE] [--json] [--quiet] [GATES]
+  cascadesim run [SCENARIO] [--seed N] [--workers N] [--set key.path=value ...] [--out FILE] [--html FILE] [--json] [--quiet] [GATES]
   cascadesim report RESULT [--html FILE] [--csv FILE] [--json] [--hlog FILE] [GATES]
   cascadesim compare A B [--html FILE] [--labels NAME_A,NAME_B] [--fail-if 'METRIC OP [+-]VALUE' ...] [--junit FILE]
   cascadesim metrics [--json]
@@ -38,9 +37,7 @@ SCENARIO is a file (YAML or JSON) or a built-in name; the default is ${DEFAULT_S
 JSON where they can (--set clients=null), as strings otherwise.
 run: --out writes the result file (RESULT), --html a self-contained HTML report; Ctrl-C or SIGTERM stops at the
   next epoch and still writes both, marked partial (a second signal quits at once). An output may be a device or
-  a pipe (/dev/null, /dev/stdout with --quiet); it must not be an input. --helpers: whether worker 0 asks the
-  other workers to share each epoch's clients: auto (default) measures which is faster on this machine as the run
-  goes, always or never fix it; the result is the same byte for byte.
+  a pipe (/dev/null, /dev/stdout with --quiet); it must not be an input.
 report: with no option, prints the summary tables; --csv (one row per metrics window) and --hlog (HdrHistogram
   interval log of the latency windows) take - for stdout; --json prints the per-window series as JSON.
 sweep: runs a scenario over a grid of parameters and seeds in parallel (one run per thread, --jobs threads);

@@ -30,12 +30,12 @@ import {
   epochCount,
   multiEndpoints,
   storeDims,
+  type HelpersTestMode,
   type WorkerOutcome,
   type WorkerTask,
 } from './task.ts';
 import { LIVE_ORDER } from '../model/dns/events.ts';
 import { runWorker } from './worker-loop.ts';
-import type { ParticipationMode } from './participation.ts';
 
 export interface RunOptions {
   workers: number;
@@ -54,12 +54,8 @@ export interface RunOptions {
    * (the result is partial and says which, in stoppedBy).
    */
   abortOn?: AbortRule[];
-  /**
-   * Whether worker 0 invites the helpers to each epoch's chunks: 'auto' (default) decides by measuring which is
-   * faster on this machine now (participation.ts); 'always' and 'never' fix it, 'alternate' switches every
-   * ALTERNATE_EPOCHS epochs (tests). Results are the same either way.
-   */
-  helpers?: ParticipationMode;
+  /** Test hook: leave the helpers out of some epochs (task.ts WorkerTask.helpers). Results are the same either way. */
+  helpers?: HelpersTestMode;
 }
 
 export interface Progress {
@@ -170,7 +166,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     abortOn: opts.abortOn,
     startedAtMs,
     ddbClients,
-    helpers: opts.helpers ?? 'auto',
+    helpers: opts.helpers,
   }));
   const onAbort = () => store.requestStop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -85,12 +85,6 @@ export interface RunResult {
     attemptsPerS: number;
     /** Share of worker wall time spent waiting for peers (barriers and turns). */
     coordinationShare: number;
-    /**
-     * Share of the epochs worker 0 ran without inviting the other workers (participation.ts, `run --helpers`):
-     * stretches where it measured that they cost more than they gave, its looks at running alone (about one
-     * block in 66 on a quiet machine), or all of them with `--helpers never`; 0 with one worker or no clients.
-     */
-    soloShare?: number;
     /** Share of the client attempts that workers other than worker 0 ran (0 with one worker). */
     helperShare?: number;
     node: string;
@@ -282,7 +276,6 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
       attempts,
       attemptsPerS: attempts / Math.max(wallS, 1e-9),
       coordinationShare: busy > 0 ? waits / busy : 0,
-      soloShare: outcomes[0].epochsDone > 0 ? (outcomes[0].soloEpochs ?? 0) / outcomes[0].epochsDone : 0,
       helperShare: attempts > 0 ? (attempts - outcomes[0].attempts) / attempts : 0,
       node: process.version,
       cpus: os.availableParallelism(),

@@ -8,7 +8,11 @@ import type { PackedEvents } from '../model/dns/events.ts';
 import type { AbortRule, StoppedBy } from './live.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
-import type { ParticipationMode } from './participation.ts';
+
+/** RunOptions.helpers (tests): see WorkerTask.helpers. */
+export type HelpersTestMode = 'never' | 'alternate';
+/** Mode 'alternate': the helpers are asked to this many epochs, then left out of as many, and so on. */
+export const ALTERNATE_EPOCHS = 13;
 
 export interface WorkerTask {
   sab: SharedArrayBuffer;
@@ -46,8 +50,12 @@ export interface WorkerTask {
    * about 80 ms of CPU).
    */
   ddbClients: ClientsConfig;
-  /** Whether worker 0 invites the helpers to each epoch: by measurement ('auto'), or fixed (participation.ts). */
-  helpers: ParticipationMode;
+  /**
+   * Test hook: worker 0 leaves the helpers out of every epoch ('never') or out of every other stretch of
+   * ALTERNATE_EPOCHS epochs ('alternate'), so that a test can require the same result whoever runs the chunks.
+   * Absent: the helpers are asked to every epoch.
+   */
+  helpers?: HelpersTestMode;
 }
 
 export interface WorkerOutcome {
@@ -60,8 +68,6 @@ export interface WorkerOutcome {
   lockRetries: Record<string, number>;
   /** Epochs completed; fewer than planned when the run was interrupted. */
   epochsDone: number;
-  /** Worker 0: epochs it ran without inviting the helpers (participation.ts); absent for the others. */
-  soloEpochs?: number;
   partial: boolean;
   /** The abortOnFail rule that stopped the run (worker 0's outcome; null otherwise). */
   stoppedBy?: StoppedBy | null;

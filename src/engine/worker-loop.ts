@@ -16,15 +16,14 @@
  *      load, both unchanged until the next epoch's control phase and step 3, and nothing else reads what it
  *      writes, so it runs in the next epoch's step 2a (after the last epoch: at the end) with the same result,
  *      while the helpers run that epoch's chunks instead of waiting for it.
- * The other workers help with step 2c of whichever epoch worker 0 invites them to (all of them, unless it measures
- * that they cost more than they give: participation.ts), and nothing waits for them but for the chunk
+ * The other workers help with step 2c of whichever epoch is open, and nothing waits for them but for the chunk
  * they are running: a helper the machine preempts between chunks just misses some (measured before: with every
  * worker at a barrier per epoch, 2 workers took 1.7x the time of 1 on a machine at load 20). Between two epochs
  * they wait only for worker 0's steps 3 and 1.
  * Who runs a chunk cannot change a result: a client's draws come from its own stream, its state is in the shared
  * records, every aggregate is an integer count, and every worker's answer ring replays the same answer log.
- * Workers with nothing to do (no clients: only worker 0 has work) leave at once. Worker 0 may also leave the
- * helpers out of a stretch of epochs, when it measures that they cost more than they give (participation.ts).
+ * Workers with nothing to do (no clients: only worker 0 has work) leave at once. A test hook (task.helpers) has
+ * worker 0 open some epochs without telling the helpers, to show that who runs the chunks changes nothing.
  */
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
@@ -44,6 +43,7 @@ import { onSchedule } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import {
   ACTOR_ENACTOR0,
+  ALTERNATE_EPOCHS,
   ACTOR_OPERATOR,
   ACTOR_PLANNER,
   CONTROL_WORKER,
@@ -56,7 +56,6 @@ import {
 import { brokenRule, type LiveFigures, liveFromCounts, type StoppedBy } from './live.ts';
 import { WorkerSync } from './sync.ts';
 import { LbEpochState } from './lb-epoch.ts';
-import { Participation } from './participation.ts';
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
   const store = new SharedStore(task.sab, task.dims);
@@ -133,8 +132,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const failAt = task.failAt;
   const join = (e: number) => {
     if (e === joined || !shard || !answerLog) return;
-    // A helper's injected failure (test hook) also fires in the first epoch it joins from failAt.epoch on: worker 0
-    // may leave it out of stretches of epochs (participation.ts), so the open epoch word may never show that one.
+    // A helper's injected failure (test hook) also fires in the first epoch it joins from failAt.epoch on: with
+    // task.helpers, worker 0 may leave it out of epochs, so the open epoch word may never show that one.
     if (failAt && !control && failAt.worker === w && !failAt.inControl && e >= failAt.epoch) injectedFailure(w, failAt.epoch);
     const wi = Math.floor(e / epochsPerWindow);
     if (wi !== openWindow) {
@@ -164,7 +163,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   };
 
   if (!control) {
-    // A helper: chunks of whichever epoch worker 0 invites it to, until worker 0 finishes.
+    // A helper: chunks of whichever epoch is open, until worker 0 finishes.
     let seen = -1;
     while (sync.finished() === 0) {
       const open = Atomics.load(store.i32, SharedStore.EPOCH_OPEN) - 1;
@@ -201,7 +200,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 }
 
 interface DriverParts {
-  /** Workers taking part: with more than one, worker 0 chooses per stretch of epochs whether to invite the others. */
+  /** Workers taking part. */
   participants: number;
   epochs: number;
   epochsPerWindow: number;
@@ -285,8 +284,9 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   let stoppedBy: StoppedBy | null = null;
   let dueChunks = 0;
   let closeDue: { wi: number; toS: number } | null = null;
-  // Whether the helpers are asked to each epoch: by wall-clock measurement (participation.ts), never a result.
-  const participation = shard && p.participants > 1 ? new Participation(task.helpers, performance.now()) : null;
+  // Whether the helpers are told of epoch k: always, but for the test hook (task.ts WorkerTask.helpers).
+  const helpersTold = (k: number) =>
+    task.helpers === undefined ? true : task.helpers === 'alternate' && Math.floor(k / ALTERNATE_EPOCHS) % 2 === 0;
 
   for (let k = 0; k < epochs; k++) {
     const t0 = p.epochT0(k);
@@ -307,7 +307,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       lbEpoch.publish(store);
       // The epoch's chunks: the calendar's due pages are gathered now, while no worker runs any.
       dueChunks = shard.openEpoch(k);
-      sync.openEpoch(k, participation?.invite ?? true);
+      sync.openEpoch(k, helpersTold(k));
       p.join(k);
       // Last epoch's window, if it ended there: closed now that the helpers have this epoch's chunks to run.
       if (closeDue) {
@@ -361,7 +361,6 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     // 4. EC2 of this epoch: due now, run at the start of the next epoch (2a) or after the last one.
     if (ec2) ec2Due = k;
     epochsDone = k + 1;
-    participation?.epochDone(dueChunks, performance.now());
     log.liveCounts(live);
     store.setLive(w, live);
     store.setProgress(w, t1, p.attempts);
@@ -395,7 +394,6 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       multiClients: shard?.multi?.multiClients ?? 0,
     }),
     events: log.pack(),
-    soloEpochs: participation?.soloEpochs ?? 0,
     ec2Windows,
     ec2Summary: ec2 ? ec2.summary() : null,
     lockRetries,

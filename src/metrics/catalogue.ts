@@ -179,13 +179,6 @@ const RUN_ENTRIES: Entry[] = [
     get: (r) => finite(r.perf?.coordinationShare),
   },
   {
-    name: 'perf.soloShare',
-    unit: 'ratio',
-    meaning:
-      'share of epochs worker 0 ran without inviting the other workers: measured to cost more than they gave, a look, or run --helpers never (not deterministic)',
-    get: (r) => finite(r.perf?.soloShare),
-  },
-  {
     name: 'perf.helperShare',
     unit: 'ratio',
     meaning: 'share of client attempts run by workers other than worker 0 (not deterministic)',

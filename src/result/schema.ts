@@ -260,7 +260,6 @@ export const resultSchema = z.looseObject({
   perf: z.looseObject({
     ...numbers(['wallS', 'events', 'eventsPerS', 'attempts', 'attemptsPerS', 'coordinationShare', 'cpus']).shape,
     // Absent from results written before it was added.
-    soloShare: num.optional(),
     helperShare: num.optional(),
     node: str,
     cpuModel: str,

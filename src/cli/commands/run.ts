@@ -4,9 +4,6 @@ import pc from 'picocolors';
 import {
   defaultWorkers,
   encodeResult,
-  HELPER_MODES,
-  type HelperMode,
-  isHelperMode,
   loadScenario,
   reportHtml,
   resolveScenario,
@@ -28,7 +25,6 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   const { values, positionals } = parse(argv, {
     seed: { type: 'string' },
     workers: { type: 'string' },
-    helpers: { type: 'string' },
     set: { type: 'string', multiple: true },
     out: { type: 'string' },
     html: { type: 'string' },
@@ -40,8 +36,6 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   if (positionals.length > 1) problems.push(`run takes one scenario, got ${positionals.length}: ${positionals.join(' ')}`);
   const seed = intOption(values.seed as string | undefined, 'seed', 0, 0xffffffff, problems);
   const workers = intOption(values.workers as string | undefined, 'workers', 1, 256, problems) ?? defaultWorkers();
-  const helpers = (values.helpers as string | undefined) ?? 'auto';
-  if (!isHelperMode(helpers)) problems.push(`--helpers: one of ${HELPER_MODES.join(', ')} (got '${helpers}')`);
   const outFile = values.out as string | undefined;
   const htmlFile = values.html as string | undefined;
   const json = values.json === true;
@@ -115,7 +109,6 @@ export async function cmdRun(argv: string[], io: Out): Promise<number> {
   try {
     result = await simulate(scenario, {
       workers,
-      helpers: helpers as HelperMode,
       signal: ac.signal,
       onProgress: (p) => progress.update(p),
       progressMs: 200,
