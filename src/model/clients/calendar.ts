@@ -22,7 +22,7 @@
  * Threads: all of it is in SharedArrayBuffers, so any worker can run any due page (the engine hands them out as its
  * chunks). Each worker appends only to its own set of buckets (no atomics per record), and each page's fill
  * counter, written at every record appended, has a 64-byte line to itself (Page.FILL_SHIFT: packed, two workers'
- * tail pages shared lines, and the default scenario took 14% longer on 2 workers); worker 0 gathers every
+ * tail pages shared lines, and the default scenario took 1.18x as long on 2 workers); worker 0 gathers every
  * worker's bucket for the epoch into the due list between epochs, when no one appends. Free pages are per worker,
  * with a shared reserve of pages never used (an atomic counter) and a shared stack that a worker with too many
  * gives a batch to (behind a lock).
