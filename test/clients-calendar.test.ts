@@ -31,7 +31,7 @@ function newEnv(): ClientEnv {
   publishFullPlan(store, 1, 0);
   // A fixed offered load: the service model then does not depend on how the time is cut into calls.
   store.lbOfferedPerS.fill(300);
-  return { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(4) };
+  return { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(4), lbs: store };
 }
 
 /** Every record in the calendar's buckets, with the epoch of its bucket. */
@@ -173,7 +173,7 @@ test('with regions and chains each extension record moves with its record, and w
     // A fixed offered load, as above: the service model then does not depend on how the time is cut into calls.
     store.lbOfferedPerS.fill(120);
     publishFullPlan(store, 1, 0);
-    const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(store.layout.lbCount) };
+    const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(store.layout.lbCount), lbs: store };
     const shard = new ClientShard(cfg, 9, 0, cfg.count, { extra: { regions, chains, statics } });
     let t0 = 0;
     for (const t1 of cuts) {

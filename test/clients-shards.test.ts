@@ -150,7 +150,7 @@ test('DdbCaller: same cache and service model as the population, deterministic p
   const cfg = clientsSchema.parse({ ttlS: 5, negativeTtlS: 2 });
   const store = singleEndpointStore(4, 1000);
   publishFullPlan(store, 1, 0);
-  const env = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(4) };
+  const env = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(4), lbs: store };
   const a = new DdbCaller(cfg, 7, 3);
   const b = new DdbCaller(cfg, 7, 3);
   const c = new DdbCaller(cfg, 7, 4);

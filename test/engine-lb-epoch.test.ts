@@ -42,7 +42,7 @@ function setUp(withChains = false) {
 function run(withCopy: boolean, between: (store: SharedStore, k: number) => void, withChains = false): Float64Array {
   const { store, lbs } = setUp(withChains);
   const attemptsByLb = new Float64Array(store.layout.lbCount);
-  const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb, ...(withCopy ? { lbs } : {}) };
+  const env: ClientEnv = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb, lbs: withCopy ? lbs : store };
   const extra = withChains ? { chains, statics } : undefined;
   const shard = new ClientShard(cfg, 5, 0, cfg.count, { epochS: 1, extra });
   const saved = { inService: Int32Array.from(store.lbInService), cap: Float64Array.from(store.lbCapacityPerS) };

@@ -58,7 +58,7 @@ function run(durationS: number): { counters: Float64Array; regions: Float64Array
     store.lbCapacityPerS[lb] = 1e6;
   }
   const shard = new ClientShard(clients, 7, 0, clients.count, { extra: { regions, statics } });
-  const env = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(store.layout.lbCount) };
+  const env = { store, endpoint: 0, baseLatencyUs: 4000, attemptsByLb: new Float64Array(store.layout.lbCount), lbs: store };
   for (let e = 0; e < durationS; e++) {
     if (e === 1) {
       // Home recovers: a plan with its load balancers, equal weights.

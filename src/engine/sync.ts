@@ -24,11 +24,8 @@ import { ActorQueue } from './actor-queue.ts';
  * opening cost 0.45-1.1 ms on average (65-90 us quiet): helpers reniced to nice 10 (no gain in 3 pairs), and
  * skipping the call for 256 epochs while its running mean was above 0.25 ms, helpers waking every 1 or 0.25 ms
  * themselves (quiet: 3.06-3.60 s against 3.05-3.12 s, default at 1,200 s on 2 workers; beside the burner 7-14%
- * faster in one set of 3 pairs, no different in another). Neither held up, so neither is here. Nor is a third
- * (2026-12-07): worker 0 comparing the wall time per chunk of 40 ms blocks with and without the helpers, and
- * leaving them out while that was 10% cheaper. Beside a burner it chose to work alone for 90-98% of the epochs
- * and took 23.9 s where the helpers always asked took 15.5-15.8 s (default scenario, once the fill counters had
- * lines of their own): a block right after the helper is woken from a long sleep understates what it gives.
+ * faster in one set of 3 pairs, no different in another). Neither held up, so neither is here. Nor is
+ * worker 0 choosing, by the wall time per chunk of 40 ms blocks, to work alone (2026-12-07; README, "Measured").
  */
 const SPINS = 1000;
 const PARK_MS = 50;

@@ -89,7 +89,8 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   const ddbEndpoint = s.dns.endpoints.findIndex((e) => e.name === task.ddbClients.endpoint);
   const baseLatencyUs = s.dns.endpoints[ddbEndpoint].baseLatencyMs * 1000;
   const load = store.loadCounters(w);
-  const env: ClientEnv = { store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: load };
+  // lbs: the store until the population's epoch copy exists (below); nothing reads it before.
+  const env: ClientEnv = { store, endpoint: ddbEndpoint, baseLatencyUs, attemptsByLb: load, lbs: store };
 
   // Every worker views the whole population and initialises its own contiguous part of it.
   let shard: ClientShard | null = null;
@@ -129,12 +130,14 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   };
   // Join epoch e before running a chunk of it: new answers, the load balancers' state, the window it is in.
   let joined = -1;
+  // A helper's injected failure (test hook, CASCADESIM_INJECT_FAILURE) fires once the open epoch word reaches
+  // failEpoch, or in the first epoch from it that the helper joins: with task.helpers, worker 0 may leave it out of
+  // epochs, so the word may never show that one.
   const failAt = task.failAt;
+  const failEpoch = failAt && !control && failAt.worker === w && !failAt.inControl ? failAt.epoch : Infinity;
   const join = (e: number) => {
     if (e === joined || !shard || !answerLog) return;
-    // A helper's injected failure (test hook) also fires in the first epoch it joins from failAt.epoch on: with
-    // task.helpers, worker 0 may leave it out of epochs, so the open epoch word may never show that one.
-    if (failAt && !control && failAt.worker === w && !failAt.inControl && e >= failAt.epoch) injectedFailure(w, failAt.epoch);
+    if (e >= failEpoch) injectedFailure(w, failEpoch);
     const wi = Math.floor(e / epochsPerWindow);
     if (wi !== openWindow) {
       if (ranInWindow && !control) closeWindow(openWindow, windowToS(openWindow, epochs - 1));
@@ -167,7 +170,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     let seen = -1;
     while (sync.finished() === 0) {
       const open = Atomics.load(store.i32, SharedStore.EPOCH_OPEN) - 1;
-      if (failAt && failAt.worker === w && !failAt.inControl && open >= failAt.epoch) injectedFailure(w, failAt.epoch);
+      if (open >= failEpoch) injectedFailure(w, failEpoch);
       if (open > seen) {
         runChunks();
         seen = open;
@@ -180,7 +183,6 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     return outcome(w, sync, { clientWindows, epochsDone, attempts, multiClients: shard?.multi?.multiClients ?? 0 });
   }
   return drive(task, store, sync, {
-    participants,
     epochs,
     epochsPerWindow,
     shard,
@@ -200,8 +202,6 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
 }
 
 interface DriverParts {
-  /** Workers taking part. */
-  participants: number;
   epochs: number;
   epochsPerWindow: number;
   shard: ClientShard | null;
@@ -237,6 +237,8 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
     baseLatencyUs: env.baseLatencyUs,
     // EC2's calls (one per DWFM host per batch) are few next to the clients': they do not count as load.
     attemptsByLb: new Float64Array(store.layout.lbCount),
+    // The store itself: EC2 runs between control phases (step 2a's guard), when no one writes it.
+    lbs: store,
   };
   // The actors: all here (task.ts, CONTROL_WORKER).
   const actors = new Map<number, { step(nowS: number): number }>();

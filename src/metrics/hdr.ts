@@ -49,15 +49,6 @@ export function recordDense(h: HdrHistogram, counts: Float64Array | Uint32Array)
   return h;
 }
 
-/** Record sparse counts into `h`. Zero counts are skipped, as recordDense skips them: one would still move the max. */
-export function recordSparse(h: HdrHistogram, s: SparseCounts): HdrHistogram {
-  for (let k = 0; k < s.idx.length; k++) {
-    const c = s.count[k];
-    if (c !== 0) h.recordValueWithCount(BUCKET_VALUES_US[s.idx[k]], c);
-  }
-  return h;
-}
-
 /**
  * p50 … p99.99 and max in milliseconds, as hdr-histogram-js reports them (each the highest value equivalent to
  * its bucket, so never below the true value). All zero for an empty histogram.
@@ -93,7 +84,7 @@ let scratch: hdr.JsHistogram | null = null;
  * way the library's own decoder fills a histogram (addToCountAtIndex, then establishInternalTackingValues for the
  * total and the extremes): the indices are already the library's (test/metrics-histograms.test.ts), and its
  * recordValueWithCount would take them back through a log2 and a pow for each of a default run's ~3.8 million
- * window buckets, about ten times as long. Same percentiles and bytes as a fresh histogram filled by recordSparse
+ * window buckets, about ten times as long. Same percentiles and bytes as a fresh histogram filled value by value
  * (the tracked max differs only within its bucket, and the encoding reads its bucket), tested so.
  */
 export function sparseSummary(s: SparseCounts): { latencyMs: LatencyPercentilesMs; hdr: string } {

@@ -81,6 +81,8 @@ export function runClientsHarness(o: HarnessOptions): HarnessResult {
     endpoint: 0,
     baseLatencyUs: (o.baseLatencyMs ?? 4) * 1000,
     attemptsByLb: byLb[w],
+    // The store: the harness changes it only between epochs.
+    lbs: store,
   }));
   const events = [...(o.events ?? [])].sort((a, b) => a.atS - b.atS);
   let next = 0;

@@ -78,7 +78,7 @@ export class DdbCaller {
     env.attemptsByLb[lb]++;
     // Only this load balancer's state is needed: refresh it alone (the population refreshes all per epoch).
     core.svc.baseS = env.baseLatencyUs / 1e6;
-    core.svc.refreshLb(store, lb);
+    core.svc.refreshLb(env.lbs, lb);
     const u2 = core.overloaded(lb) ? this.u() : 1;
     this.zig.state = this.rng;
     const e3 = this.zig.next();

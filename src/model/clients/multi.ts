@@ -7,7 +7,7 @@
  * where the request started; probe: that request's first home attempt decides, and a failure sends it straight
  * back for a new stay; sticky: it is simply home again). Away, every attempt goes to the failover region's load balancers,
  * which take part in the same service model as the home ones (service.ts: global load-balancer ids, capacities
- * in the store, last epoch's offered load summed over workers), so a herd of failing-over clients overloads
+ * and last epoch's offered load summed over workers, as published for the epoch: src/engine/lb-epoch.ts), so a herd of failing-over clients overloads
  * them through the M/M/1 model (throttling, timeouts) like any other load; the cross-region round trip is added
  * to each such attempt, within the client's attempt deadline.
  * Dependency chains (scenario `chains`): a user request is an ordered list of calls to named services; each call
@@ -396,8 +396,8 @@ export class MultiRegion {
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
         // Written at its new place: the fields kept in locals, and the cache entry (which the lookups updated in the
-        // old place) as it was. Field by field as in ClientShard.scanPage, not through a shared helper: a call per
-        // record here would be left out of line, as RetryPolicy.delayS was there (5.3% of a default profile).
+        // old place) as it was. Field by field as in ClientShard.scanPage: the values are in this loop's locals, so
+        // a helper would need all of them as arguments (a small copy like records.move above is another matter).
         const d = cal.place(evS, lo);
         const df = d * Rec.F64_PER_RECORD;
         const du = d * Rec.U32_PER_RECORD;

@@ -14,8 +14,8 @@
  * With regions or chains, the same pages are run by multi.ts's scan, each record with its extension record.
  *
  * Determinism: every draw comes from the client's own mulberry32 stream, seeded from its GLOBAL index; the only
- * shared inputs are the answers and the load balancers' state as of the epoch's start (ClientEnv.lbs, or the
- * store when it stays constant during the epoch); every aggregate is an integer count.
+ * shared inputs are the answers and the load balancers' state as of the epoch's start (ClientEnv.lbs); every
+ * aggregate is an integer count.
  * So merged results are byte-identical for any split of the population into shards, and for any place and order
  * of the records in the calendar.
  *
@@ -52,10 +52,11 @@ export interface ClientEnv {
   /** This epoch's attempts per global load-balancer id are added here (the engine zeroes it before each epoch). */
   attemptsByLb: Float64Array;
   /**
-   * The load balancers as this epoch's clients see them, when not the store's: the engine's copy from the
-   * epoch's start, so that the control phase may change the store while the epoch's chunks run.
+   * The load balancers as this epoch's clients see them. The engine passes its copy from the epoch's start
+   * (src/engine/lb-epoch.ts), since the control phase changes the store while the epoch's chunks run; a caller
+   * whose store stays constant during the epoch (EC2's, tests) passes the store.
    */
-  lbs?: LbState;
+  lbs: LbState;
 }
 
 /** The population's state when the engine shares it between workers (any worker may run any chunk). */
@@ -270,9 +271,8 @@ export class ClientShard {
       core.refreshAnswer(env.store, env.endpoint, t0S);
     }
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
-    const lbs = env.lbs ?? env.store;
-    core.svc.refreshAll(lbs, env.baseLatencyUs);
-    this.multi?.beginEpoch(lbs);
+    core.svc.refreshAll(env.lbs, env.baseLatencyUs);
+    this.multi?.beginEpoch(env.lbs);
     this.lastT1S = t1S;
     // The buckets open after this epoch: from the one holding t1S on (a record moved now has its event at or after t1S).
     this.bucketLo = this.calendar.openFrom(t1S);
