@@ -385,7 +385,8 @@ export class ClientShard {
             if (zx < zigK[zi]) e = zx * zigW[zi];
             else {
               zig.state = rng;
-              e = zig.slow(zi, zx);
+              // The unary plus is not a no-op: see ZigguratExp.slow.
+              e = +zig.slow(zi, zx);
               rng = zig.state;
             }
             arrS = shaped ? arrivals.next(arrS, e) : arrS + e * meanGapS;
@@ -437,7 +438,7 @@ export class ClientShard {
             if (zx < zigK[zi]) e3 = zx * zigW[zi];
             else {
               zig.state = rng;
-              e3 = zig.slow(zi, zx);
+              e3 = +zig.slow(zi, zx);
               rng = zig.state;
             }
             const err = core.outcome(lb, u2, e3);
