@@ -5,49 +5,19 @@
 // GC trace counts the collections of each thread. Measured on Node 20: the worker collected 231 times with the
 // boxing and 47 without (the main thread about 45); the bound sits between.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CLI, ROOT } from './helpers.ts';
-
-function runTraced(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--trace-gc', '--max-semi-space-size=1', CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runCli } from './helpers.ts';
 
 test('the client loop leaves no garbage per visit: young-generation collections stay few for 6M attempts', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascadesim-gc-'));
   try {
     const out = path.join(dir, 'r.msgpack');
-    const r = await runTraced([
-      'run',
-      '--workers',
-      '1',
-      '--set',
-      'clients.count=200000',
-      '--set',
-      'durationS=600',
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const r = await runCli(['run', '--workers', '1', '--set', 'clients.count=200000', '--set', 'durationS=600', '--out', out, '--quiet'], {
+      nodeArgs: ['--trace-gc', '--max-semi-space-size=1'],
+    });
     assert.equal(r.code, 0, r.stderr);
     // One line per collection, prefixed [pid:isolate]; the worker thread is an isolate of its own.
     const perIsolate = new Map<string, number>();

@@ -27,10 +27,16 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run the built CLI (dist/cli.js; `npm test` builds first). Kills it after timeoutMs so a hang fails the test. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+/**
+ * Run the built CLI (dist/cli.js; `npm test` builds first). Kills it after timeoutMs so a hang fails the test.
+ * `nodeArgs` go to node before the script (V8 flags such as --trace-gc).
+ */
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; nodeArgs?: string[] } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
