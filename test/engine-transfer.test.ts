@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { ownedBuffers } from '../src/engine/transfer.ts';
 
 describe('ownedBuffers', () => {
@@ -55,5 +56,26 @@ describe('ownedBuffers', () => {
     // The shared and pooled buffers were cloned or shared, and the sender still has them.
     assert.equal(outcome.shared.length, 1);
     assert.equal(outcome.label.toString(), 'pooled');
+  });
+});
+
+describe("the simulation worker's hand-over, through a real piscina pool", () => {
+  it('delivers the outcome itself, and its arrays leave the worker (moved, not copied)', async () => {
+    const pool = new Piscina({ filename: new URL('./fixtures/hand-over-worker.ts', import.meta.url).href, minThreads: 1, maxThreads: 1 });
+    try {
+      const got = (await pool.run('outcome')) as { clientWindows: { index: number; counters: Float64Array }[] };
+      assert.deepEqual(
+        got.clientWindows.map((w) => [w.index, [...w.counters]]),
+        [
+          [0, [0, 7]],
+          [1, [1, 7]],
+          [2, [2, 7]],
+        ],
+      );
+      // Cloned, the worker would still hold 16 bytes in each; moved, it holds none.
+      assert.deepEqual(await pool.run('kept'), [0, 0, 0]);
+    } finally {
+      await pool.destroy();
+    }
   });
 });

@@ -130,11 +130,12 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
   };
   // Join epoch e before running a chunk of it: new answers, the load balancers' state, the window it is in.
   let joined = -1;
-  // A helper's injected failure (test hook, CASCADESIM_INJECT_FAILURE) fires once the open epoch word reaches
-  // failEpoch, or in the first epoch from it that the helper joins: with task.helpers, worker 0 may leave it out of
-  // epochs, so the word may never show that one.
+  // This worker's injected failure outside the control phase (test hook, CASCADESIM_INJECT_FAILURE): worker 0's
+  // fires at the start of epoch failEpoch (drive); a helper's once the open epoch word reaches it, or in the first
+  // epoch from it that the helper joins: with task.helpers, worker 0 may leave it out of epochs, so the word may
+  // never show that one.
   const failAt = task.failAt;
-  const failEpoch = failAt && !control && failAt.worker === w && !failAt.inControl ? failAt.epoch : Infinity;
+  const failEpoch = failAt && failAt.worker === w && !failAt.inControl ? failAt.epoch : Infinity;
   const join = (e: number) => {
     if (e === joined || !shard || !answerLog) return;
     if (e >= failEpoch) injectedFailure(w, failEpoch);
@@ -195,6 +196,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     closeWindow,
     epochT0,
     epochT1,
+    failEpoch,
     get attempts() {
       return attempts;
     },
@@ -214,6 +216,8 @@ interface DriverParts {
   closeWindow(wi: number, toS: number): void;
   epochT0(k: number): number;
   epochT1(k: number): number;
+  /** The epoch at whose start this worker's injected failure fires (test hook), Infinity without one. */
+  failEpoch: number;
   readonly attempts: number;
 }
 
@@ -293,9 +297,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
   for (let k = 0; k < epochs; k++) {
     const t0 = p.epochT0(k);
     const t1 = p.epochT1(k);
-    if (failAt && failAt.worker === w && failAt.epoch === k && !failAt.inControl) {
-      injectedFailure(w, k);
-    }
+    if (k === p.failEpoch) injectedFailure(w, k);
     const windowEnds = windowEndsAt(k);
 
     if (shard && answerLog && lbEpoch) {
