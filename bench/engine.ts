@@ -188,6 +188,29 @@ export async function runPair(c: EngineCase, neighbour: boolean, reverse = false
 }
 
 /**
+ * What this machine gives two threads right now, with nothing shared between them: two 1-worker runs of the case
+ * at once, in two processes (each its own records, calendar and coordinator), after one alone, all beside the
+ * neighbour when `neighbour`. `ratio` is their throughput over the lone run's, 2 x alone / the slower of the two:
+ * an engine that splits one run across 2 workers can only come near it, never pass it (perfect sharing, no
+ * synchronisation). On a core to itself each run keeps its speed (2x); memory traffic, a busy host and the
+ * neighbour's share of the cores bring it down, and those are the machine's, not the engine's.
+ */
+export async function runCeiling(c: EngineCase, neighbour: boolean, cli = DEFAULT_CLI): Promise<Ceiling> {
+  return withNeighbour(neighbour, async () => {
+    const alone = await runEngine(c, 1, cli);
+    const both = await Promise.all([runEngine(c, 1, cli), runEngine(c, 1, cli)]);
+    return { alone, both, ratio: (2 * alone.wallS) / Math.max(both[0].wallS, both[1].wallS) };
+  });
+}
+
+export interface Ceiling {
+  alone: EngineRun;
+  both: EngineRun[];
+  /** 2 x alone / the slower of the two at once. */
+  ratio: number;
+}
+
+/**
  * The naive model (naive.ts: one object per client, a binary heap, hdr-histogram-js per value) over `clients`
  * clients with the default scenario's client configuration and a static plan, for `simS` simulated seconds in
  * 1 s epochs: attempts per second of wall time (construction excluded, as the engine's perf.wallS excludes none

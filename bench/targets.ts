@@ -6,17 +6,23 @@
  * population against the busy one (1 worker); 10M
  * clients on 2 workers; aws-2025-10-20 at full size on 2 workers (several minutes per run; --no-aws leaves it out).
  *
+ * The two ratio targets (2 workers / 1, alone and beside the burner) also get the machine's own ceiling for them,
+ * measured in the same rounds (runCeiling in bench/engine.ts: two 1-worker runs at once in two processes): on a
+ * shared machine a ratio below its goal may be the machine's (the ceiling is below the goal too) or the engine's
+ * (the ceiling is well above the ratio). The goal, and whether it is met, stay issue 12's.
+ *
  * Options: --pairs N (pairs per ratio case, default 2; the best pair counts, as in the gate), --no-aws,
- * --cli PATH (another build).
+ * --no-ceiling (skip the ceilings), --cli PATH (another build).
  */
 import os from 'node:os';
-import { CASES, DEFAULT_CLI, type EngineCase, type Pair, runEngine, runPair } from './engine.ts';
+import { CASES, DEFAULT_CLI, type EngineCase, type Pair, runCeiling, runEngine, runPair } from './engine.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const PAIRS = Number(opt('--pairs') ?? 2);
 const CLI = opt('--cli') ?? DEFAULT_CLI;
 const AWS = !args.includes('--no-aws');
+const CEILING = !args.includes('--no-ceiling');
 
 const { dns64: e64, busy: def, idle, tenM: c10m, aws } = CASES;
 
@@ -32,17 +38,32 @@ const s = (x: number) => `${x.toFixed(2)} s`;
 const GiB = 2 ** 30;
 const load = () => os.loadavg()[0].toFixed(2);
 
-async function pairs(c: EngineCase, neighbour: boolean): Promise<Pair[]> {
+/** PAIRS pairs of case c; with `ceilings`, each followed by a measurement of the machine's ceiling (into it). */
+async function pairs(c: EngineCase, neighbour: boolean, ceilings?: number[]): Promise<Pair[]> {
   const out: Pair[] = [];
+  const label = `${c.name}${neighbour ? ' + neighbour' : ''}`;
   for (let r = 0; r < PAIRS; r++) {
     const p = await runPair(c, neighbour, r % 2 === 1, CLI);
-    console.log(
-      `  ${c.name}${neighbour ? ' + neighbour' : ''}: 1 worker ${s(p.one.wallS)}, 2 workers ${s(p.two.wallS)} (${p.speedup.toFixed(2)}x), load ${load()}`,
-    );
+    console.log(`  ${label}: 1 worker ${s(p.one.wallS)}, 2 workers ${s(p.two.wallS)} (${p.speedup.toFixed(2)}x), load ${load()}`);
     if (p.one.digest !== p.two.digest) throw new Error(`${c.name}: digests differ between 1 and 2 workers`);
     out.push(p);
+    if (ceilings && CEILING) {
+      const m = await runCeiling(c, neighbour, CLI);
+      const at = m.both.map((x) => s(x.wallS)).join(' and ');
+      console.log(
+        `  ${label}, the machine: 1 worker alone ${s(m.alone.wallS)}, two at once ${at} (${m.ratio.toFixed(2)}x), load ${load()}`,
+      );
+      ceilings.push(m.ratio);
+    }
   }
   return out;
+}
+
+/** The ratio's figure, with the machine's best ceiling measured beside it when there is one. */
+function withCeiling(ratio: number, ceilings: number[]): string {
+  if (ceilings.length === 0) return `${ratio.toFixed(2)}x`;
+  const m = Math.max(...ceilings);
+  return `${ratio.toFixed(2)}x (machine: ${m.toFixed(2)}x, so ${((100 * ratio) / m).toFixed(0)}% of it)`;
 }
 
 async function main(): Promise<void> {
@@ -73,13 +94,14 @@ async function main(): Promise<void> {
     met: dnsRatio >= e64.goal.speedup,
   });
 
-  const quiet = await pairs(def, false);
+  const quietCeilings: number[] = [];
+  const quiet = await pairs(def, false, quietCeilings);
   const two = min(quiet.map((p) => p.two.wallS));
   rows.push({ target: `${def.name}, 2 workers`, figure: s(two), goal: `< ${def.goal.wallS} s`, met: two < def.goal.wallS });
   const r = best(quiet.map((p) => p.speedup));
   rows.push({
     target: `${def.name}, 2 workers / 1`,
-    figure: `${r.toFixed(2)}x`,
+    figure: withCeiling(r, quietCeilings),
     goal: `>= ${def.goal.speedup}x`,
     met: r >= def.goal.speedup,
   });
@@ -97,11 +119,12 @@ async function main(): Promise<void> {
     met: idleS <= (idle.goal.shareOfBusy ?? 0) * busyS,
   });
 
-  const noisy = await pairs(def, true);
+  const noisyCeilings: number[] = [];
+  const noisy = await pairs(def, true, noisyCeilings);
   const rn = best(noisy.map((p) => p.speedup));
   rows.push({
     target: `${def.name}, beside a CPU-burning process, 2 workers / 1`,
-    figure: `${rn.toFixed(2)}x`,
+    figure: withCeiling(rn, noisyCeilings),
     goal: `>= ${def.goal.speedupBesideNeighbour}x`,
     met: rn >= def.goal.speedupBesideNeighbour,
   });
