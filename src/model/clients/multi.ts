@@ -36,14 +36,14 @@ import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { ChainsConfig, FailoverConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import type { LbState } from './service.ts';
 import { AttemptErr, ClientCounter } from '../../metrics/client-counters.ts';
-import { latencyIndexS } from '../../metrics/loglinear.ts';
+import { Latency } from '../../metrics/loglinear.ts';
 import { REGION_COUNTER_COUNT, RegionCounter } from '../../metrics/region-counters.ts';
 import { mix32, Prng, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
 import { ClientCore } from './core.ts';
-import type { ZigguratExp } from './exp-ziggurat.ts';
+import { ZIG_K, ZIG_W, type ZigguratExp } from './exp-ziggurat.ts';
 import { type Calendar, Page } from './calendar.ts';
 import { EXT_BYTES, type ClientRecords, Rec, RecU32, Ext, ExtU32, ExtFlag } from './records.ts';
-import { JITTER_DECORRELATED, type RetryPolicy } from './retry.ts';
+import { JITTER_DECORRELATED, JITTER_FULL, type RetryPolicy } from './retry.ts';
 import type { Arrivals } from './arrivals.ts';
 
 enum Trigger {
@@ -226,19 +226,18 @@ export class MultiRegion {
     const latA = p.latencyAttempt;
     const retry = p.retry;
     const arrivals = p.arrivals;
+    const shaped = arrivals.shaped;
+    const meanGapS = arrivals.meanGapS;
     const zig = p.zig;
+    const zigK = ZIG_K;
+    const zigW = ZIG_W;
     const r = this.rng;
     const budgeted = retry.budgeted;
     const decorrelated = retry.jitter === JITTER_DECORRELATED;
+    const fullJitter = retry.jitter === JITTER_FULL;
+    const backoffS = retry.backoffS;
     const timeoutS = this.clients.timeoutS;
     const stay = this.stay;
-    /** Exp(1) from the client's stream held in r (the ziggurat on the same state). */
-    const exp1 = (): number => {
-      zig.state = r.snapshot() | 0;
-      const e = zig.next();
-      r.restore(zig.state);
-      return e;
-    };
     let attempts = 0;
     const first = page << Page.SHIFT;
     for (let i = first, end = first + cal.filled(page); i < end; i++) {
@@ -253,7 +252,12 @@ export class MultiRegion {
         const dx = d * Ext.U32_PER_EXT;
         for (let k = 0; k < Ext.U32_PER_EXT; k++) xu32[dx + k] = xu32[xb + k];
       } else {
-        r.restore(u32[ub + RecU32.U_RNG]);
+        // The client's stream, in a local as in ClientShard.scanPage, and each draw written out below as there:
+        // through Rng and ZigguratExp methods, which V8 left out of line in this large function (its inlining
+        // budget was spent), every draw returned a new heap number (6.1 GB of garbage in a 1,500 s run of
+        // multi-region at 300k clients). Same draws, same order, bit-identical results.
+        let rng = u32[ub + RecU32.U_RNG] | 0;
+        let t = 0;
         let attempt = u32[ub + RecU32.U_ATTEMPT];
         let arrS = f64[fb + Rec.F_ARR];
         let reqS = f64[fb + Rec.F_REQ];
@@ -271,7 +275,22 @@ export class MultiRegion {
               reqS = arrS;
               c[ClientCounter.REQUESTS]++;
               if (evS > arrS) c[ClientCounter.DELAYED_STARTS]++;
-              arrS = arrivals.next(arrS, exp1());
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
+              t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              t ^= t >>> 14;
+              const zx = t >>> 8;
+              const zi = t & 255;
+              let e: number;
+              if (zx < zigK[zi]) e = zx * zigW[zi];
+              else {
+                zig.state = rng;
+                // The unary plus is not a no-op: see ZigguratExp.slow.
+                e = +zig.slow(zi, zx);
+                rng = zig.state;
+              }
+              arrS = shaped ? +arrivals.next(arrS, e) : arrS + e * meanGapS;
               if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
             }
             if (decorrelated) sleepS = retry.baseS;
@@ -288,59 +307,97 @@ export class MultiRegion {
             streak = 0;
             rc[RegionCounter.FAILBACKS]++;
           }
+          // Who serves the attempt: a static service's load balancers, home (through the client's resolver
+          // cache), or the away region; null: home's answer is empty. Then one path for all three (one copy of
+          // each draw), drawing in the same order for each: the target (if several), the excess share (if
+          // overloaded), the service time.
           const fixed = hopCore[hop];
+          let core: ClientCore | null = null;
+          let serial = 0;
           let dynamicHome = false;
-          let err: number;
-          let latS = 0;
-          if (fixed !== null) {
-            // A static service: always answers, served by its own load balancers.
-            const lb = fixed.pick(0, fixed.targets(0) > 1 ? r.next() : 0);
-            byLb[lb]++;
-            const u2 = fixed.overloaded(lb) ? r.next() : 1;
-            err = fixed.outcome(lb, u2, exp1());
-            latS = fixed.latencyS;
+          let awayNow = false;
+          if (fixed !== null) core = fixed;
+          else if ((flags & ExtFlag.X_AWAY) === 0) {
+            dynamicHome = true;
+            rc[RegionCounter.HOME_ATTEMPTS]++;
+            serial = home.lookup(u32, i32, ub, evS);
+            if (serial >= 0) core = home;
           } else {
-            if ((flags & ExtFlag.X_AWAY) === 0) {
-              dynamicHome = true;
-              rc[RegionCounter.HOME_ATTEMPTS]++;
-              const serial = home.lookup(u32, i32, ub, evS);
-              if (serial < 0) err = AttemptErr.DNS_EMPTY;
-              else {
-                const lb = home.pick(serial, home.targets(serial) > 1 ? r.next() : 0);
-                byLb[lb]++;
-                const u2 = home.overloaded(lb) ? r.next() : 1;
-                err = home.outcome(lb, u2, exp1());
-                latS = home.latencyS;
-              }
-              if (err !== AttemptErr.OK) rc[RegionCounter.HOME_ATTEMPTS + err]++;
-            } else {
-              const a = away as ClientCore;
-              rc[RegionCounter.AWAY_ATTEMPTS]++;
-              const lb = a.pick(0, a.targets(0) > 1 ? r.next() : 0);
-              byLb[lb]++;
-              const u2 = a.overloaded(lb) ? r.next() : 1;
-              err = a.outcome(lb, u2, exp1());
+            core = away as ClientCore;
+            awayNow = true;
+            rc[RegionCounter.AWAY_ATTEMPTS]++;
+          }
+          let err: number = AttemptErr.DNS_EMPTY;
+          let latS = 0;
+          if (core !== null) {
+            let u = 0;
+            if (core.targets(serial) > 1) {
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
+              t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              u = ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
+            }
+            const lb = core.pick(serial, u);
+            byLb[lb]++;
+            let u2 = 1;
+            if (core.overloaded(lb)) {
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
+              t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              u2 = ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
+            }
+            rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
+            t = rng;
+            t = Math.imul(t ^ (t >>> 15), t | 1);
+            t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+            t ^= t >>> 14;
+            const zx = t >>> 8;
+            const zi = t & 255;
+            let e3: number;
+            if (zx < zigK[zi]) e3 = zx * zigW[zi];
+            else {
+              zig.state = rng;
+              e3 = +zig.slow(zi, zx);
+              rng = zig.state;
+            }
+            err = core.outcome(lb, u2, e3);
+            latS = core.latencyS;
+            if (awayNow) {
               // The cross-region round trip, within the attempt's deadline.
-              latS = a.latencyS + this.crossS;
+              latS += this.crossS;
               if (latS >= timeoutS) {
                 latS = timeoutS;
                 if (err === AttemptErr.OK) err = AttemptErr.TIMEOUT;
               }
-              if (err !== AttemptErr.OK) rc[RegionCounter.AWAY_ATTEMPTS + err - 1]++;
             }
+          }
+          if (err !== AttemptErr.OK) {
+            if (dynamicHome) rc[RegionCounter.HOME_ATTEMPTS + err]++;
+            else if (awayNow) rc[RegionCounter.AWAY_ATTEMPTS + err - 1]++;
           }
           if (chains) {
             sc[hopSvc[hop] * Svc.COUNT + Svc.ATTEMPTS]++;
             if (err !== AttemptErr.OK) sc[hopSvc[hop] * Svc.COUNT + Svc.FAILED_ATTEMPTS]++;
           }
           const doneS = evS + latS;
-          if (err !== AttemptErr.DNS_EMPTY) latA[latencyIndexS(latS)]++;
+          if (err !== AttemptErr.DNS_EMPTY) {
+            // The HDR index written out (loglinear.ts latencyIndexUs), as in ClientShard.scanPage: a call would
+            // box its double argument.
+            const v = latS * 1e6;
+            const lu = (v < Latency.MAX_US ? v : Latency.MAX_US) >>> 0;
+            const lbk = 21 - Math.clz32(lu | 2047);
+            latA[(lbk << 10) + (lu >>> lbk)]++;
+          }
           if (err === AttemptErr.OK) {
             if (dynamicHome) {
               streak = 0;
               flags &= ~ExtFlag.X_PROBE;
               if (multi && this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS) {
-                untilS = this.leave(doneS, stay);
+                r.restore(rng);
+                untilS = +this.leave(doneS, stay);
+                rng = r.snapshot() | 0;
                 flags |= ExtFlag.X_AWAY;
               }
             }
@@ -354,7 +411,10 @@ export class MultiRegion {
             hop = 0;
             c[ClientCounter.SUCCESSES]++;
             if (this.withRegions) rc[multi ? RegionCounter.MULTI_SUCCESSES : RegionCounter.PINNED_SUCCESSES]++;
-            latI[latencyIndexS(doneS - reqS)]++;
+            const w = (doneS - reqS) * 1e6;
+            const wu = (w < Latency.MAX_US ? w : Latency.MAX_US) >>> 0;
+            const wb = 21 - Math.clz32(wu | 2047);
+            latI[(wb << 10) + (wu >>> wb)]++;
             evS = doneS > arrS ? doneS : arrS;
             continue;
           }
@@ -369,7 +429,9 @@ export class MultiRegion {
               (this.trigger === Trigger.EMPTY && err === AttemptErr.DNS_EMPTY) ||
               (this.trigger === Trigger.LATENCY && doneS - reqS > this.budgetS)
             ) {
-              untilS = this.leave(doneS, stay);
+              r.restore(rng);
+              untilS = +this.leave(doneS, stay);
+              rng = r.snapshot() | 0;
               flags = (flags | ExtFlag.X_AWAY) & ~ExtFlag.X_PROBE;
               streak = 0;
             }
@@ -381,7 +443,13 @@ export class MultiRegion {
             else {
               if (budgeted) tokens = Math.fround(tokens - 1);
               c[ClientCounter.RETRIES]++;
-              const d = retry.delayS(attempt, r.next(), sleepS);
+              rng = (rng + Prng.MULBERRY_INCREMENT) | 0;
+              t = rng;
+              t = Math.imul(t ^ (t >>> 15), t | 1);
+              t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+              const u = ((t ^ (t >>> 14)) >>> 0) * Prng.INV_2_32;
+              // Full jitter (the default) as delayS computes it, the others through it.
+              const d = fullJitter ? u * backoffS[attempt] : +retry.delayS(attempt, u, sleepS);
               if (decorrelated) sleepS = Math.fround(d);
               evS = doneS + d;
               continue;
@@ -391,7 +459,10 @@ export class MultiRegion {
           hop = 0;
           c[ClientCounter.FAILED_REQUESTS]++;
           if (this.withRegions) rc[multi ? RegionCounter.MULTI_FAILED_REQUESTS : RegionCounter.PINNED_FAILED_REQUESTS]++;
-          latI[latencyIndexS(doneS - reqS)]++;
+          const w = (doneS - reqS) * 1e6;
+          const wu = (w < Latency.MAX_US ? w : Latency.MAX_US) >>> 0;
+          const wb = 21 - Math.clz32(wu | 2047);
+          latI[(wb << 10) + (wu >>> wb)]++;
           attempt = 0;
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
@@ -405,7 +476,7 @@ export class MultiRegion {
         f64[df + Rec.F_EV] = evS;
         f64[df + Rec.F_ARR] = arrS;
         f64[df + Rec.F_REQ] = reqS;
-        u32[du + RecU32.U_RNG] = r.snapshot();
+        u32[du + RecU32.U_RNG] = rng >>> 0;
         u32[du + RecU32.U_SERIAL] = u32[ub + RecU32.U_SERIAL];
         u32[du + RecU32.U_EXP_MS] = u32[ub + RecU32.U_EXP_MS];
         // Tokens and sleep only where the configuration uses them: otherwise nothing ever reads those fields.
