@@ -191,9 +191,10 @@ export async function runPair(c: EngineCase, neighbour: boolean, reverse = false
  * What this machine gives two threads right now, with nothing shared between them: two 1-worker runs of the case
  * at once, in two processes (each its own records, calendar and coordinator), after one alone, all beside the
  * neighbour when `neighbour`. `ratio` is their throughput over the lone run's, 2 x alone / the slower of the two:
- * an engine that splits one run across 2 workers can only come near it, never pass it (perfect sharing, no
- * synchronisation). On a core to itself each run keeps its speed (2x); memory traffic, a busy host and the
- * neighbour's share of the cores bring it down, and those are the machine's, not the engine's.
+ * what perfect sharing with no synchronisation would give an engine that splits one run across 2 workers on the
+ * same cores at the same moment (it may come out a little ahead where memory is the limit: it keeps one copy of
+ * the state, two processes keep two). On a core to itself each run keeps its speed (2x); memory traffic, a busy
+ * host and the neighbour's share of the cores bring it down, and those are the machine's, not the engine's.
  */
 export async function runCeiling(c: EngineCase, neighbour: boolean, cli = DEFAULT_CLI): Promise<Ceiling> {
   return withNeighbour(neighbour, async () => {

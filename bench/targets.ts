@@ -59,11 +59,11 @@ async function pairs(c: EngineCase, neighbour: boolean, ceilings?: number[]): Pr
   return out;
 }
 
-/** The ratio's figure, with the machine's best ceiling measured beside it when there is one. */
+/** The ratio's figure (the best pair), with the best of the machine's ceilings measured in the same rounds. */
 function withCeiling(ratio: number, ceilings: number[]): string {
   if (ceilings.length === 0) return `${ratio.toFixed(2)}x`;
   const m = Math.max(...ceilings);
-  return `${ratio.toFixed(2)}x (machine: ${m.toFixed(2)}x, so ${((100 * ratio) / m).toFixed(0)}% of it)`;
+  return `${ratio.toFixed(2)}x (the machine gave up to ${m.toFixed(2)}x: ${((100 * ratio) / m).toFixed(0)}% of it)`;
 }
 
 async function main(): Promise<void> {
