@@ -155,6 +155,20 @@ describe('bad input', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /GiB/);
   });
+
+  it('refuses a population with more record slots than the client scan indexes, before allocating', async () => {
+    // 140M clients are 6.7 GB of records: within this machine's memory, over the 134M slots (records.ts
+    // MAX_RECORD_SLOTS). A machine with less memory refuses them for memory first; either way exit 2, no trace.
+    const r = await runCli(['run', 'dns-race', '--set', 'clients.count=140000000', '--set', 'durationS=10', '--json'], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /clients\.count: 140000000 clients need (\d+ record slots .* over the 134217728 one population can have|~[\d.]+ GiB)/,
+    );
+    assert.equal(hasStackTrace(r.stderr), false, r.stderr);
+  });
 });
 
 describe('worker failure', () => {

@@ -8,7 +8,17 @@ import { regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts'
 import { DdbCaller } from '../src/model/clients/ddb-caller.ts';
 import { ZigguratExp } from '../src/model/clients/exp-ziggurat.ts';
 import { publishFullPlan, runClientsHarness, singleEndpointStore } from './support/clients-harness.ts';
-import { checkClientMemory, EXT_BYTES, estimateClientBytes, RECORD_BYTES, SHARD_OVERHEAD_BYTES } from '../src/model/clients/records.ts';
+import {
+  checkClientMemory,
+  checkClientSlots,
+  ClientRecords,
+  EXT_BYTES,
+  estimateClientBytes,
+  MAX_RECORD_SLOTS,
+  RECORD_BYTES,
+  Rec,
+  SHARD_OVERHEAD_BYTES,
+} from '../src/model/clients/records.ts';
 import { ClientShard, type SharedPopulation, shardRange } from '../src/model/clients/shard.ts';
 import { calendarMetaBytes, calendarPages, Page } from '../src/model/clients/calendar.ts';
 
@@ -89,6 +99,29 @@ test('state is 48 bytes per client; an oversized population is refused with the 
   );
   assert.throws(() => checkClientMemory(50_000_000, 2 ** 31), /GiB/);
   assert.equal(checkClientMemory(1_000_000, os.totalmem()), estimateClientBytes(1_000_000));
+});
+
+test("a population is refused when its record slots would not fit the scan's 32-bit indices, before allocation", () => {
+  // The scan masks slots with Rec.SLOT_MASK: the largest index it computes (slot x 12 words + the last field) must
+  // fit in a signed 32-bit integer, and the mask must keep every slot a population can have.
+  assert.equal(MAX_RECORD_SLOTS, Rec.SLOT_MASK + 1);
+  assert.ok((MAX_RECORD_SLOTS - 1) * Rec.U32_PER_RECORD + Rec.U32_PER_RECORD - 1 <= 2 ** 31 - 1);
+  assert.equal(MAX_RECORD_SLOTS & (MAX_RECORD_SLOTS - 1), 0, 'a power of two, so the mask keeps every slot below it');
+  // The largest population that fits for 1 and for 8 workers, found from calendarPages, and one more client.
+  for (const workers of [1, 8]) {
+    let lo = 1;
+    let hi = MAX_RECORD_SLOTS;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (calendarPages(mid, workers) * Page.SIZE <= MAX_RECORD_SLOTS) lo = mid;
+      else hi = mid - 1;
+    }
+    assert.ok(lo > 130_000_000, `${lo}`);
+    checkClientSlots(lo, workers);
+    assert.throws(() => checkClientSlots(lo + 1, workers), /clients: \d+ clients need \d+ record slots .* over the 134217728/);
+  }
+  // ClientRecords refuses before allocating (6 GiB would be allocated otherwise).
+  assert.throws(() => new ClientRecords(MAX_RECORD_SLOTS + 1), /over the 134217728 the client scan can index/);
 });
 
 test('a shared population is refused without its calendar, and with regions without its extension records', () => {

@@ -10,7 +10,7 @@ import { clientsSchema } from '../config/clients-schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
-import { checkClientMemory, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
+import { checkClientMemory, checkClientSlots, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
 import { calendarMetaBytes, calendarPages, Page } from '../model/clients/calendar.ts';
 import { DnsContext } from '../model/dns/context.ts';
 import { Enactor } from '../model/dns/enactor.ts';
@@ -83,6 +83,11 @@ export function checkMemory(s: Scenario, workers: number): void {
       ],
       'population too large',
     );
+  }
+  try {
+    checkClientSlots(s.clients.count, workers);
+  } catch (err) {
+    throw new InputError([`clients.count: ${(err as Error).message.replace(/^clients: /, '')}`], 'population too large');
   }
 }
 

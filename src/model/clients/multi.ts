@@ -241,9 +241,11 @@ export class MultiRegion {
     let attempts = 0;
     const first = page << Page.SHIFT;
     for (let i = first, end = first + cal.filled(page); i < end; i++) {
-      const fb = i * Rec.F64_PER_RECORD;
-      const ub = i * Rec.U32_PER_RECORD;
-      const xb = i * Ext.U32_PER_EXT;
+      // Slots masked to their bound, as in ClientShard.scanPage (no overflow checks on the indices).
+      const slot = i & Rec.SLOT_MASK;
+      const fb = slot * Rec.F64_PER_RECORD;
+      const ub = slot * Rec.U32_PER_RECORD;
+      const xb = slot * Ext.U32_PER_EXT;
       let evS = f64[fb + Rec.F_EV];
       if (evS >= t1S) {
         // Not due yet (as in ClientShard.scanPage): both records moved as they are, word for word.
@@ -261,7 +263,7 @@ export class MultiRegion {
         // draws stay written out, as in ClientShard.scanPage.
         let rng = u32[ub + RecU32.U_RNG] | 0;
         let t = 0;
-        let attempt = u32[ub + RecU32.U_ATTEMPT];
+        let attempt = u32[ub + RecU32.U_ATTEMPT] | 0;
         let arrS = f64[fb + Rec.F_ARR];
         let reqS = f64[fb + Rec.F_REQ];
         let tokens = budgeted ? f32[ub + RecU32.U_TOKENS] : 0;
@@ -270,7 +272,7 @@ export class MultiRegion {
         let hop = flags >>> ExtFlag.X_HOP_SHIFT;
         flags &= ExtFlag.X_FLAG_MASK;
         let streak = xu32[xb + ExtU32.X_STREAK];
-        let untilS = xf64[i * Ext.F64_PER_EXT + Ext.X_UNTIL];
+        let untilS = xf64[slot * Ext.F64_PER_EXT + Ext.X_UNTIL];
         const multi = (flags & ExtFlag.X_MULTI) !== 0;
         do {
           if (attempt === 0) {
@@ -291,7 +293,7 @@ export class MultiRegion {
                 zig.state = rng;
                 // The unary plus is not a no-op: see ZigguratExp.slow.
                 e = +zig.slow(zi, zx);
-                rng = zig.state;
+                rng = zig.state | 0;
               }
               arrS = shaped ? +arrivals.next(arrS, e) : arrS + e * meanGapS;
               if (budgeted) tokens = Math.fround(Math.min(tokens + retry.budgetRatio, retry.budgetBurst));
@@ -363,7 +365,7 @@ export class MultiRegion {
             else {
               zig.state = rng;
               e3 = +zig.slow(zi, zx);
-              rng = zig.state;
+              rng = zig.state | 0;
             }
             err = core.outcome(lb, u2, e3);
             latS = core.latencyS;
@@ -472,7 +474,7 @@ export class MultiRegion {
         // Written at its new place: the fields kept in locals, and the cache entry (which the lookups updated in the
         // old place) as it was. Field by field as in ClientShard.scanPage: the values are in this loop's locals, so
         // a helper would need all of them as arguments (a small copy like records.move above is another matter).
-        const d = cal.place(evS, lo);
+        const d = cal.place(evS, lo) & Rec.SLOT_MASK;
         const df = d * Rec.F64_PER_RECORD;
         const du = d * Rec.U32_PER_RECORD;
         const dx = d * Ext.U32_PER_EXT;

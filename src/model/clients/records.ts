@@ -40,6 +40,8 @@ export enum Rec {
   F_EV = 0,
   F_ARR = 1,
   F_REQ = 2,
+  /** MAX_RECORD_SLOTS - 1, as a literal the bundle inlines (the scan masks slots with it: see MAX_RECORD_SLOTS). */
+  SLOT_MASK = 0x7ffffff,
 }
 /** Fields in the Uint32 / Int32 / Float32 views of a record. */
 export enum RecU32 {
@@ -50,6 +52,14 @@ export enum RecU32 {
   U_SLEEP = 10,
   U_ATTEMPT = 11,
 }
+
+/**
+ * Record slots one population may have. The client scan indexes the records' typed arrays with 32-bit integer
+ * arithmetic that V8 compiles without an overflow check only where it can see the bound: the scan masks each slot
+ * with MAX_RECORD_SLOTS - 1, so slot x 12 words + field stays below 2^31 (5% fewer instructions per attempt,
+ * scripts/visit-instructions.mjs). 134M slots of 48 bytes are 6 GiB, more than these machines give a run.
+ */
+export const MAX_RECORD_SLOTS = Rec.SLOT_MASK + 1;
 
 /** Largest value the millisecond expiry can hold. */
 export const MAX_EXPIRY_MS = 0xffffffff;
@@ -64,6 +74,7 @@ export class ClientRecords {
 
   /** `buffer`, when given, must hold count * RECORD_BYTES bytes (the engine passes a SharedArrayBuffer). */
   constructor(count: number, buffer?: ArrayBufferLike) {
+    if (count > MAX_RECORD_SLOTS) throw new Error(`client records: ${count} slots, over the ${MAX_RECORD_SLOTS} the client scan can index`);
     this.count = count;
     if (buffer && buffer.byteLength !== count * RECORD_BYTES)
       throw new Error(`client records: buffer of ${buffer.byteLength} bytes, need ${count * RECORD_BYTES}`);
@@ -147,6 +158,18 @@ export function estimateClientBytes(count: number, { workers = 1, extended = fal
   const pages = calendarPages(count, workers);
   const slotBytes = RECORD_BYTES + (extended ? EXT_BYTES : 0);
   return pages * Page.SIZE * slotBytes + calendarMetaBytes(pages, workers) + shards;
+}
+
+/**
+ * Refuse a population with more record slots (clients and the calendar's room to move) than MAX_RECORD_SLOTS.
+ */
+export function checkClientSlots(count: number, workers = 1): void {
+  const slots = calendarPages(count, workers) * Page.SIZE;
+  if (slots > MAX_RECORD_SLOTS) {
+    throw new Error(
+      `clients: ${count} clients need ${slots} record slots (with room to move), over the ${MAX_RECORD_SLOTS} one population can have (its records are indexed with 32-bit integers); lower clients.count`,
+    );
+  }
 }
 
 /**

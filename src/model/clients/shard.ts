@@ -352,16 +352,18 @@ export class ClientShard {
     // Records go to buckets from this one on (cal.place).
     const lo = this.bucketLo;
     const first = page << Page.SHIFT;
+    // Slots masked to their bound (a no-op: ClientRecords holds no more): V8 then sees that slot x 12 + field fits
+    // in 32 bits and drops an overflow check at each index computed from it (5% of the scan's instructions).
     for (let i = first, end = first + cal.filled(page); i < end; i++) {
-      const fb = i * Rec.F64_PER_RECORD;
-      const ub = i * Rec.U32_PER_RECORD;
+      const fb = (i & Rec.SLOT_MASK) * Rec.F64_PER_RECORD;
+      const ub = (i & Rec.SLOT_MASK) * Rec.U32_PER_RECORD;
       let evS = f64[fb + Rec.F_EV];
       if (evS >= t1S) {
         // Not due yet (it waited in the last bucket of the horizon, or in the one holding t1S): moved as it is.
         this.records.move(i, cal.place(evS, lo));
       } else {
         let rng = u32[ub + RecU32.U_RNG] | 0;
-        let attempt = u32[ub + RecU32.U_ATTEMPT];
+        let attempt = u32[ub + RecU32.U_ATTEMPT] | 0;
         let arrS = f64[fb + Rec.F_ARR];
         let reqS = f64[fb + Rec.F_REQ];
         // Budget tokens and the previous sleep live in the record only when the configuration uses them.
@@ -387,7 +389,7 @@ export class ClientShard {
               zig.state = rng;
               // The unary plus is not a no-op: see ZigguratExp.slow.
               e = +zig.slow(zi, zx);
-              rng = zig.state;
+              rng = zig.state | 0;
             }
             arrS = shaped ? arrivals.next(arrS, e) : arrS + e * meanGapS;
             if (budgeted) {
@@ -439,7 +441,7 @@ export class ClientShard {
             else {
               zig.state = rng;
               e3 = +zig.slow(zi, zx);
-              rng = zig.state;
+              rng = zig.state | 0;
             }
             const err = core.outcome(lb, u2, e3);
             const latS = core.latencyS;
@@ -490,7 +492,7 @@ export class ClientShard {
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
         // Written at its new place: the fields this loop kept in locals, and the cache entry as it was.
-        const r = cal.place(evS, lo);
+        const r = cal.place(evS, lo) & Rec.SLOT_MASK;
         const df = r * Rec.F64_PER_RECORD;
         const du = r * Rec.U32_PER_RECORD;
         f64[df + Rec.F_EV] = evS;
