@@ -293,6 +293,7 @@ export class MultiRegion {
                 zig.state = rng;
                 // The unary plus is not a no-op: see ZigguratExp.slow.
                 e = +zig.slow(zi, zx);
+                // An int32, as everywhere else (see ClientShard.scanPage).
                 rng = zig.state | 0;
               }
               arrS = shaped ? +arrivals.next(arrS, e) : arrS + e * meanGapS;

@@ -57,7 +57,7 @@ export enum RecU32 {
  * Record slots one population may have. The client scan indexes the records' typed arrays with 32-bit integer
  * arithmetic that V8 compiles without an overflow check only where it can see the bound: the scan masks each slot
  * with MAX_RECORD_SLOTS - 1, so slot x 12 words + field stays below 2^31 (5% fewer instructions per attempt,
- * scripts/visit-instructions.mjs). 134M slots of 48 bytes are 6 GiB, more than these machines give a run.
+ * scripts/visit-instructions.mjs). 134M slots are 6 GiB of records, 13 times the benchmark's largest population.
  */
 export const MAX_RECORD_SLOTS = Rec.SLOT_MASK + 1;
 

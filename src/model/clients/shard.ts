@@ -389,6 +389,7 @@ export class ClientShard {
               zig.state = rng;
               // The unary plus is not a no-op: see ZigguratExp.slow.
               e = +zig.slow(zi, zx);
+              // An int32, as everywhere else: the untyped field made the stream's merge, and every draw's add, a double.
               rng = zig.state | 0;
             }
             arrS = shaped ? arrivals.next(arrS, e) : arrS + e * meanGapS;
