@@ -355,8 +355,9 @@ export class ClientShard {
     // Slots masked to their bound (a no-op: ClientRecords holds no more): V8 then sees that slot x 12 + field fits
     // in 32 bits and drops an overflow check at each index computed from it (5% of the scan's instructions).
     for (let i = first, end = first + cal.filled(page); i < end; i++) {
-      const fb = (i & Rec.SLOT_MASK) * Rec.F64_PER_RECORD;
-      const ub = (i & Rec.SLOT_MASK) * Rec.U32_PER_RECORD;
+      const slot = i & Rec.SLOT_MASK;
+      const fb = slot * Rec.F64_PER_RECORD;
+      const ub = slot * Rec.U32_PER_RECORD;
       let evS = f64[fb + Rec.F_EV];
       if (evS >= t1S) {
         // Not due yet (it waited in the last bucket of the horizon, or in the one holding t1S): moved as it is.
