@@ -12,7 +12,7 @@
 // executed most, instructions per attempt; for the functions named NAME (default scanPage), how many of those were
 // typed-array bounds checks, map checks, overflow checks and stack-slot accesses.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -50,6 +50,13 @@ if (r.status !== 0) {
 const result = JSON.parse(r.stdout);
 const attempts = result.perf.attempts;
 const pid = Number(/^==(\d+)==/m.exec(r.stderr)?.[1]);
+// V8 writes its perf map to /tmp whatever the working directory; the jitdump goes to the working directory.
+const mapFile = `/tmp/perf-${pid}.map`;
+const dumpName = readdirSync(dir).find((f) => /^jit-\d+\.dump$/.test(f));
+if (!Number.isInteger(pid) || !existsSync(mapFile) || !dumpName || !(attempts > 0)) {
+  console.error(`visit-instructions: the run left no ${!existsSync(mapFile) ? `perf map (${mapFile})` : !dumpName ? 'jitdump' : 'attempts to count per'} in ${dir}`);
+  process.exit(1);
+}
 
 // Self cost per instruction address (callgrind's format: positions absolute in hex, or relative in decimal; the
 // line after a calls= line is the call's inclusive cost, not the caller's own).
@@ -80,9 +87,10 @@ let total = 0;
   }
 }
 
-// V8's code objects: start, size and name from the perf map.
-const mapFile = `/tmp/perf-${pid}.map`;
-const objects = readFileSync(mapFile, 'utf8')
+// V8's code objects: start, size and name from the perf map (then removed: it is not in our directory).
+const mapText = readFileSync(mapFile, 'utf8');
+rmSync(mapFile, { force: true });
+const objects = mapText
   .split('\n')
   .filter(Boolean)
   .map((l) => {
@@ -91,7 +99,13 @@ const objects = readFileSync(mapFile, 'utf8')
   })
   .sort((x, y) => x.start - y.start);
 const starts = objects.map((o) => o.start);
-function objectAt(addr) {
+const maxSize = Math.max(0, ...objects.map((o) => o.size));
+/**
+ * Every code object whose range holds addr. V8 reuses the space of code it has freed, so one address may have
+ * held several code objects in turn, and callgrind does not say when an instruction ran: such an address is
+ * ambiguous, and its instructions are counted apart instead of being given to whichever object came last.
+ */
+function objectsAt(addr) {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo <= hi) {
@@ -99,16 +113,26 @@ function objectAt(addr) {
     if (starts[mid] <= addr) lo = mid + 1;
     else hi = mid - 1;
   }
-  const o = objects[hi];
-  return o && addr < o.start + o.size ? o : null;
+  const out = [];
+  for (let k = hi; k >= 0 && objects[k].start > addr - maxSize; k--) if (addr < objects[k].start + objects[k].size) out.push(objects[k]);
+  return out;
 }
 let jitIr = 0;
+let ambiguousIr = 0;
+let fnAmbiguousIr = 0;
+const isFn = (o) => o.name.startsWith(`JS:*${fnName} `);
 for (const [addr, ir] of selfIr) {
-  const o = objectAt(addr);
-  if (!o) continue;
+  const covering = objectsAt(addr);
+  if (covering.length === 0) continue;
+  jitIr += ir;
+  if (covering.length > 1) {
+    ambiguousIr += ir;
+    if (covering.some(isFn)) fnAmbiguousIr += ir;
+    continue;
+  }
+  const o = covering[0];
   o.ir += ir;
   o.at.set(addr - o.start, ir);
-  jitIr += ir;
 }
 
 const byName = new Map();
@@ -119,9 +143,10 @@ console.log(`attempts ${attempts}, digest ${result.digest.slice(0, 16)}`);
 console.log(`instructions: ${(total / 1e9).toFixed(3)}G in all, ${(jitIr / 1e9).toFixed(3)}G in V8's generated code`);
 console.log('\ninstructions per attempt, by JS function (all its code objects):');
 for (const [name, ir] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${perAttempt(ir).padStart(8)}  ${name.slice(0, 90)}`);
+console.log(`  ${perAttempt(ambiguousIr).padStart(8)}  (at addresses that several code objects held in turn: not attributed)`);
 
 // The bytes of the named function's optimised code objects, from the jitdump (record 0, JIT_CODE_LOAD).
-const dump = readFileSync(path.join(dir, readdirSync(dir).find((f) => /^jit-\d+\.dump$/.test(f)) ?? 'missing'));
+const dump = readFileSync(path.join(dir, dumpName));
 const kinds = { all: 0, bounds: 0, maps: 0, overflow: 0, stack: 0 };
 let objectsSeen = 0;
 for (let off = dump.readUInt32LE(8); off + 16 <= dump.length; ) {
@@ -133,8 +158,8 @@ for (let off = dump.readUInt32LE(8); off + 16 <= dump.length; ) {
     const codeSize = Number(dump.readBigUInt64LE(off + 40));
     const nameEnd = dump.indexOf(0, off + 56);
     const name = dump.toString('utf8', off + 56, nameEnd);
-    const o = objectAt(addr);
-    if (name.startsWith(`JS:*${fnName} `) && o && o.ir > 0) {
+    const o = name.startsWith(`JS:*${fnName} `) ? objects.find((x) => x.start === addr && x.name === name) : undefined;
+    if (o && o.ir > 0) {
       objectsSeen++;
       const bin = path.join(dir, 'code.bin');
       writeFileSync(bin, dump.subarray(nameEnd + 1, nameEnd + 1 + codeSize));
@@ -165,5 +190,10 @@ if (objectsSeen === 0) {
   console.log(`  ${perAttempt(kinds.bounds)} bounds checks (the jump; each comes with loads of the array's length and data pointer)`);
   console.log(`  ${perAttempt(kinds.maps)} map checks, ${perAttempt(kinds.overflow)} overflow checks`);
   console.log(`  ${perAttempt(kinds.stack)} stack-slot accesses (spills and reloads)`);
+  if (fnAmbiguousIr > 0) {
+    // Its code shared addresses with other code over the run: these instructions may be its or another's.
+    const share = (100 * fnAmbiguousIr) / (kinds.all + fnAmbiguousIr);
+    console.log(`  and ${perAttempt(fnAmbiguousIr)} more per attempt at addresses it shared with other code in turn (${share.toFixed(1)}%): not in the figures above${share > 1 ? '; compare such runs with care' : ''}`);
+  }
 }
 console.log(`\nfiles: ${dir}`);
