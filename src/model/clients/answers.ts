@@ -26,6 +26,15 @@ export enum Serial {
   WARM = -3,
 }
 
+/** A column of AnswerRing.pick's alias table (an enum, so that the bundle inlines its members in the hot loops). */
+export enum PickCol {
+  /** Probability the column keeps its own load balancer. */
+  KEEP = 0,
+  OWN_LB = 1,
+  ALIAS_LB = 2,
+  SIZE = 3,
+}
+
 export class AnswerRing {
   readonly targetsMax: number;
   capacity: number;
@@ -37,11 +46,13 @@ export class AnswerRing {
   lbs: Int32Array;
   cumWeight: Float64Array;
   /**
-   * Per slot, targetsMax entries: Walker/Vose alias table of the weights, so that picking a target is O(1) with
-   * one uniform (u * n: integer part = column, fraction against aliasProb) instead of a branchy scan.
+   * Per slot, pickStride doubles: the target count, then per column of the Walker/Vose alias table of the weights
+   * (PickCol): the probability the column keeps itself, its own load balancer and the one it hands over to. So
+   * picking a target is O(1) with one uniform (u * n: integer part = column, fraction against the probability)
+   * and reads one array: the pick, on every client attempt, read four (counts, two alias arrays, lbs) before.
    */
-  aliasProb: Float64Array;
-  aliasIdx: Int32Array;
+  pick: Float64Array;
+  readonly pickStride: number;
   /** Serial of the authority's current answer, or Serial.EMPTY. */
   current: number = Serial.EMPTY;
   /** Serial the next new answer gets; the latest answer is nextSerial - 1. */
@@ -51,6 +62,9 @@ export class AnswerRing {
   private readonly large: Int32Array;
   private readonly scaled: Float64Array;
   private readonly scratch: Answer;
+  /** Vose's alias table of the answer being added (then written into pick). */
+  private readonly aliasProb: Float64Array;
+  private readonly aliasIdx: Int32Array;
   /** How long past its replacement an answer may still be used by a cache entry. */
   private readonly keepS: number;
 
@@ -63,8 +77,10 @@ export class AnswerRing {
     this.replacedAtS = new Float64Array(capacity).fill(Infinity);
     this.lbs = new Int32Array(capacity * targetsMax);
     this.cumWeight = new Float64Array(capacity * targetsMax);
-    this.aliasProb = new Float64Array(capacity * targetsMax);
-    this.aliasIdx = new Int32Array(capacity * targetsMax);
+    this.pickStride = 1 + PickCol.SIZE * targetsMax;
+    this.pick = new Float64Array(capacity * this.pickStride);
+    this.aliasProb = new Float64Array(targetsMax);
+    this.aliasIdx = new Int32Array(targetsMax);
     this.small = new Int32Array(targetsMax);
     this.large = new Int32Array(targetsMax);
     this.scaled = new Float64Array(targetsMax);
@@ -110,13 +126,21 @@ export class AnswerRing {
       this.cumWeight[o + k] = cumWeight[k];
     }
     this.buildAlias(o, count);
+    const p = slot * this.pickStride;
+    this.pick[p] = count;
+    for (let k = 0; k < count; k++) {
+      const c = p + 1 + PickCol.SIZE * k;
+      this.pick[c + PickCol.KEEP] = this.aliasProb[k];
+      this.pick[c + PickCol.OWN_LB] = lbs[k];
+      this.pick[c + PickCol.ALIAS_LB] = lbs[this.aliasIdx[k]];
+    }
     this.nextSerial = serial + 1;
     this.current = serial;
   }
 
   /**
    * Vose's alias method over the weights at offset o. Column k keeps itself with probability aliasProb[k] and
-   * hands over to aliasIdx[k] otherwise. Zero or non-finite total weight: uniform over the targets.
+   * hands over to aliasIdx[k] otherwise (both indexed from 0). Zero or non-finite total weight: uniform over the targets.
    */
   private buildAlias(o: number, n: number): void {
     const cum = this.cumWeight;
@@ -128,15 +152,15 @@ export class AnswerRing {
     for (let k = 0; k < n; k++) {
       const w = uniform ? 1 : cum[o + k] - (k > 0 ? cum[o + k - 1] : 0);
       sc[k] = (w * n) / (uniform ? n : total);
-      this.aliasIdx[o + k] = k;
+      this.aliasIdx[k] = k;
       if (sc[k] < 1) this.small[ns++] = k;
       else this.large[nl++] = k;
     }
     while (ns > 0 && nl > 0) {
       const s = this.small[--ns];
       const l = this.large[nl - 1];
-      this.aliasProb[o + s] = sc[s];
-      this.aliasIdx[o + s] = l;
+      this.aliasProb[s] = sc[s];
+      this.aliasIdx[s] = l;
       sc[l] = sc[l] + sc[s] - 1;
       if (sc[l] < 1) {
         nl--;
@@ -144,8 +168,8 @@ export class AnswerRing {
       }
     }
     // Left-overs are 1 up to rounding.
-    while (nl > 0) this.aliasProb[o + this.large[--nl]] = 1;
-    while (ns > 0) this.aliasProb[o + this.small[--ns]] = 1;
+    while (nl > 0) this.aliasProb[this.large[--nl]] = 1;
+    while (ns > 0) this.aliasProb[this.small[--ns]] = 1;
   }
 
   private sameAs(serial: number, count: number, lbs: Int32Array, cumWeight: Float64Array): boolean {
@@ -166,8 +190,8 @@ export class AnswerRing {
     const replacedAtS = new Float64Array(cap).fill(Infinity);
     const lbs = new Int32Array(cap * T);
     const cumWeight = new Float64Array(cap * T);
-    const aliasProb = new Float64Array(cap * T);
-    const aliasIdx = new Int32Array(cap * T);
+    const P = this.pickStride;
+    const pick = new Float64Array(cap * P);
     for (let s = Math.max(0, this.nextSerial - this.capacity); s < this.nextSerial; s++) {
       const from = s & this.mask;
       const to = s & mask;
@@ -175,8 +199,7 @@ export class AnswerRing {
       replacedAtS[to] = this.replacedAtS[from];
       lbs.set(this.lbs.subarray(from * T, from * T + T), to * T);
       cumWeight.set(this.cumWeight.subarray(from * T, from * T + T), to * T);
-      aliasProb.set(this.aliasProb.subarray(from * T, from * T + T), to * T);
-      aliasIdx.set(this.aliasIdx.subarray(from * T, from * T + T), to * T);
+      pick.set(this.pick.subarray(from * P, from * P + P), to * P);
     }
     this.capacity = cap;
     this.mask = mask;
@@ -184,12 +207,11 @@ export class AnswerRing {
     this.replacedAtS = replacedAtS;
     this.lbs = lbs;
     this.cumWeight = cumWeight;
-    this.aliasProb = aliasProb;
-    this.aliasIdx = aliasIdx;
+    this.pick = pick;
   }
 
   /** Bytes held (for memory estimates). */
   bytes(): number {
-    return this.capacity * (4 + 8 + this.targetsMax * 24);
+    return this.capacity * (4 + 8 + this.targetsMax * 12 + this.pickStride * 8);
   }
 }

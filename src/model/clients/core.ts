@@ -14,9 +14,9 @@
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import type { SharedStore } from '../../memory/store.ts';
 import { AttemptErr } from '../../metrics/client-counters.ts';
-import { AnswerRing, Serial } from './answers.ts';
+import { AnswerRing, PickCol, Serial } from './answers.ts';
 import { RecU32 } from './records.ts';
-import { ServiceModel } from './service.ts';
+import { LbSlot, LbStride, ServiceModel } from './service.ts';
 
 export class ClientCore {
   readonly ring: AnswerRing;
@@ -66,22 +66,25 @@ export class ClientCore {
 
   /** Targets in answer `serial` (1 means no draw is needed to pick). */
   targets(serial: number): number {
-    return this.ring.counts[serial & this.ring.mask];
+    const ring = this.ring;
+    return ring.pick[(serial & ring.mask) * ring.pickStride];
   }
 
   /** Target load balancer (global id) for uniform u in [0,1), by the answer's weights (alias table, O(1)). */
   pick(serial: number, u: number): number {
     const ring = this.ring;
-    const slot = serial & ring.mask;
-    const o = slot * ring.targetsMax;
-    const x = u * ring.counts[slot];
+    const tab = ring.pick;
+    const p = (serial & ring.mask) * ring.pickStride;
+    const x = u * tab[p];
     const k = x | 0;
-    return ring.lbs[o + (x - k < ring.aliasProb[o + k] ? k : ring.aliasIdx[o + k])];
+    const c = p + 1 + PickCol.SIZE * k;
+    // Load balancer ids are whole numbers held as doubles: `| 0` gives them back as integers.
+    return (x - k < tab[c + PickCol.KEEP] ? tab[c + PickCol.OWN_LB] : tab[c + PickCol.ALIAS_LB]) | 0;
   }
 
   /** Whether outcome() on `lb` needs u2 (the excess draw): only an overloaded, in-service load balancer. */
   overloaded(lb: number): boolean {
-    return this.svc.pExcess[lb] > 0 && this.svc.up[lb] !== 0;
+    return this.svc.lbState[(lb << LbStride.SHIFT) + LbSlot.EXCESS] > 0;
   }
 
   /**
@@ -90,12 +93,16 @@ export class ClientCore {
    */
   outcome(lb: number, u2: number, e3: number): number {
     const svc = this.svc;
-    if (svc.up[lb] === 0) {
+    const st = svc.lbState;
+    const at = lb << LbStride.SHIFT;
+    const meanS = st[at + LbSlot.MEAN_S];
+    if (meanS < 0) {
       this.latencyS = svc.connectTimeoutS;
       return AttemptErr.CONNECT;
     }
-    if (u2 < svc.pExcess[lb]) {
-      if (u2 < svc.pThrottle[lb]) {
+    const excess = st[at + LbSlot.EXCESS];
+    if (u2 < excess) {
+      if (u2 < st[at + LbSlot.THROTTLE]) {
         const l = e3 * svc.baseS;
         this.latencyS = l < svc.timeoutS ? l : svc.timeoutS;
         return AttemptErr.THROTTLED;
@@ -103,7 +110,7 @@ export class ClientCore {
       this.latencyS = svc.timeoutS;
       return AttemptErr.TIMEOUT;
     }
-    const sojournS = e3 * svc.meanS[lb];
+    const sojournS = e3 * meanS;
     if (sojournS >= svc.timeoutS) {
       this.latencyS = svc.timeoutS;
       return AttemptErr.TIMEOUT;

@@ -33,16 +33,28 @@ export interface LbState {
 /** Utilisation at which a saturated queue is held for served attempts. */
 export const RHO_CAP = 0.99;
 
+/**
+ * A load balancer's entry in ServiceModel.lbState: 2^LbStride.SHIFT doubles per global id, one array so that an attempt
+ * reads one typed array (one bounds check's length and data pointer) instead of four.
+ */
+// An enum so that the bundle inlines its members in the hot loops (see Rec in records.ts).
+export enum LbSlot {
+  /** The excess share (throttled or left in the backlog), 0 for a load balancer out of service. */
+  EXCESS = 0,
+  /** Probability an attempt is throttled: excess share x throttleShare. */
+  THROTTLE = 1,
+  /** Mean sojourn of a served attempt, seconds; negative: out of service (one load answers both). */
+  MEAN_S = 2,
+}
+/** log2 of the doubles per load balancer in ServiceModel.lbState (4: one spare). */
+export enum LbStride {
+  SHIFT = 2,
+}
+
 export class ServiceModel {
   readonly lbCount: number;
-  /** Per global load-balancer id, refreshed once per epoch. */
-  readonly up: Uint8Array;
-  /** Probability an attempt is throttled: excess share x throttleShare. */
-  readonly pThrottle: Float64Array;
-  /** Probability an attempt is throttled or left to time out in the backlog: the excess share. */
-  readonly pExcess: Float64Array;
-  /** Mean sojourn of a served attempt, seconds. */
-  readonly meanS: Float64Array;
+  /** Per global load-balancer id (LbSlot layout), refreshed once per epoch. */
+  readonly lbState: Float64Array;
   baseS = 0;
   readonly timeoutS: number;
   readonly connectTimeoutS: number;
@@ -50,10 +62,7 @@ export class ServiceModel {
 
   constructor(lbCount: number, timeoutS: number, connectTimeoutS: number, throttleShare: number) {
     this.lbCount = lbCount;
-    this.up = new Uint8Array(lbCount);
-    this.pThrottle = new Float64Array(lbCount);
-    this.pExcess = new Float64Array(lbCount);
-    this.meanS = new Float64Array(lbCount);
+    this.lbState = new Float64Array(lbCount << LbStride.SHIFT);
     this.timeoutS = timeoutS;
     this.connectTimeoutS = Math.min(connectTimeoutS, timeoutS);
     this.throttleShare = throttleShare;
@@ -71,13 +80,15 @@ export class ServiceModel {
   }
 
   refreshLb(lbs: LbState, lb: number): void {
-    this.up[lb] = lbs.lbInService[lb] !== 0 ? 1 : 0;
     const cap = lbs.lbCapacityPerS[lb];
     const offered = lbs.lbOfferedPerS[lb];
     const rho = cap > 0 ? offered / cap : offered > 0 ? Infinity : 0;
     const excess = rho > 1 ? 1 - 1 / rho : 0;
-    this.pExcess[lb] = excess;
-    this.pThrottle[lb] = excess * this.throttleShare;
-    this.meanS[lb] = this.baseS / (1 - (rho < RHO_CAP ? rho : RHO_CAP));
+    const up = lbs.lbInService[lb] !== 0;
+    const at = lb << LbStride.SHIFT;
+    // Out of service: no excess share (so no excess draw) and a negative mean, which outcome() reads first.
+    this.lbState[at + LbSlot.EXCESS] = up ? excess : 0;
+    this.lbState[at + LbSlot.THROTTLE] = excess * this.throttleShare;
+    this.lbState[at + LbSlot.MEAN_S] = up ? this.baseS / (1 - (rho < RHO_CAP ? rho : RHO_CAP)) : -1;
   }
 }
