@@ -44,7 +44,12 @@ export enum Page {
 }
 
 /** Epochs ahead that have a bucket of their own (a power of two); later events wait in the last one. */
-export const HORIZON = 128;
+// An enum member, not a module constant, so that the bundle writes the literal into place() (see Rec in records.ts):
+// as a bundled variable V8 loaded it and checked its tag at every record placed.
+enum Horizon {
+  EPOCHS = 128,
+}
+export const HORIZON = Horizon.EPOCHS;
 /** A worker holding more free pages than this gives DONATE_BATCH of them to the shared stack. */
 const DONATE_ABOVE = 64;
 const DONATE_BATCH = 32;
@@ -94,6 +99,8 @@ export class Calendar {
   readonly tails: Int32Array;
   /** This worker's first entry in heads / tails. */
   readonly tailBase: number;
+  /** This worker's part of tails (place() indexes it by bucket slot alone). */
+  private readonly ownTails: Int32Array;
   /** The open epoch's due pages (dueCount of them). */
   readonly due: Int32Array;
   private readonly donated: Int32Array;
@@ -127,6 +134,7 @@ export class Calendar {
     this.heads = take(o.workers * HORIZON);
     this.tails = take(o.workers * HORIZON);
     this.tailBase = o.worker * HORIZON;
+    this.ownTails = this.tails.subarray(this.tailBase, this.tailBase + HORIZON);
     // Empty buckets are -1. Every worker fills its own part, before the engine's first barrier.
     this.heads.fill(-1, this.tailBase, this.tailBase + HORIZON);
     this.tails.fill(-1, this.tailBase, this.tailBase + HORIZON);
@@ -143,11 +151,11 @@ export class Calendar {
     // Round down, never up: a record must not sit in a bucket after its event's epoch (one too low only costs
     // it an extra move). Beyond the horizon (or Infinity, a rate that stays 0): the last bucket, which moves it on.
     if (b * w > evS) b--;
-    const hi = lo + HORIZON - 1;
+    const hi = lo + Horizon.EPOCHS - 1;
     if (b < lo) b = lo;
     else if (b > hi) b = hi;
-    const slot = b & (HORIZON - 1);
-    let tp = this.tails[this.tailBase + slot];
+    const slot = b & (Horizon.EPOCHS - 1);
+    let tp = this.ownTails[slot];
     if (tp < 0 || this.fill[tp << Page.FILL_SHIFT] === Page.SIZE) tp = this.newTail(slot);
     return (tp << Page.SHIFT) + this.fill[tp << Page.FILL_SHIFT]++;
   }
