@@ -113,11 +113,11 @@ async function micro(): Promise<{ name: string; nsPerOp: number; rmePct: number;
       for (let i = 0; i < BATCH; i++) sink += store.storeVersion();
     })
     .add('cache check: lookup, fresh entry', () => {
-      for (let i = 0; i < BATCH; i++) sink += core.lookup(rec.u32, rec.i32, i * Rec.U32_PER_RECORD, 1);
+      for (let i = 0; i < BATCH; i++) sink += core.lookup(rec.u32, i * Rec.U32_PER_RECORD, 1);
     })
     .add('cache check: lookup, expired -> authority -> re-cache', () => {
       missT += 10;
-      for (let i = 0; i < BATCH; i++) sink += core.lookup(missRec.u32, missRec.i32, i * Rec.U32_PER_RECORD, missT);
+      for (let i = 0; i < BATCH; i++) sink += core.lookup(missRec.u32, i * Rec.U32_PER_RECORD, missT);
     })
     .add('target pick: alias table (used)', () => {
       for (let i = 0; i < BATCH; i++) sink += core.pick(serial, us[i]);

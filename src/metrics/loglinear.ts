@@ -49,7 +49,8 @@ export const LATENCY_BUCKETS = (bucketsNeeded(Latency.MAX_US) + 1) * SUB_BUCKET_
 export function latencyIndexUs(valueUs: number): number {
   const u = (valueUs < Latency.MAX_US ? valueUs : Latency.MAX_US) >>> 0;
   const b = CLZ_BASE - Math.clz32(u | SUB_BUCKET_MASK);
-  return (b << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (u >>> b);
+  // The mask changes nothing (u >>> b has at most 11 bits); the hot loops write it to spare an overflow check.
+  return (b << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + ((u >>> b) & SUB_BUCKET_MASK);
 }
 
 /** Index of a latency given in seconds: what the client loop records. */

@@ -156,7 +156,9 @@ export class Calendar {
     else if (b > hi) b = hi;
     const slot = b & (Horizon.EPOCHS - 1);
     let tp = this.ownTails[slot];
-    if (tp < 0 || this.fill[tp << Page.FILL_SHIFT] === Page.SIZE) tp = this.newTail(slot);
+    // `| 0`: the call's result comes back tagged, and merged with the loaded int32 it made tp tagged on the
+    // common path too (untagged and checked at each use); a page index is an int32 either way.
+    if (tp < 0 || this.fill[tp << Page.FILL_SHIFT] === Page.SIZE) tp = this.newTail(slot) | 0;
     return (tp << Page.SHIFT) + this.fill[tp << Page.FILL_SHIFT]++;
   }
 

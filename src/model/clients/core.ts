@@ -42,16 +42,18 @@ export class ClientCore {
   /**
    * The answer client record `b` (index into the Uint32 view) uses at time tS: a ring serial, or Serial.EMPTY
    * for `dns-empty`. Updates the record's cache entry.
+   * The serial is an int32 held in a Uint32 slot (`| 0` reads it back, a store keeps its bits): one view of the
+   * record for both fields, so one map check and one bounds check's loads where two views needed two.
    */
-  lookup(u32: Uint32Array, i32: Int32Array, b: number, tS: number): number {
-    const serial = i32[b + RecU32.U_SERIAL];
+  lookup(u32: Uint32Array, b: number, tS: number): number {
+    const serial = u32[b + RecU32.U_SERIAL] | 0;
     const tMs = tS * 1000;
     const expMs = u32[b + RecU32.U_EXP_MS];
     if (tMs < expMs) return serial;
     this.dnsQueries++;
     const cur = this.ring.current;
     if (cur >= 0) {
-      i32[b + RecU32.U_SERIAL] = cur;
+      u32[b + RecU32.U_SERIAL] = cur;
       u32[b + RecU32.U_EXP_MS] = Math.ceil(tMs + this.ttlMs);
       return cur;
     }
@@ -59,7 +61,7 @@ export class ClientCore {
       this.staleAnswers++;
       return serial;
     }
-    i32[b + RecU32.U_SERIAL] = Serial.EMPTY;
+    u32[b + RecU32.U_SERIAL] = Serial.EMPTY;
     u32[b + RecU32.U_EXP_MS] = Math.ceil(tMs + this.negativeTtlMs);
     return Serial.EMPTY;
   }

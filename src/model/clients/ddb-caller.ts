@@ -65,7 +65,7 @@ export class DdbCaller {
     }
     core.refreshAnswer(store, env.endpoint, tS);
     const r = this.result;
-    const serial = core.lookup(this.rec.u32, this.rec.i32, 0, tS);
+    const serial = core.lookup(this.rec.u32, 0, tS);
     if (serial < 0) {
       r.ok = false;
       r.error = 1;

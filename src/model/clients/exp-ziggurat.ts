@@ -10,7 +10,7 @@
  *
  * Hot loops inline the fast path:
  *   x = draw >>> 8; i = draw & 255;
- *   e = x < ZIG_K[i] ? x * ZIG_W[i] : (zig.state = rng, e = +zig.slow(i, x), rng = zig.state, e)
+ *   e = x < ZIG_KW[2i] ? x * ZIG_KW[2i + 1] : (zig.state = rng, e = +zig.slow(i, x), rng = zig.state | 0, e)
  * The unary plus matters (slow, below).
  */
 import { Prng } from '../prng.ts';
@@ -27,6 +27,11 @@ export const ZIG_K = new Uint32Array(LAYERS);
 export const ZIG_W = new Float64Array(LAYERS);
 /** exp(-x) at each layer edge. */
 const ZIG_F = new Float64Array(LAYERS);
+/**
+ * ZIG_K and ZIG_W interleaved (threshold at 2i, scale at 2i + 1, both exact as doubles): the hot loops' fast path
+ * reads one array, one bounds check and one map check per draw instead of two of each.
+ */
+export const ZIG_KW = new Float64Array(2 * LAYERS);
 
 {
   let de = R;
@@ -45,6 +50,11 @@ const ZIG_F = new Float64Array(LAYERS);
     ZIG_F[i] = Math.exp(-de);
     ZIG_W[i] = de / SCALE;
   }
+}
+
+for (let i = 0; i < LAYERS; i++) {
+  ZIG_KW[2 * i] = ZIG_K[i];
+  ZIG_KW[2 * i + 1] = ZIG_W[i];
 }
 
 /** The rejection part, on a mulberry32 state carried in `state` (the caller loads and stores it around). */

@@ -40,7 +40,7 @@ import { Latency } from '../../metrics/loglinear.ts';
 import { REGION_COUNTER_COUNT, RegionCounter } from '../../metrics/region-counters.ts';
 import { mix32, Prng, Rng, sampleDuration, seedFor, Stream } from '../prng.ts';
 import { ClientCore } from './core.ts';
-import { ZIG_K, ZIG_W, type ZigguratExp } from './exp-ziggurat.ts';
+import { ZIG_KW, type ZigguratExp } from './exp-ziggurat.ts';
 import { type Calendar, Page } from './calendar.ts';
 import { EXT_BYTES, type ClientRecords, Rec, RecU32, Ext, ExtU32, ExtFlag } from './records.ts';
 import { JITTER_DECORRELATED, JITTER_FULL, type RetryPolicy } from './retry.ts';
@@ -213,7 +213,7 @@ export class MultiRegion {
    */
   scanPage(p: ScanParts, home: ClientCore, cal: Calendar, byLb: Float64Array, page: number, lo: number, t1S: number): number {
     const away = this.away?.core ?? null;
-    const { f64, u32, i32, f32 } = p.records;
+    const { f64, u32, f32 } = p.records;
     const { xf64, xu32 } = this;
     const c = p.counters;
     const rc = this.counters;
@@ -229,8 +229,7 @@ export class MultiRegion {
     const shaped = arrivals.shaped;
     const meanGapS = arrivals.meanGapS;
     const zig = p.zig;
-    const zigK = ZIG_K;
-    const zigW = ZIG_W;
+    const zigKW = ZIG_KW;
     const r = this.rng;
     const budgeted = retry.budgeted;
     const decorrelated = retry.jitter === JITTER_DECORRELATED;
@@ -288,7 +287,7 @@ export class MultiRegion {
               const zx = t >>> 8;
               const zi = t & 255;
               let e: number;
-              if (zx < zigK[zi]) e = zx * zigW[zi];
+              if (zx < zigKW[zi << 1]) e = zx * zigKW[(zi << 1) + 1];
               else {
                 zig.state = rng;
                 // The unary plus is not a no-op: see ZigguratExp.slow.
@@ -326,7 +325,7 @@ export class MultiRegion {
           else if ((flags & ExtFlag.X_AWAY) === 0) {
             dynamicHome = true;
             rc[RegionCounter.HOME_ATTEMPTS]++;
-            serial = home.lookup(u32, i32, ub, evS);
+            serial = home.lookup(u32, ub, evS);
             if (serial >= 0) core = home;
           } else {
             core = away as ClientCore;
@@ -362,7 +361,7 @@ export class MultiRegion {
             const zx = t >>> 8;
             const zi = t & 255;
             let e3: number;
-            if (zx < zigK[zi]) e3 = zx * zigW[zi];
+            if (zx < zigKW[zi << 1]) e3 = zx * zigKW[(zi << 1) + 1];
             else {
               zig.state = rng;
               e3 = +zig.slow(zi, zx);
@@ -394,7 +393,7 @@ export class MultiRegion {
             const v = latS * 1e6;
             const lu = (v < Latency.MAX_US ? v : Latency.MAX_US) >>> 0;
             const lbk = 21 - Math.clz32(lu | 2047);
-            latA[(lbk << 10) + (lu >>> lbk)]++;
+            latA[(lbk << 10) + ((lu >>> lbk) & 2047)]++;
           }
           if (err === AttemptErr.OK) {
             if (dynamicHome) {
@@ -420,7 +419,7 @@ export class MultiRegion {
             const w = (doneS - reqS) * 1e6;
             const wu = (w < Latency.MAX_US ? w : Latency.MAX_US) >>> 0;
             const wb = 21 - Math.clz32(wu | 2047);
-            latI[(wb << 10) + (wu >>> wb)]++;
+            latI[(wb << 10) + ((wu >>> wb) & 2047)]++;
             evS = doneS > arrS ? doneS : arrS;
             continue;
           }
@@ -468,7 +467,7 @@ export class MultiRegion {
           const w = (doneS - reqS) * 1e6;
           const wu = (w < Latency.MAX_US ? w : Latency.MAX_US) >>> 0;
           const wb = 21 - Math.clz32(wu | 2047);
-          latI[(wb << 10) + (wu >>> wb)]++;
+          latI[(wb << 10) + ((wu >>> wb) & 2047)]++;
           attempt = 0;
           evS = doneS > arrS ? doneS : arrS;
         } while (evS < t1S);
