@@ -3,14 +3,16 @@
 // time on a shared machine, is the same from run to run (give or take V8's compile timing), so an engine change
 // can be judged in one run each. Needs valgrind and objdump (Debian: valgrind, binutils) and a built dist/.
 //
-//   node scripts/visit-instructions.mjs [--fn NAME] [-- RUN ARGS...]
+//   node scripts/visit-instructions.mjs [--fn NAME] [--lines N] [-- RUN ARGS...]
 //
 // Runs `node dist/cli.js run RUN ARGS --workers 1` under callgrind (default: aws-2025-10-20's clients in steady
 // state, 100k clients, 600 s, no fault, no EC2; about 45 s) with V8 compiling on the main thread (so the
 // count does not depend on when a background compile lands), maps the executed instructions to V8's code objects
 // (--perf-basic-prof's map, --perf-prof's jitdump for their bytes) and prints, for the JS functions that
 // executed most, instructions per attempt; for the functions named NAME (default scanPage), how many of those were
-// typed-array bounds checks, map checks, overflow checks and stack-slot accesses.
+// typed-array bounds checks, map checks, overflow checks and stack-slot accesses; with --lines, the N source lines of
+// the bundle that its instructions come from most (by V8's source positions, which mark some instructions only: an
+// instruction counts for the last position before it, so read the lines as regions, not exact costs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,12 @@ const dash = argv.indexOf('--');
 const own = dash < 0 ? argv : argv.slice(0, dash);
 const fnAt = own.indexOf('--fn');
 const fnName = fnAt >= 0 ? own[fnAt + 1] : 'scanPage';
+const linesAt = own.indexOf('--lines');
+const topLines = linesAt >= 0 ? Number(own[linesAt + 1]) : 0;
+if (!(Number.isInteger(topLines) && topLines >= 0)) {
+  console.error('visit-instructions: --lines takes a whole number');
+  process.exit(2);
+}
 const runArgs =
   dash >= 0
     ? argv.slice(dash + 1)
@@ -149,10 +157,27 @@ console.log(`  ${perAttempt(ambiguousIr).padStart(8)}  (at addresses that severa
 const dump = readFileSync(path.join(dir, dumpName));
 const kinds = { all: 0, bounds: 0, maps: 0, overflow: 0, stack: 0 };
 let objectsSeen = 0;
+// Source positions (record 2, JIT_CODE_DEBUG_INFO, written just before its code's record 0): code address -> its
+// [instruction address, file, line] entries. Then instructions per line of the named function.
+const positions = new Map();
+const byLine = new Map();
 for (let off = dump.readUInt32LE(8); off + 16 <= dump.length; ) {
   const id = dump.readUInt32LE(off);
   const size = dump.readUInt32LE(off + 4);
   if (size === 0) break;
+  if (id === 2 && topLines > 0) {
+    const codeAddr = Number(dump.readBigUInt64LE(off + 16));
+    const n = Number(dump.readBigUInt64LE(off + 24));
+    const entries = [];
+    for (let k = 0, p = off + 32; k < n; k++) {
+      const at = Number(dump.readBigUInt64LE(p));
+      const line = dump.readInt32LE(p + 8);
+      const end = dump.indexOf(0, p + 16);
+      entries.push([at, dump.toString('utf8', p + 16, end), line]);
+      p = end + 1;
+    }
+    positions.set(codeAddr, entries.sort((a, b) => a[0] - b[0]));
+  }
   if (id === 0) {
     const addr = Number(dump.readBigUInt64LE(off + 32));
     const codeSize = Number(dump.readBigUInt64LE(off + 40));
@@ -167,8 +192,16 @@ for (let off = dump.readUInt32LE(8); off + 16 <= dump.length; ) {
       for (const line of dis.split('\n')) {
         const m = /^\s*([0-9a-f]+):\t[0-9a-f ]+\t(.*)$/.exec(line);
         if (!m) continue;
-        const n = o.at.get(Number.parseInt(m[1], 16) - o.start) ?? 0;
+        const insAddr = Number.parseInt(m[1], 16);
+        const n = o.at.get(insAddr - o.start) ?? 0;
         if (n === 0) continue;
+        const entries = positions.get(addr);
+        if (entries) {
+          let k = entries.length - 1;
+          while (k >= 0 && entries[k][0] > insAddr) k--;
+          const key = k >= 0 ? `${entries[k][1]}:${entries[k][2]}` : '(before the first position)';
+          byLine.set(key, (byLine.get(key) ?? 0) + n);
+        }
         const ins = m[2];
         kinds.all += n;
         // A typed array's bounds check ends in an unsigned jump on the index against its length; a map check
@@ -194,6 +227,19 @@ if (objectsSeen === 0) {
     // Its code shared addresses with other code over the run: these instructions may be its or another's.
     const share = (100 * fnAmbiguousIr) / (kinds.all + fnAmbiguousIr);
     console.log(`  and ${perAttempt(fnAmbiguousIr)} more per attempt at addresses it shared with other code in turn (${share.toFixed(1)}%): not in the figures above${share > 1 ? '; compare such runs with care' : ''}`);
+  }
+}
+if (topLines > 0 && byLine.size > 0) {
+  console.log(`\n${fnName}: instructions per attempt by source line of the bundle, top ${topLines} (approximate: an instruction counts for the last source position before it)`);
+  const sources = new Map();
+  const sourceLine = (key) => {
+    const m = /^(?:file:\/\/)?(.*):(\d+)$/.exec(key);
+    if (!m) return '';
+    if (!sources.has(m[1])) sources.set(m[1], existsSync(m[1]) ? readFileSync(m[1], 'utf8').split('\n') : []);
+    return (sources.get(m[1])[Number(m[2]) - 1] ?? '').trim().slice(0, 100);
+  };
+  for (const [key, ir] of [...byLine].sort((a, b) => b[1] - a[1]).slice(0, topLines)) {
+    console.log(`  ${perAttempt(ir).padStart(8)}  ${path.basename(key).padEnd(20)} ${sourceLine(key)}`);
   }
 }
 console.log(`\nfiles: ${dir}`);
