@@ -6,6 +6,10 @@ import * as layoutModule from '../src/memory/layout.ts';
 import { computeLayout, type StoreDims } from '../src/memory/layout.ts';
 import { newAnswer } from '../src/memory/resolve.ts';
 import { SharedStore } from '../src/memory/store.ts';
+import { storeDims } from '../src/engine/task.ts';
+import { DnsContext } from '../src/model/dns/context.ts';
+import { EventLog } from '../src/model/dns/events.ts';
+import { scenario } from './helpers.ts';
 
 const dims: StoreDims = { endpoints: 3, lbsPerEndpoint: [12, 4, 7], planSlots: 16, actors: 6, workers: 3 };
 
@@ -99,6 +103,26 @@ describe('endpoint writes', () => {
     assert.equal(store.resolve(1, ans).generation, 5);
   });
 
+  it('the plans version moves with every plan write and deletion and not with endpoint writes; the store version with both', () => {
+    const store = SharedStore.create(dims);
+    const versions = () => [store.storeVersion(), store.plansVersion()];
+    let [s0, p0] = versions();
+    plan(store, 2, 7, () => 1);
+    let [s1, p1] = versions();
+    assert.ok(s1 > s0 && p1 > p0, 'a plan write moves both');
+    store.writeEndpoint(0, { gen: 7, slot: 2, writer: 1, checkedGen: 7, checkAtS: 0, nowS: 1, fenced: false });
+    [s0, p0] = [s1, p1];
+    [s1, p1] = versions();
+    assert.ok(s1 > s0, 'an endpoint write moves the store version');
+    assert.equal(p1, p0, 'an endpoint write leaves the plans version');
+    store.deletePlan(2, 6);
+    [s0, p0] = [s1, p1];
+    [s1, p1] = versions();
+    assert.ok(s1 > s0 && p1 > p0, 'a deletion attempt moves both, even a refused one');
+    store.deletePlan(2);
+    assert.ok(store.plansVersion() > p1, 'a deletion moves the plans version');
+  });
+
   it('fenced write: only a strictly newer generation replaces the current one; legacy overwrites', () => {
     const store = SharedStore.create(dims);
     plan(store, 1, 1, () => 1);
@@ -164,5 +188,43 @@ describe('lock-free snapshots under a concurrent writer thread', () => {
     await done;
     assert.ok(reads > 1000 && nonEmpty > 0, `${reads} reads, ${nonEmpty} with targets`);
     assert.equal(store.resolve(0, ans).generation, writes + 1);
+  });
+});
+
+describe('the DNS context over the plan store', () => {
+  it('sees every plan write and deletion in the newest plan and the plans oldest first, and keeps them across endpoint writes', () => {
+    const s = scenario('dns-race');
+    const store = SharedStore.create(storeDims(s, 1));
+    const ctx = new DnsContext(store, s.dns, new EventLog());
+    const endpoints = s.dns.endpoints.length;
+    const write = (slot: number, gen: number) =>
+      store.writePlan(
+        slot,
+        gen,
+        0,
+        Array.from({ length: endpoints }, (_, e) => Int32Array.of(store.lbBase[e])),
+        Array.from({ length: endpoints }, () => Float64Array.of(1)),
+        Array.from({ length: endpoints }, () => 1),
+      );
+    write(4, 9);
+    write(1, 3);
+    assert.deepEqual(ctx.newestPlan(), [9, 4]);
+    assert.deepEqual(ctx.plansOldestFirst(), [
+      [3, 1],
+      [9, 4],
+    ]);
+    // An endpoint write leaves the plans: the same list, read from the memo.
+    const before = ctx.plansOldestFirst();
+    store.writeEndpoint(0, { gen: 9, slot: 4, writer: 1, checkedGen: 9, checkAtS: 0, nowS: 1, fenced: false });
+    assert.equal(ctx.plansOldestFirst(), before);
+    store.deletePlan(4, 9);
+    assert.deepEqual(ctx.newestPlan(), [3, 1]);
+    assert.deepEqual(ctx.plansOldestFirst(), [[3, 1]]);
+    write(2, 3);
+    // Equal generations in slot order (the order the clean-up deletes them in).
+    assert.deepEqual(ctx.plansOldestFirst(), [
+      [3, 1],
+      [3, 2],
+    ]);
   });
 });

@@ -49,6 +49,8 @@ export const C_BARRIER_GEN = 1;
 export const C_ABORT = 2 * I32_PER_LINE;
 export const C_ABORT_WORKER = 2 * I32_PER_LINE + 1;
 export const C_STORE_VERSION = 3 * I32_PER_LINE;
+/** Bumped by every write or deletion of a plan (and not by endpoint writes, which C_STORE_VERSION also counts). */
+export const C_PLANS_VERSION = 3 * I32_PER_LINE + 2;
 export const C_SIGNATURE = 4 * I32_PER_LINE;
 /** Set by the coordinator (SIGINT); read by worker 0 after an epoch's chunks. */
 export const C_STOP_REQUESTED = 5 * I32_PER_LINE;

@@ -5,7 +5,7 @@
  */
 import { P_GEN, P_SEQ, planBase, planEndpointBase, planIdsIndex, planWeightsIndex } from './layout.ts';
 import { seqWriteBegin, seqWriteEnd } from './seqlock.ts';
-import { noteStoreChange, type StoreViews } from './views.ts';
+import { notePlansChange, type StoreViews } from './views.ts';
 
 /** Int32 index of a slot's seqlock word. */
 export function planSeqIndex(v: StoreViews, slot: number): number {
@@ -51,7 +51,7 @@ export function writePlan(
     }
   }
   seqWriteEnd(i32, seqI);
-  noteStoreChange(v);
+  notePlansChange(v);
 }
 
 /**
@@ -66,7 +66,7 @@ export function deletePlan(v: StoreViews, slot: number, gen?: number): boolean {
   const ok = gen === undefined || v.i32[genI] === gen;
   if (ok) Atomics.store(v.i32, genI, 0);
   seqWriteEnd(v.i32, seqI);
-  noteStoreChange(v);
+  notePlansChange(v);
   return ok;
 }
 

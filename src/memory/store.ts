@@ -33,7 +33,7 @@ import {
 import { deletePlan, planCreatedAtS, planGen, planTargetCount, writePlan } from './plans.ts';
 import { type Answer, resolve } from './resolve.ts';
 import { forceUnlock, tryLock, unlock } from './route53-lock.ts';
-import { storeVersion, type StoreViews } from './views.ts';
+import { plansVersion, storeVersion, type StoreViews } from './views.ts';
 
 export class SharedStore implements StoreViews {
   readonly sab: SharedArrayBuffer;
@@ -150,6 +150,11 @@ export class SharedStore implements StoreViews {
   /** Bumped by every write to endpoints or plans: a reader whose cached copy saw this version needs no re-read. */
   storeVersion(): number {
     return storeVersion(this);
+  }
+
+  /** Bumped by every write or deletion of a plan only (views.ts). */
+  plansVersion(): number {
+    return plansVersion(this);
   }
 
   // ---- actors: next event time ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * is one; the functions in endpoints.ts, plans.ts and resolve.ts take any object of this shape, so a model
  * checker can drive them over a buffer of its own.
  */
-import { C_STORE_VERSION, type Layout, type StoreDims } from './layout.ts';
+import { C_PLANS_VERSION, C_STORE_VERSION, type Layout, type StoreDims } from './layout.ts';
 
 export interface StoreViews {
   readonly i32: Int32Array;
@@ -19,4 +19,17 @@ export function storeVersion(v: StoreViews): number {
 
 export function noteStoreChange(v: StoreViews): void {
   Atomics.add(v.i32, C_STORE_VERSION, 1);
+}
+
+/**
+ * Bumped by every write or deletion of a plan only: a reader of the plan slots alone (the newest plan, the plans a
+ * clean-up may delete) keeps its copy across endpoint writes, which with 64 Enactors come many times a second.
+ */
+export function plansVersion(v: StoreViews): number {
+  return Atomics.load(v.i32, C_PLANS_VERSION);
+}
+
+export function notePlansChange(v: StoreViews): void {
+  Atomics.add(v.i32, C_PLANS_VERSION, 1);
+  noteStoreChange(v);
 }

@@ -47,8 +47,10 @@ export class DnsContext {
   private readonly enactorActor0: number;
 
   /**
-   * newestPlan() and maxAppliedGen() reuse their last answer while the store version is unchanged (every write to
-   * a plan or an endpoint record bumps it): with 64 Enactors most polls find the store as the last poll left it.
+   * maxAppliedGen() reuses its last answer while the store version is unchanged (every write to a plan or an
+   * endpoint record bumps it), newestPlan() and plansOldestFirst() theirs while the plans version is (only plan
+   * writes and deletions bump it): with 64 Enactors most polls and clean-ups find the plans as the last one left
+   * them, though Enactors write endpoint records many times a second.
    * Whoever puts data into the store without a write (the checker, restoring a saved state: the version word is
    * not part of it) must call forgetMemo().
    */
@@ -57,6 +59,8 @@ export class DnsContext {
   private newestSlot = -1;
   private maxAppliedVersion = Number.NaN;
   private maxApplied = 0;
+  private plansVersion = Number.NaN;
+  private plans: readonly (readonly [number, number])[] = [];
 
   constructor(store: SharedStore, cfg: DnsConfig, log: EventSink, enactorActor0 = -1) {
     this.store = store;
@@ -68,10 +72,11 @@ export class DnsContext {
     this.enactorActor0 = enactorActor0;
   }
 
-  /** Drop the answers newestPlan() and maxAppliedGen() keep: the store changed without its version moving. */
+  /** Drop the answers newestPlan(), maxAppliedGen() and plansOldestFirst() keep: the store changed without its versions moving. */
   forgetMemo(): void {
     this.newestVersion = Number.NaN;
     this.maxAppliedVersion = Number.NaN;
+    this.plansVersion = Number.NaN;
   }
 
   private enactorActor(i: number): number {
@@ -104,7 +109,7 @@ export class DnsContext {
   /** The newest plan in the store: [generation, slot], or [0, -1] when there is none. */
   newestPlan(): [number, number] {
     // Read the version before the plans: a write that lands meanwhile leaves a newer version, so no stale reuse.
-    const v = this.store.storeVersion();
+    const v = this.store.plansVersion();
     if (v === this.newestVersion) return [this.newestGen, this.newestSlot];
     let best = 0;
     let bestSlot = -1;
@@ -119,6 +124,25 @@ export class DnsContext {
     this.newestGen = best;
     this.newestSlot = bestSlot;
     return [best, bestSlot];
+  }
+
+  /**
+   * Every plan in the store as [generation, slot], oldest first (slot order among equal generations): where each
+   * Enactor's clean-up starts. Read anew only when a plan was written or deleted since the last call.
+   */
+  plansOldestFirst(): readonly (readonly [number, number])[] {
+    // The version before the plans, as in newestPlan().
+    const v = this.store.plansVersion();
+    if (v === this.plansVersion) return this.plans;
+    const out: [number, number][] = [];
+    for (let s = 0; s < this.cfg.planSlots; s++) {
+      const g = this.store.planGen(s);
+      if (g > 0) out.push([g, s]);
+    }
+    out.sort((a, b) => a[0] - b[0]);
+    this.plansVersion = v;
+    this.plans = out;
+    return out;
   }
 
   /** The "previously applied plan" of the one-time check: the newest generation any endpoint holds. */

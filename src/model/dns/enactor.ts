@@ -286,13 +286,8 @@ export class Enactor {
   }
 
   private startCleanup(nowS: number): number {
-    const keep = this.cfg.cleanup.keepGenerations;
-    const old: [number, number][] = [];
-    for (let s = 0; s < this.cfg.planSlots; s++) {
-      const g = this.ctx.store.planGen(s);
-      if (g > 0 && g < this.gen - keep) old.push([g, s]);
-    }
-    old.sort((a, b) => a[0] - b[0]);
+    const olderThan = this.gen - this.cfg.cleanup.keepGenerations;
+    const old = this.ctx.plansOldestFirst().filter((p) => p[0] < olderThan);
     this.cleanupGens = old.map((x) => x[0]);
     this.cleanupSlots = old.map((x) => x[1]);
     if (old.length === 0) return this.idle(nowS);
