@@ -71,23 +71,21 @@ const MEMORY_SHARE = 0.8;
 /** Refuse, before allocating anything, a population that would not fit in this machine's memory. */
 export function checkMemory(s: Scenario, workers: number): void {
   if (!s.clients) return;
+  // The model's checks throw "clients: ..."; the user gets the scenario path and exit 2.
+  const tooLarge = (err: unknown, note = '') =>
+    new InputError([`clients.count: ${(err as Error).message.replace(/^clients: /, '')}${note}`], 'population too large');
   try {
     checkClientMemory(s.clients.count, os.totalmem() * MEMORY_SHARE, {
       workers,
       extended: multiEndpoints(s) !== null,
     });
   } catch (err) {
-    throw new InputError(
-      [
-        `clients.count: ${(err as Error).message.replace(/^clients: /, '')} (80% of this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`,
-      ],
-      'population too large',
-    );
+    throw tooLarge(err, ` (80% of this machine's ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`);
   }
   try {
     checkClientSlots(s.clients.count, workers);
   } catch (err) {
-    throw new InputError([`clients.count: ${(err as Error).message.replace(/^clients: /, '')}`], 'population too large');
+    throw tooLarge(err);
   }
 }
 

@@ -22,9 +22,9 @@ const R = 7.697117470131487;
 const V = 3.949659822581572e-3;
 
 /** Fast-path thresholds (24-bit abscissa below which the point is inside the layer's inner rectangle). */
-export const ZIG_K = new Uint32Array(LAYERS);
+const ZIG_K = new Uint32Array(LAYERS);
 /** Abscissa scale per layer: x = draw24 * ZIG_W[i]. */
-export const ZIG_W = new Float64Array(LAYERS);
+const ZIG_W = new Float64Array(LAYERS);
 /** exp(-x) at each layer edge. */
 const ZIG_F = new Float64Array(LAYERS);
 /**

@@ -48,15 +48,12 @@ export class DnsContext {
 
   /**
    * maxAppliedGen() reuses its last answer while the store version is unchanged (every write to a plan or an
-   * endpoint record bumps it), newestPlan() and plansOldestFirst() theirs while the plans version is (only plan
-   * writes and deletions bump it): with 64 Enactors most polls and clean-ups find the plans as the last one left
+   * endpoint record bumps it), plansOldestFirst() (and newestPlan(), read from it) while the plans version is (only
+   * plan writes and deletions bump it): with 64 Enactors most polls and clean-ups find the plans as the last one left
    * them, though Enactors write endpoint records many times a second.
    * Whoever puts data into the store without a write (the checker, restoring a saved state: the version word is
    * not part of it) must call forgetMemo().
    */
-  private newestVersion = Number.NaN;
-  private newestGen = 0;
-  private newestSlot = -1;
   private maxAppliedVersion = Number.NaN;
   private maxApplied = 0;
   private plansVersion = Number.NaN;
@@ -74,7 +71,6 @@ export class DnsContext {
 
   /** Drop the answers newestPlan(), maxAppliedGen() and plansOldestFirst() keep: the store changed without its versions moving. */
   forgetMemo(): void {
-    this.newestVersion = Number.NaN;
     this.maxAppliedVersion = Number.NaN;
     this.plansVersion = Number.NaN;
   }
@@ -108,22 +104,13 @@ export class DnsContext {
 
   /** The newest plan in the store: [generation, slot], or [0, -1] when there is none. */
   newestPlan(): [number, number] {
-    // Read the version before the plans: a write that lands meanwhile leaves a newer version, so no stale reuse.
-    const v = this.store.plansVersion();
-    if (v === this.newestVersion) return [this.newestGen, this.newestSlot];
-    let best = 0;
-    let bestSlot = -1;
-    for (let s = 0; s < this.cfg.planSlots; s++) {
-      const g = this.store.planGen(s);
-      if (g > best) {
-        best = g;
-        bestSlot = s;
-      }
-    }
-    this.newestVersion = v;
-    this.newestGen = best;
-    this.newestSlot = bestSlot;
-    return [best, bestSlot];
+    const plans = this.plansOldestFirst();
+    if (plans.length === 0) return [0, -1];
+    // The newest generation in the first slot that holds it (the list keeps slot order among equal generations).
+    const gen = plans[plans.length - 1][0];
+    let k = plans.length - 1;
+    while (k > 0 && plans[k - 1][0] === gen) k--;
+    return [gen, plans[k][1]];
   }
 
   /**
@@ -131,7 +118,7 @@ export class DnsContext {
    * Enactor's clean-up starts. Read anew only when a plan was written or deleted since the last call.
    */
   plansOldestFirst(): readonly (readonly [number, number])[] {
-    // The version before the plans, as in newestPlan().
+    // Read the version before the plans: a write that lands meanwhile leaves a newer version, so no stale reuse.
     const v = this.store.plansVersion();
     if (v === this.plansVersion) return this.plans;
     const out: [number, number][] = [];
