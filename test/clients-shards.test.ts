@@ -21,6 +21,7 @@ import {
 } from '../src/model/clients/records.ts';
 import { ClientShard, type SharedPopulation, shardRange } from '../src/model/clients/shard.ts';
 import { calendarMetaBytes, calendarPages, Page } from '../src/model/clients/calendar.ts';
+import { allocatePopulation } from '../src/memory/population.ts';
 
 test('results are byte-identical whether the population runs as 1, 2, 3 or 7 shards', () => {
   // Everything at once: an outage with serve-stale, a load balancer failure, retries with decorrelated jitter
@@ -124,22 +125,20 @@ test("a population is refused when its record slots would not fit the scan's 32-
   assert.throws(() => new ClientRecords(MAX_RECORD_SLOTS + 1), /over the 134217728 the client scan can index/);
 });
 
-test('a shared population is refused without its calendar, and with regions without its extension records', () => {
+test('a shared population with regions is refused without its extension records', () => {
   const cfg = clientsSchema.parse({ count: 1000 });
   const pages = calendarPages(cfg.count, 2);
-  const records = new SharedArrayBuffer(pages * Page.SIZE * RECORD_BYTES);
-  const calendar = new SharedArrayBuffer(calendarMetaBytes(pages, 2));
-  const part = { records, initFrom: 0, initTo: 500, worker: 0, workers: 2 };
-  // Each worker would otherwise file the shared records in a calendar of its own, overwriting the others'.
-  assert.throws(() => new ClientShard(cfg, 1, 0, cfg.count, { shared: part as unknown as SharedPopulation }), /without their calendar/);
+  const memory = allocatePopulation(pages * Page.SIZE * RECORD_BYTES, calendarMetaBytes(pages, 2));
+  const part: SharedPopulation = { memory, initFrom: 0, initTo: 500, worker: 0, workers: 2 };
   const regions = regionsSchema.parse({
     others: [{ name: 'west', endpoint: 'west', loadBalancers: 2, capacityPerS: 1000, crossLatencyMs: 40 }],
     failover: { share: 0.5, to: 'west', trigger: { on: 'failures', attempts: 2 }, stayS: { dist: 'exponential', meanS: 20 } },
   });
   const extra = { regions, statics: staticEndpoints(regions, undefined, 12) };
-  assert.throws(() => new ClientShard(cfg, 1, 0, cfg.count, { shared: { ...part, calendar }, extra }), /without their extension records/);
+  // A client's failover state would be lost whenever another worker ran it.
+  assert.throws(() => new ClientShard(cfg, 1, 0, cfg.count, { shared: part, extra }), /without their extension records/);
   // With every buffer it is accepted, and it files its own part only.
-  const ok = new ClientShard(cfg, 1, 0, cfg.count, { shared: { ...part, calendar } });
+  const ok = new ClientShard(cfg, 1, 0, cfg.count, { shared: part });
   assert.equal(
     [...ok.calendar.ownPages()].reduce((n, p) => n + ok.calendar.filled(p), 0),
     500,

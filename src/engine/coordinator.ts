@@ -9,6 +9,7 @@ import type { Scenario } from '../config/schema.ts';
 import { clientsSchema } from '../config/clients-schema.ts';
 import { InputError } from '../errors.ts';
 import { SharedStore } from '../memory/store.ts';
+import { allocatePopulation, type PopulationMemory } from '../memory/population.ts';
 import { AnswerLog } from '../model/clients/answer-log.ts';
 import { checkClientMemory, checkClientSlots, EXT_BYTES, RECORD_BYTES } from '../model/clients/records.ts';
 import { calendarMetaBytes, calendarPages, Page } from '../model/clients/calendar.ts';
@@ -91,18 +92,14 @@ export function checkMemory(s: Scenario, workers: number): void {
 
 /**
  * Where the population's records live: calendar pages (calendar.ts), sized for the workers that take part, each
- * with buckets of its own; with regions or chains (`extended`), an extension record per record slot beside them.
+ * with buckets of its own, in the population's memory (src/memory/population.ts); with regions or chains
+ * (`extended`), an extension record per record slot beside them.
  */
-function recordBuffers(
-  count: number,
-  workers: number,
-  extended: boolean,
-): { records: SharedArrayBuffer; calendar: SharedArrayBuffer; ext?: SharedArrayBuffer } {
+function recordBuffers(count: number, workers: number, extended: boolean): { memory: PopulationMemory; ext?: SharedArrayBuffer } {
   const pages = calendarPages(count, workers);
   const slots = pages * Page.SIZE;
   return {
-    records: new SharedArrayBuffer(slots * RECORD_BYTES),
-    calendar: new SharedArrayBuffer(calendarMetaBytes(pages, workers)),
+    memory: allocatePopulation(slots * RECORD_BYTES, calendarMetaBytes(pages, workers)),
     ...(extended ? { ext: new SharedArrayBuffer(slots * EXT_BYTES) } : {}),
   };
 }
@@ -166,6 +163,8 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     workers,
     population,
     failAt: injectedFailure(),
+    // The JavaScript client scan instead of the WebAssembly kernel: the reference, for comparisons (README).
+    jsScan: process.env.CASCADESIM_SCAN === 'js',
     abortOn: opts.abortOn,
     startedAtMs,
     ddbClients,

@@ -2,6 +2,7 @@
 import type { ClientsConfig } from '../config/clients-schema.ts';
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
+import type { PopulationMemory } from '../memory/population.ts';
 import type { ChainsConfig, RegionsConfig } from '../config/regions-schema.ts';
 import { type StaticEndpoint, staticEndpoints } from '../config/static-endpoints.ts';
 import type { PackedEvents } from '../model/dns/events.ts';
@@ -26,9 +27,8 @@ export interface WorkerTask {
    * balancers' state that worker 0 publishes for each epoch (lb-epoch.ts). Absent without clients.
    */
   population?: {
-    records: SharedArrayBuffer;
-    /** The calendar the records' pages are in (calendar.ts). */
-    calendar: SharedArrayBuffer;
+    /** The records and the calendar their pages are in (src/memory/population.ts). */
+    memory: PopulationMemory;
     answerLog: SharedArrayBuffer;
     lbEpoch: SharedArrayBuffer;
     /** With regions or chains: the extension record of each record slot, moved with it (records.ts EXT_*). */
@@ -40,6 +40,8 @@ export interface WorkerTask {
    * the other workers run the epoch's chunks.
    */
   failAt?: { worker: number; epoch: number; inControl: boolean };
+  /** Run the clients with the JavaScript scan, not the WebAssembly kernel (CASCADESIM_SCAN=js: same results, slower). */
+  jsScan?: boolean;
   /** Thresholds with abortOnFail: worker 0 checks them at the end of every epoch and stops the run after it. */
   abortOn?: AbortRule[];
   /** When the run started (ms since the epoch: comparable across threads), for perf.wallS rules. */

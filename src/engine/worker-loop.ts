@@ -100,8 +100,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     const [initFrom, initTo] = shardRange(clients.count, participants, w);
     shard = new ClientShard(clients, s.seed, 0, clients.count, {
       shared: {
-        records: pop.records,
-        calendar: pop.calendar,
+        memory: pop.memory,
         ext: pop.ext,
         initFrom,
         initTo,
@@ -110,6 +109,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       },
       extra: multiEndpoints(s, store.layout.dnsLbCount) ?? undefined,
       epochS,
+      kernel: !task.jsScan,
     });
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     lbEpoch = new LbEpochState(pop.lbEpoch, store.layout.lbCount);

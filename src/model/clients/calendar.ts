@@ -90,6 +90,8 @@ export class Calendar {
   /** 1 / epochS. */
   private readonly perEpoch: number;
   readonly meta: Int32Array;
+  /** Byte offset of the metadata in its buffer. */
+  readonly metaAt: number;
   /** Per page: records in it, at page << Page.FILL_SHIFT (filled() reads it). */
   readonly fill: Int32Array;
   /** Per page: the next page of its bucket, -1 at the end. */
@@ -110,22 +112,28 @@ export class Calendar {
   /** First epoch whose bucket has not been taken yet (a standalone shard's runEpoch: takeDue). */
   cursor = 0;
 
-  /** `meta`, when given, is shared with the other workers' calendars over the same pool (worker 0 zeroes nothing: a new buffer is all zero). */
-  constructor(o: { pages: number; workers: number; worker: number; epochS: number; meta?: SharedArrayBuffer }) {
+  /**
+   * `meta`, when given, holds the metadata from byte `metaAt` (64-byte aligned) and is shared with the other
+   * workers' calendars over the same pool (worker 0 zeroes nothing: a new buffer is all zero).
+   */
+  constructor(o: { pages: number; workers: number; worker: number; epochS: number; meta?: SharedArrayBuffer; metaAt?: number }) {
     this.pages = o.pages;
     this.workers = o.workers;
     this.epochS = o.epochS;
     this.perEpoch = 1 / o.epochS;
     const bytes = calendarMetaBytes(o.pages, o.workers);
-    if (o.meta && o.meta.byteLength !== bytes) throw new Error(`calendar: metadata of ${o.meta.byteLength} bytes, need ${bytes}`);
+    const base = o.meta ? (o.metaAt ?? 0) : 0;
+    if (o.meta && (base % 64 !== 0 || base + bytes > o.meta.byteLength))
+      throw new Error(`calendar: ${bytes} bytes of metadata at ${base} do not fit a buffer of ${o.meta.byteLength} bytes`);
     const buf = o.meta ?? new ArrayBuffer(bytes);
-    let at = Meta.HEADER * 4;
+    this.metaAt = base;
+    let at = base + Meta.HEADER * 4;
     const take = (n: number) => {
       const a = new Int32Array(buf, at, n);
       at += n * 4;
       return a;
     };
-    this.meta = new Int32Array(buf, 0, Meta.HEADER);
+    this.meta = new Int32Array(buf, base, Meta.HEADER);
     // A stride of 64 bytes puts each page's counter on a line of its own, whatever the buffer's alignment.
     this.fill = take(o.pages << Page.FILL_SHIFT);
     this.next = take(o.pages);
@@ -176,8 +184,8 @@ export class Calendar {
     return e;
   }
 
-  /** Start a new page at the end of this worker's bucket `slot`; returns it. */
-  private newTail(slot: number): number {
+  /** Start a new page at the end of this worker's bucket `slot`; returns it (the scan kernel calls it too). */
+  newTail(slot: number): number {
     const p = this.alloc();
     this.fill[p << Page.FILL_SHIFT] = 0;
     this.next[p] = -1;

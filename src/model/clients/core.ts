@@ -30,13 +30,14 @@ export class ClientCore {
   dnsQueries = 0;
   staleAnswers = 0;
 
-  constructor(cfg: ClientsConfig, targetsMax: number, lbCount: number) {
+  /** `lbState`: where the service model keeps the load balancers' state (see ServiceModel). */
+  constructor(cfg: ClientsConfig, targetsMax: number, lbCount: number, lbState?: Float64Array) {
     this.ttlMs = cfg.ttlS * 1000;
     this.negativeTtlMs = cfg.negativeTtlS * 1000;
     this.staleMs = cfg.serveStaleS * 1000;
     // An answer stays referenced until replaced + ttl + serve-stale; one second of slack covers the ms rounding.
     this.ring = new AnswerRing(targetsMax, cfg.ttlS + cfg.serveStaleS + 1);
-    this.svc = new ServiceModel(lbCount, cfg.timeoutS, cfg.connectTimeoutS, cfg.throttleShare);
+    this.svc = new ServiceModel(lbCount, cfg.timeoutS, cfg.connectTimeoutS, cfg.throttleShare, lbState);
   }
 
   /**

@@ -67,22 +67,29 @@ export const MAX_EXPIRY_MS = 0xffffffff;
 export class ClientRecords {
   readonly count: number;
   readonly buffer: ArrayBufferLike;
+  /** Byte offset of record slot 0 in the buffer. */
+  readonly at: number;
   readonly f64: Float64Array;
   readonly u32: Uint32Array;
   readonly i32: Int32Array;
   readonly f32: Float32Array;
 
-  /** `buffer`, when given, must hold count * RECORD_BYTES bytes (the engine passes a SharedArrayBuffer). */
-  constructor(count: number, buffer?: ArrayBufferLike) {
+  /**
+   * `buffer`, when given, holds the records from byte `at` (8-byte aligned): count * RECORD_BYTES bytes (the
+   * engine passes the population's shared memory, src/memory/population.ts).
+   */
+  constructor(count: number, buffer?: ArrayBufferLike, at = 0) {
     if (count > MAX_RECORD_SLOTS) throw new Error(`client records: ${count} slots, over the ${MAX_RECORD_SLOTS} the client scan can index`);
     this.count = count;
-    if (buffer && buffer.byteLength !== count * RECORD_BYTES)
-      throw new Error(`client records: buffer of ${buffer.byteLength} bytes, need ${count * RECORD_BYTES}`);
-    this.buffer = buffer ?? new ArrayBuffer(count * RECORD_BYTES);
-    this.f64 = new Float64Array(this.buffer);
-    this.u32 = new Uint32Array(this.buffer);
-    this.i32 = new Int32Array(this.buffer);
-    this.f32 = new Float32Array(this.buffer);
+    const bytes = count * RECORD_BYTES;
+    if (buffer && (at % 8 !== 0 || at + bytes > buffer.byteLength))
+      throw new Error(`client records: ${bytes} bytes at ${at} do not fit a buffer of ${buffer.byteLength} bytes`);
+    this.buffer = buffer ?? new ArrayBuffer(bytes);
+    this.at = buffer ? at : 0;
+    this.f64 = new Float64Array(this.buffer, this.at, count * Rec.F64_PER_RECORD);
+    this.u32 = new Uint32Array(this.buffer, this.at, count * Rec.U32_PER_RECORD);
+    this.i32 = new Int32Array(this.buffer, this.at, count * Rec.U32_PER_RECORD);
+    this.f32 = new Float32Array(this.buffer, this.at, count * Rec.U32_PER_RECORD);
   }
 
   /**
@@ -98,7 +105,7 @@ export class ClientRecords {
 
   /** Bytes of state held: RECORD_BYTES per record slot (per client, or per place in the calendar's pages). */
   get bytes(): number {
-    return this.buffer.byteLength;
+    return this.count * RECORD_BYTES;
   }
 }
 

@@ -60,9 +60,11 @@ export class ServiceModel {
   readonly connectTimeoutS: number;
   readonly throttleShare: number;
 
-  constructor(lbCount: number, timeoutS: number, connectTimeoutS: number, throttleShare: number) {
+  /** `lbState`, when given, is where the state is kept (lbCount << LbStride.SHIFT doubles: the scan kernel's region). */
+  constructor(lbCount: number, timeoutS: number, connectTimeoutS: number, throttleShare: number, lbState?: Float64Array) {
     this.lbCount = lbCount;
-    this.lbState = new Float64Array(lbCount << LbStride.SHIFT);
+    this.lbState = lbState ?? new Float64Array(lbCount << LbStride.SHIFT);
+    if (this.lbState.length !== lbCount << LbStride.SHIFT) throw new Error(`service model: lbState of ${this.lbState.length} doubles, need ${lbCount << LbStride.SHIFT}`);
     this.timeoutS = timeoutS;
     this.connectTimeoutS = Math.min(connectTimeoutS, timeoutS);
     this.throttleShare = throttleShare;

@@ -36,8 +36,10 @@ import { ClientCore } from './core.ts';
 import { MultiRegion } from './multi.ts';
 import type { ChainsConfig, RegionsConfig, StaticEndpoint } from '../../config/regions-schema.ts';
 import { ZIG_KW, ZigguratExp } from './exp-ziggurat.ts';
-import { ClientRecords, MAX_EXPIRY_MS, Rec, RecU32 } from './records.ts';
-import { Calendar, calendarPages, Page } from './calendar.ts';
+import { ClientRecords, MAX_EXPIRY_MS, RECORD_BYTES, Rec, RecU32 } from './records.ts';
+import { Calendar, calendarMetaBytes, calendarPages, Page } from './calendar.ts';
+import { ScanKernel } from './kernel.ts';
+import { allocatePopulation, type PopulationMemory } from '../../memory/population.ts';
 import { JITTER_DECORRELATED, JITTER_FULL, RetryPolicy } from './retry.ts';
 
 export type { ClientWindowRaw, SparseCounts } from '../../metrics/client-counters.ts';
@@ -61,10 +63,11 @@ export interface ClientEnv {
 
 /** The population's state when the engine shares it between workers (any worker may run any chunk). */
 export interface SharedPopulation {
-  /** The records: the calendar's pages (calendarPages x Page.SIZE records). */
-  records: SharedArrayBuffer;
-  /** The calendar's metadata (calendar.ts). */
-  calendar: SharedArrayBuffer;
+  /**
+   * The records (the calendar's pages: calendarPages x Page.SIZE records) and the calendar's metadata
+   * (calendar.ts), where src/memory/population.ts put them.
+   */
+  memory: PopulationMemory;
   /** With regions or chains: the extension records, one per record slot (Page.SIZE x EXT_BYTES per page). */
   ext?: SharedArrayBuffer;
   /** Clients (local indices) this shard initialises. */
@@ -82,6 +85,12 @@ export interface ShardOptions {
   extra?: { regions?: RegionsConfig; chains?: ChainsConfig; statics: readonly StaticEndpoint[] };
   /** The epoch length the calendar's buckets follow (the engine's sim.epochS). Default 1 s. */
   epochS?: number;
+  /**
+   * Run the scan in WebAssembly (kernel.ts) where it can: a population without regions or chains, in a
+   * WebAssembly memory. Default true; false runs the JavaScript scan, the reference (tests, and the engine's
+   * CASCADESIM_SCAN=js).
+   */
+  kernel?: boolean;
 }
 
 /** Clients [from, to) of worker `worker` out of `workers`: contiguous, sizes differ by at most one. */
@@ -102,17 +111,19 @@ export class ClientShard {
   readonly arrivals: Arrivals;
   /** Current window: integer counts in CLIENT_COUNTERS order, and the two latency count arrays. */
   readonly counters = new Float64Array(CLIENT_COUNTER_COUNT);
-  readonly latencyIntended = new Uint32Array(LATENCY_BUCKETS);
-  readonly latencyAttempt = new Uint32Array(LATENCY_BUCKETS);
+  readonly latencyIntended: Uint32Array;
+  readonly latencyAttempt: Uint32Array;
   /** Exp(1) draws' slow path; read by the multi-region scan (multi.ts) too. */
   readonly zig = new ZigguratExp();
   /** The multi-region and chain state and scan, with scenario `regions` or `chains` (multi.ts); null: the scan below. */
   readonly multi: MultiRegion | null;
   /** Where the records (and the extension records, with regions or chains) are and when they are due. */
   readonly calendar: Calendar;
+  /** The scan in WebAssembly (kernel.ts); null: the JavaScript scan below, or multi.ts's. */
+  readonly kernel: ScanKernel | null;
   /** Answer-log entries replayed so far (beginEpoch). */
   private logPos = 0;
-  private readonly cfg: ClientsConfig;
+  readonly cfg: ClientsConfig;
   private lastT1S = 0;
   private warmResolved = false;
   /** The calendar's buckets open after this epoch: a record run in it goes to [bucketLo, bucketLo + HORIZON). */
@@ -136,13 +147,23 @@ export class ClientShard {
     const initFrom = shared ? shared.initFrom : 0;
     const initTo = shared ? shared.initTo : n;
     const workers = shared ? shared.workers : 1;
-    // Without the shared calendar each worker would file the shared records in a calendar of its own.
-    if (shared && !shared.calendar) throw new Error('ClientShard: shared records without their calendar');
-    // Likewise, shared records with private extension records would lose a client's failover state when another worker runs it.
+    // Shared records with private extension records would lose a client's failover state when another worker runs it.
     if (shared && extra && !shared.ext) throw new Error('ClientShard: shared records without their extension records');
     const pages = calendarPages(n, workers);
-    this.calendar = new Calendar({ pages, workers, worker: shared ? shared.worker : 0, epochS: o.epochS ?? 1, meta: shared?.calendar });
-    this.records = new ClientRecords(pages * Page.SIZE, shared?.records);
+    // Alone: a population memory of its own (the kernel needs the records and calendar in a WebAssembly memory).
+    const mem = shared ? shared.memory : allocatePopulation(pages * Page.SIZE * RECORD_BYTES, calendarMetaBytes(pages, 1));
+    this.calendar = new Calendar({
+      pages,
+      workers,
+      worker: shared ? shared.worker : 0,
+      epochS: o.epochS ?? 1,
+      meta: mem.buffer,
+      metaAt: mem.calendarAt,
+    });
+    this.records = new ClientRecords(pages * Page.SIZE, mem.buffer, mem.recordsAt);
+    this.kernel = mem.wasm && !extra && o.kernel !== false ? new ScanKernel(mem.wasm, this) : null;
+    this.latencyIntended = this.kernel ? this.kernel.latencyIntended : new Uint32Array(LATENCY_BUCKETS);
+    this.latencyAttempt = this.kernel ? this.kernel.latencyAttempt : new Uint32Array(LATENCY_BUCKETS);
     // With regions or chains: where each initialised client's record went, for its extension record (multi.ts).
     const at = extra ? new Int32Array(initTo - initFrom) : null;
     const { f64, u32, f32 } = this.records;
@@ -200,7 +221,8 @@ export class ClientShard {
   private ensureCore(store: SharedStore): ClientCore {
     const c = this.core;
     if (c && c.ring.targetsMax === store.layout.targetsMax && c.svc.lbCount === store.layout.lbCount) return c;
-    return (this.core = new ClientCore(this.cfg, store.layout.targetsMax, store.layout.lbCount));
+    const lbCount = store.layout.lbCount;
+    return (this.core = new ClientCore(this.cfg, store.layout.targetsMax, lbCount, this.kernel?.lbState(lbCount)));
   }
 
   /**
@@ -272,6 +294,7 @@ export class ClientShard {
     }
     if (!this.warmResolved) this.resolveWarm(core.ring.current);
     core.svc.refreshAll(env.lbs, env.baseLatencyUs);
+    this.kernel?.beginEpoch(core.ring, core.svc.baseS);
     this.multi?.beginEpoch(env.lbs);
     this.lastT1S = t1S;
     // The buckets open after this epoch: from the one holding t1S on (a record moved now has its event at or after t1S).
@@ -295,6 +318,13 @@ export class ClientShard {
     // One branch per page, none per attempt: with regions or chains the whole page takes the multi-region scan.
     const m = this.multi;
     if (m !== null) return m.scanPage(this, this.core as ClientCore, cal, env.attemptsByLb, cal.due[c], this.bucketLo, t1S);
+    const k = this.kernel;
+    if (k !== null) {
+      const page = cal.due[c];
+      const attempts = k.scanPage(page, cal.filled(page), t1S, this.bucketLo, env.attemptsByLb, this.counters);
+      cal.release(page);
+      return attempts;
+    }
     return this.scanPage(this.core as ClientCore, cal, env.attemptsByLb, cal.due[c], t1S);
   }
 
@@ -559,7 +589,7 @@ export class ClientShard {
     return (
       this.records.bytes +
       this.calendar.metaBytes +
-      2 * LATENCY_BUCKETS * 4 +
+      (this.kernel ? this.kernel.bytes() : 2 * LATENCY_BUCKETS * 4) +
       (this.core ? this.core.ring.bytes() : 0) +
       (this.multi ? this.multi.bytes() : 0)
     );

@@ -1,0 +1,265 @@
+/**
+ * Models nothing: runs ClientShard's scan of a due page in WebAssembly (wasm/scan.ts, built into
+ * dist/client-scan.wasm), over the population's shared WebAssembly memory (src/memory/population.ts). Same draws,
+ * same records, same counts as the JavaScript scan (shard.ts scanPage), which stays the reference: the tests
+ * compare the two record for record (test/client-kernel.test.ts).
+ *
+ * Each worker has one instance of the kernel (its globals are that worker's) and a region of the memory of its
+ * own, laid out here:
+ *
+ *   zig       the ziggurat's interleaved thresholds and scales (exp-ziggurat.ts ZIG_KW), 512 doubles
+ *   state     the stream state the ziggurat's slow path hands back (one int32, 8 bytes)
+ *   tallies   the scan's counters since the last page, in ClientCounter order (13 doubles)
+ *   backoff   RetryPolicy.backoffS (maxAttempts + 1 doubles)
+ *   latency   the attempt and intended latency counts (2 x LATENCY_BUCKETS uint32): the shard's own arrays
+ *   lbs       (a second region, once the store's size is known) ServiceModel.lbState, the attempts per load
+ *             balancer since the last page and the ids of those touched
+ *   answers   (a third, grown with the answer ring) AnswerRing.pick, copied when the ring has a new answer
+ *
+ * The scan's rare paths (the ziggurat's slow path, a shaped arrival process, a jitter other than full, a new
+ * calendar page) are calls back into the same JavaScript the reference scan runs.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ClientsConfig } from '../../config/clients-schema.ts';
+import { growRegion } from '../../memory/population.ts';
+import { ClientCounter } from '../../metrics/client-counters.ts';
+import { LATENCY_BUCKETS } from '../../metrics/loglinear.ts';
+import { type AnswerRing, PickCol } from './answers.ts';
+import type { Arrivals } from './arrivals.ts';
+import type { Calendar } from './calendar.ts';
+import { ZIG_KW, type ZigguratExp } from './exp-ziggurat.ts';
+import type { ClientRecords } from './records.ts';
+import { LbStride } from './service.ts';
+import { JITTER_DECORRELATED, JITTER_FULL, type RetryPolicy } from './retry.ts';
+
+interface KernelExports {
+  setup(
+    shaped: number,
+    meanGapS: number,
+    maxAttempts: number,
+    budgeted: number,
+    budgetRatio: number,
+    budgetBurst: number,
+    baseS: number,
+    decorrelated: number,
+    fullJitter: number,
+    ttlMs: number,
+    negativeTtlMs: number,
+    staleMs: number,
+    timeoutS: number,
+    connectTimeoutS: number,
+  ): void;
+  setCalendar(recordsAt: number, fillAt: number, ownTailsAt: number, epochS: number): void;
+  setRegion(
+    zigAt: number,
+    backoffAt: number,
+    lbStateAt: number,
+    byLbAt: number,
+    touchedAt: number,
+    latAttemptAt: number,
+    latIntendedAt: number,
+    talliesAt: number,
+    stateAt: number,
+  ): void;
+  setEpoch(pickAt: number, mask: number, strideBytes: number, current: number, serviceBaseS: number): void;
+  takeTouched(): number;
+  scanPage(page: number, filled: number, t1S: number, lo: number): number;
+}
+
+/** Bytes per answer in the kernel's pick table (copyPick): a count, then 16 per alias column. */
+function pickStrideBytes(targetsMax: number): number {
+  return 8 + 16 * targetsMax;
+}
+
+/** The scan's counters, ClientCounter.REQUESTS through STALE_ANSWERS (wasm/scan.ts writes them in that order). */
+const TALLIES = ClientCounter.STALE_ANSWERS + 1;
+
+let compiled: WebAssembly.Module | null = null;
+
+/** The compiled kernel, once per thread: dist/client-scan.wasm beside the bundle (or the repository's dist/, from source). */
+function kernelModule(): WebAssembly.Module {
+  if (compiled) return compiled;
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL('../../../dist/client-scan.wasm', here) : new URL('./client-scan.wasm', here);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(url);
+  } catch {
+    throw new Error(`client scan kernel: ${fileURLToPath(url)} is missing; run npm run build`);
+  }
+  compiled = new WebAssembly.Module(bytes);
+  return compiled;
+}
+
+/** What the kernel needs of its shard (ClientShard). */
+export interface KernelParts {
+  readonly cfg: ClientsConfig;
+  readonly records: ClientRecords;
+  readonly calendar: Calendar;
+  readonly retry: RetryPolicy;
+  readonly arrivals: Arrivals;
+  readonly zig: ZigguratExp;
+}
+
+export class ScanKernel {
+  /** The shard's latency counts (the kernel adds to them in place). */
+  readonly latencyAttempt: Uint32Array;
+  readonly latencyIntended: Uint32Array;
+  private readonly wasm: WebAssembly.Memory;
+  private readonly x: KernelExports;
+  private readonly tallies: Float64Array;
+  private readonly state: Int32Array;
+  private readonly zigAt: number;
+  private readonly backoffAt: number;
+  private byLb: Uint32Array = new Uint32Array(0);
+  private touched: Int32Array = new Int32Array(0);
+  /** The answer ring's pick table as last copied: the array and its answer count, and where the copy is. */
+  private pickFrom: Float64Array | null = null;
+  private pickSerials = -1;
+  private pickAt = 0;
+  private pickRoomBytes = 0;
+
+  constructor(wasm: WebAssembly.Memory, p: KernelParts) {
+    this.wasm = wasm;
+    const { retry, arrivals, zig, calendar: cal, cfg } = p;
+    const stateAt = ZIG_KW.byteLength;
+    const talliesAt = stateAt + 8;
+    const backoffAt = talliesAt + TALLIES * 8;
+    const latAttemptAt = backoffAt + retry.backoffS.byteLength;
+    const latIntendedAt = latAttemptAt + LATENCY_BUCKETS * 4;
+    const at = growRegion(wasm, latIntendedAt + LATENCY_BUCKETS * 4);
+    this.zigAt = at;
+    this.backoffAt = at + backoffAt;
+    const buf = wasm.buffer;
+    new Float64Array(buf, at, ZIG_KW.length).set(ZIG_KW);
+    new Float64Array(buf, at + backoffAt, retry.backoffS.length).set(retry.backoffS);
+    this.state = new Int32Array(buf, at + stateAt, 1);
+    this.tallies = new Float64Array(buf, at + talliesAt, TALLIES);
+    this.latencyAttempt = new Uint32Array(buf, at + latAttemptAt, LATENCY_BUCKETS);
+    this.latencyIntended = new Uint32Array(buf, at + latIntendedAt, LATENCY_BUCKETS);
+    const state = this.state;
+    const instance = new WebAssembly.Instance(kernelModule(), {
+      env: {
+        memory: wasm,
+        zigSlow: (s: number, layer: number, abscissa: number) => {
+          zig.state = s;
+          const e = +zig.slow(layer, abscissa);
+          state[0] = zig.state;
+          return e;
+        },
+        arrivalNext: (prevS: number, e: number) => arrivals.next(prevS, e),
+        delayS: (n: number, u: number, prevSleepS: number) => retry.delayS(n, u, prevSleepS),
+        newTail: (slot: number) => cal.newTail(slot),
+      },
+    });
+    const x = instance.exports as unknown as KernelExports;
+    this.x = x;
+    x.setup(
+      arrivals.shaped ? 1 : 0,
+      arrivals.meanGapS,
+      retry.maxAttempts,
+      retry.budgeted ? 1 : 0,
+      retry.budgetRatio,
+      retry.budgetBurst,
+      retry.baseS,
+      retry.jitter === JITTER_DECORRELATED ? 1 : 0,
+      retry.jitter === JITTER_FULL ? 1 : 0,
+      cfg.ttlS * 1000,
+      cfg.negativeTtlS * 1000,
+      cfg.serveStaleS * 1000,
+      cfg.timeoutS,
+      Math.min(cfg.connectTimeoutS, cfg.timeoutS),
+    );
+    x.setCalendar(p.records.at, cal.fill.byteOffset, cal.tails.byteOffset + cal.tailBase * 4, cal.epochS);
+  }
+
+  /**
+   * The load balancers' part of the region, for `lbCount` of them: returns the array ServiceModel keeps its
+   * per-epoch state in (the kernel reads it there).
+   */
+  lbState(lbCount: number): Float64Array {
+    const stateBytes = (lbCount << LbStride.SHIFT) * 8;
+    const at = growRegion(this.wasm, stateBytes + lbCount * 8);
+    const buf = this.wasm.buffer;
+    this.byLb = new Uint32Array(buf, at + stateBytes, lbCount);
+    this.touched = new Int32Array(buf, at + stateBytes + lbCount * 4, lbCount);
+    this.x.setRegion(
+      this.zigAt,
+      this.backoffAt,
+      at,
+      this.byLb.byteOffset,
+      this.touched.byteOffset,
+      this.latencyAttempt.byteOffset,
+      this.latencyIntended.byteOffset,
+      this.tallies.byteOffset,
+      this.state.byteOffset,
+    );
+    return new Float64Array(buf, at, lbCount << LbStride.SHIFT);
+  }
+
+  /** Start of an epoch: the answers (copied when the ring has a new one) and the service model's base latency. */
+  beginEpoch(ring: AnswerRing, serviceBaseS: number): void {
+    if (ring.pick !== this.pickFrom || ring.nextSerial !== this.pickSerials) this.copyPick(ring);
+    this.x.setEpoch(this.pickAt, ring.mask, pickStrideBytes(ring.targetsMax), ring.current, serviceBaseS);
+  }
+
+  /**
+   * The ring's pick table in the kernel's layout (wasm/scan.ts): per answer slot its target count (uint32, 8
+   * bytes), then per alias column the keep probability times 2^32 (exact: a power of two) and the two load
+   * balancers as int32. The kernel picks with integers (see there).
+   */
+  private copyPick(ring: AnswerRing): void {
+    const stride = pickStrideBytes(ring.targetsMax);
+    const bytes = ring.capacity * stride;
+    if (bytes > this.pickRoomBytes) {
+      // Twice what is needed: the ring doubles when it grows.
+      this.pickRoomBytes = 2 * bytes;
+      this.pickAt = growRegion(this.wasm, this.pickRoomBytes);
+    }
+    const f64 = new Float64Array(this.wasm.buffer, this.pickAt, bytes / 8);
+    const i32 = new Int32Array(this.wasm.buffer, this.pickAt, bytes / 4);
+    const src = ring.pick;
+    const P = ring.pickStride;
+    for (let slot = 0; slot < ring.capacity; slot++) {
+      const from = slot * P;
+      const to = (slot * stride) / 8;
+      i32[to * 2] = src[from];
+      for (let k = 0; k < ring.targetsMax; k++) {
+        const c = from + 1 + PickCol.SIZE * k;
+        const d = to + 1 + 2 * k;
+        f64[d] = src[c + PickCol.KEEP] * 2 ** 32;
+        i32[(d + 1) * 2] = src[c + PickCol.OWN_LB];
+        i32[(d + 1) * 2 + 1] = src[c + PickCol.ALIAS_LB];
+      }
+    }
+    this.pickFrom = ring.pick;
+    this.pickSerials = ring.nextSerial;
+  }
+
+  /**
+   * ClientShard.scanPage on page `page` (its `filled` records), up to t1S, into buckets from `lo` on: the
+   * attempts per load balancer added to byLb and the counters to `counters`. Returns the attempts.
+   */
+  scanPage(page: number, filled: number, t1S: number, lo: number, byLb: Float64Array, counters: Float64Array): number {
+    const attempts = this.x.scanPage(page, filled, t1S, lo);
+    const mine = this.byLb;
+    const touched = this.touched;
+    for (let j = 0, n = this.x.takeTouched(); j < n; j++) {
+      const lb = touched[j];
+      byLb[lb] += mine[lb];
+      mine[lb] = 0;
+    }
+    const t = this.tallies;
+    for (let k = 0; k < TALLIES; k++) {
+      counters[k] += t[k];
+      t[k] = 0;
+    }
+    return attempts;
+  }
+
+  /** Bytes of the worker's regions. */
+  bytes(): number {
+    return ZIG_KW.byteLength + 8 + TALLIES * 8 + 2 * LATENCY_BUCKETS * 4 + this.byLb.length * 40 + this.pickRoomBytes;
+  }
+}

@@ -1,0 +1,461 @@
+/**
+ * AssemblyScript, compiled to WebAssembly by build.mjs (dist/client-scan.wasm): ClientShard.scanPage of
+ * src/model/clients/shard.ts, step for step, over the same memory. Models nothing of its own: shard.ts says what the
+ * scan models and what it leaves out; this file must give the same bits for every record, and the tests compare
+ * the two over many seeds and configurations (test/client-kernel.test.ts).
+ *
+ * Why a second copy of the scan: in JavaScript about 640 instructions per client attempt, of which V8's checks
+ * (bounds, maps, overflow, tags) and spills were about a quarter (scripts/visit-instructions.mjs). WebAssembly has
+ * no maps or tags, its memory accesses need no bounds checks on 64-bit hosts (guard pages), and its integers and
+ * doubles are raw. The JavaScript scan stays as the reference and as the path for populations whose records do not
+ * fit in one WebAssembly memory (4 GiB).
+ *
+ * Memory: the population's shared WebAssembly.Memory (src/memory/population.ts owns its layout): the records and
+ * the calendar's metadata at the offsets given to setCalendar(), and this worker's own region (src/model/clients/
+ * kernel.ts lays it out) at the offsets given to the setters below. Module globals are per instance, so per
+ * worker. No allocation, no data segment (a shared memory would be rewritten at every instantiation).
+ *
+ * Floating point: every operation is the one JavaScript performs (IEEE double, Math.fround = f32.demote, ToUint32
+ * of a non-negative double = truncation), and what WebAssembly has no instruction for (Math.log and Math.exp in
+ * the ziggurat's slow path, a shaped arrival process, a jitter other than full) is called in JavaScript, the very
+ * code the reference scan runs.
+ */
+
+// JavaScript, imported (kernel.ts): the rare paths, run by the reference scan's own code.
+/** ZigguratExp.slow from the state, layer and abscissa given; the new state is written at the state slot. */
+@external("env", "zigSlow") declare function zigSlow(state: i32, layer: i32, abscissa: i32): f64;
+/** Arrivals.next (a shaped profile). */
+@external("env", "arrivalNext") declare function arrivalNext(prevS: f64, e: f64): f64;
+/** RetryPolicy.delayS (a jitter other than full). */
+@external("env", "delayS") declare function delayS(n: i32, u: f64, prevSleepS: f64): f64;
+/** Calendar.newTail: a new page at the end of this worker's bucket `slot`. */
+@external("env", "newTail") declare function newTail(slot: i32): i32;
+
+// Record layout (records.ts Rec, RecU32), in bytes.
+const REC_BYTES: u32 = 48;
+const F_EV: u32 = 0;
+const F_ARR: u32 = 8;
+const F_REQ: u32 = 16;
+const U_RNG: u32 = 24;
+const U_SERIAL: u32 = 28;
+const U_EXP_MS: u32 = 32;
+const U_TOKENS: u32 = 36;
+const U_SLEEP: u32 = 40;
+const U_ATTEMPT: u32 = 44;
+// calendar.ts Page and Horizon.
+const PAGE_SHIFT: u32 = 8;
+const PAGE_SIZE: i32 = 256;
+const FILL_SHIFT_BYTES: u32 = 6;
+const HORIZON: i32 = 128;
+// The kernel's copy of AnswerRing.pick (kernel.ts copyPick): per answer a target count (uint32, 8 bytes), then
+// per column its keep threshold x 2^32 (double) and its own and alias load balancers (int32).
+const PICK_HEAD_BYTES: u32 = 8;
+const PICK_COL_SHIFT: u32 = 4;
+const KEEP: u32 = 0;
+const OWN_LB: u32 = 8;
+const ALIAS_LB: u32 = 12;
+// service.ts LbSlot (bytes), prng.ts.
+const LB_SHIFT_BYTES: u32 = 5;
+const EXCESS: u32 = 0;
+const THROTTLE: u32 = 8;
+const MEAN_S: u32 = 16;
+const MULBERRY_INCREMENT: i32 = 0x6d2b79f5;
+const INV_2_32: f64 = 1.0 / 4294967296.0;
+// loglinear.ts Latency.MAX_US; client-counters.ts AttemptErr (the tallies are in ClientCounter order).
+const MAX_US: f64 = 3600000000.0;
+const ERR_OK: i32 = 0;
+const ERR_CONNECT: i32 = 2;
+const ERR_TIMEOUT: i32 = 3;
+const ERR_THROTTLED: i32 = 4;
+const SERIAL_EMPTY: i32 = -1;
+
+// Set once (setup): the configuration.
+let shaped = false;
+let meanGapS: f64 = 0;
+let maxAttempts: i32 = 1;
+let budgeted = false;
+let budgetRatio: f64 = 0;
+let budgetBurst: f64 = 0;
+let baseS: f64 = 0;
+let decorrelated = false;
+let fullJitter = false;
+let ttlMs: f64 = 0;
+let negativeTtlMs: f64 = 0;
+let staleMs: f64 = 0;
+let timeoutS: f64 = 0;
+let connectTimeoutS: f64 = 0;
+// Set once (setCalendar, setRegion): where things are.
+let records: usize = 0;
+let fill: usize = 0;
+let ownTails: usize = 0;
+let epochS: f64 = 1;
+let perEpoch: f64 = 1;
+let zigKW: usize = 0;
+let backoffS: usize = 0;
+let lbState: usize = 0;
+let byLb: usize = 0;
+let touched: usize = 0;
+let latA: usize = 0;
+let latI: usize = 0;
+let tallies: usize = 0;
+let stateSlot: usize = 0;
+// Set per epoch (setEpoch): the answers and the service model's base latency.
+let pick: usize = 0;
+let pickMask: i32 = 0;
+let pickStrideBytes: u32 = 0;
+let current: i32 = SERIAL_EMPTY;
+let svcBaseS: f64 = 0;
+/** Load balancers with a non-zero count in byLb (uint32 counts) (their ids at `touched`), for the flush after a page. */
+let touchedCount: i32 = 0;
+
+export function setup(
+  shapedArrivals: bool,
+  gapS: f64,
+  attemptsMax: i32,
+  budget: bool,
+  ratio: f64,
+  burst: f64,
+  retryBaseS: f64,
+  decorrelatedJitter: bool,
+  fullJitterOnly: bool,
+  ttl: f64,
+  negativeTtl: f64,
+  stale: f64,
+  timeout: f64,
+  connectTimeout: f64,
+): void {
+  shaped = shapedArrivals;
+  meanGapS = gapS;
+  maxAttempts = attemptsMax;
+  budgeted = budget;
+  budgetRatio = ratio;
+  budgetBurst = burst;
+  baseS = retryBaseS;
+  decorrelated = decorrelatedJitter;
+  fullJitter = fullJitterOnly;
+  ttlMs = ttl;
+  negativeTtlMs = negativeTtl;
+  staleMs = stale;
+  timeoutS = timeout;
+  connectTimeoutS = connectTimeout;
+}
+
+export function setCalendar(recordsAt: usize, fillAt: usize, ownTailsAt: usize, epochLengthS: f64): void {
+  records = recordsAt;
+  fill = fillAt;
+  ownTails = ownTailsAt;
+  epochS = epochLengthS;
+  perEpoch = 1 / epochLengthS;
+}
+
+export function setRegion(
+  zigAt: usize,
+  backoffAt: usize,
+  lbStateAt: usize,
+  byLbAt: usize,
+  touchedAt: usize,
+  latAttemptAt: usize,
+  latIntendedAt: usize,
+  talliesAt: usize,
+  stateAt: usize,
+): void {
+  zigKW = zigAt;
+  backoffS = backoffAt;
+  lbState = lbStateAt;
+  byLb = byLbAt;
+  touched = touchedAt;
+  latA = latAttemptAt;
+  latI = latIntendedAt;
+  tallies = talliesAt;
+  stateSlot = stateAt;
+}
+
+export function setEpoch(pickAt: usize, mask: i32, strideBytes: i32, currentSerial: i32, serviceBaseS: f64): void {
+  pick = pickAt;
+  pickMask = mask;
+  pickStrideBytes = <u32>strideBytes;
+  current = currentSerial;
+  svcBaseS = serviceBaseS;
+}
+
+/** Load balancers touched since the last call (their ids at the touched offset); resets the count. */
+export function takeTouched(): i32 {
+  const n = touchedCount;
+  touchedCount = 0;
+  return n;
+}
+
+/** mulberry32's output step (prng.ts), on a state already advanced. */
+// @ts-ignore: decorator
+@inline function mix(s: i32): u32 {
+  let t = s;
+  t = (t ^ (t >>> 15)) * (t | 1);
+  t ^= t + (t ^ (t >>> 7)) * (t | 61);
+  return <u32>(t ^ (t >>> 14));
+}
+
+/** 2^52: an integer y with |y| < 2^51 added to it leaves y, as two's complement, in the low bits of the sum. */
+const MAGIC: f64 = 4503599627370496.0;
+
+/**
+ * ToUint32 (JavaScript's `>>> 0`) of an integral double of magnitude below 2^51. WebAssembly's conversions check
+ * for NaN and range (about 8 instructions in V8's code); this is an add and a move.
+ */
+// @ts-ignore: decorator
+@inline function intToU32(y: f64): u32 {
+  return <u32>reinterpret<u64>(y + MAGIC);
+}
+
+/** HDR counts-array index of a latency in seconds (loglinear.ts latencyIndexS), counted at `counts`. */
+// @ts-ignore: decorator
+@inline function countLatency(counts: usize, latS: f64): void {
+  const v = latS * 1e6;
+  // Never NaN here (a NaN fails the compare); trunc, not floor, as ToUint32 would for a negative.
+  const u = intToU32(Math.trunc(v < MAX_US ? v : MAX_US));
+  const b: u32 = 21 - clz<u32>(u | 2047);
+  const at = counts + (((b << 10) + ((u >>> b) & 2047)) << 2);
+  store<u32>(at, load<u32>(at) + 1);
+}
+
+/** Calendar.place: room at the end of this worker's bucket for a next event at evS; its record slot. */
+// @ts-ignore: decorator
+@inline function place(evS: f64, lo: i32): u32 {
+  let b = Math.floor(evS * perEpoch);
+  if (b * epochS > evS) b--;
+  const hi = <f64>(lo + HORIZON - 1);
+  if (b < <f64>lo) b = <f64>lo;
+  else if (b > hi) b = hi;
+  // b is a whole number in [lo, hi] now.
+  const slot = <i32>intToU32(b) & (HORIZON - 1);
+  let tp = load<i32>(ownTails + (<usize>slot << 2));
+  if (tp < 0 || load<i32>(fill + (<usize>tp << FILL_SHIFT_BYTES)) == PAGE_SIZE) tp = newTail(slot);
+  const f = fill + (<usize>tp << FILL_SHIFT_BYTES);
+  const n = load<i32>(f);
+  store<i32>(f, n + 1);
+  return (<u32>tp << PAGE_SHIFT) + <u32>n;
+}
+
+/**
+ * ClientShard.scanPage: every event before t1 of the `filled` records of page `page`, each record then placed
+ * in the bucket of its next event (buckets from `lo` on). Returns the attempts; the counters are added at the
+ * tallies offset (in ClientCounter order), the latencies counted, the attempts per load balancer added.
+ */
+export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): i32 {
+  let requests = 0;
+  let attempts = 0;
+  let successes = 0;
+  let dnsEmpty = 0;
+  let connect = 0;
+  let timeout = 0;
+  let throttled = 0;
+  let retries = 0;
+  let failed = 0;
+  let delayed = 0;
+  let denied = 0;
+  let dnsQueries = 0;
+  let staleAnswers = 0;
+
+  const first = <u32>page << PAGE_SHIFT;
+  const end = first + <u32>filled;
+  for (let i = first; i < end; i++) {
+    const rec = records + <usize>i * REC_BYTES;
+    let evS = load<f64>(rec, F_EV);
+    if (evS >= t1) {
+      // Not due yet: moved as it is.
+      const to = records + <usize>place(evS, lo) * REC_BYTES;
+      store<u64>(to, load<u64>(rec, 0), 0);
+      store<u64>(to, load<u64>(rec, 8), 8);
+      store<u64>(to, load<u64>(rec, 16), 16);
+      store<u64>(to, load<u64>(rec, 24), 24);
+      store<u64>(to, load<u64>(rec, 32), 32);
+      store<u64>(to, load<u64>(rec, 40), 40);
+      continue;
+    }
+    let rng = load<i32>(rec, U_RNG);
+    let attempt = load<i32>(rec, U_ATTEMPT);
+    let arrS = load<f64>(rec, F_ARR);
+    let reqS = load<f64>(rec, F_REQ);
+    let tokens: f64 = budgeted ? <f64>load<f32>(rec, U_TOKENS) : 0;
+    let sleepS: f64 = decorrelated ? <f64>load<f32>(rec, U_SLEEP) : baseS;
+    let serialNow = load<i32>(rec, U_SERIAL);
+    let expMs = load<u32>(rec, U_EXP_MS);
+    do {
+      if (attempt == 0) {
+        reqS = arrS;
+        requests++;
+        if (evS > arrS) delayed++;
+        rng += MULBERRY_INCREMENT;
+        const t = mix(rng);
+        const zx = t >>> 8;
+        const zi = t & 255;
+        const kw = zigKW + (<usize>zi << 4);
+        let e: f64;
+        if (<f64>zx < load<f64>(kw)) e = <f64>zx * load<f64>(kw, 8);
+        else {
+          e = zigSlow(rng, zi, zx);
+          rng = load<i32>(stateSlot);
+        }
+        arrS = shaped ? arrivalNext(arrS, e) : arrS + e * meanGapS;
+        if (budgeted) {
+          const tk = tokens + budgetRatio;
+          tokens = <f64>(<f32>(tk < budgetBurst ? tk : budgetBurst));
+        }
+        if (decorrelated) sleepS = baseS;
+      }
+      attempt++;
+      attempts++;
+      // ClientCore.lookup.
+      let serial: i32;
+      const tMs = evS * 1000;
+      if (tMs < <f64>expMs) serial = serialNow;
+      else {
+        dnsQueries++;
+        if (current >= 0) {
+          serialNow = current;
+          expMs = intToU32(Math.ceil(tMs + ttlMs));
+          serial = current;
+        } else if (serialNow >= 0 && tMs < <f64>expMs + staleMs) {
+          staleAnswers++;
+          serial = serialNow;
+        } else {
+          serialNow = SERIAL_EMPTY;
+          expMs = intToU32(Math.ceil(tMs + negativeTtlMs));
+          serial = SERIAL_EMPTY;
+        }
+      }
+      let doneS: f64;
+      if (serial < 0) {
+        dnsEmpty++;
+        doneS = evS;
+      } else {
+        // ClientCore.targets and pick, in integers: with the draw r, the reference computes x = (r / 2^32) * count,
+        // exact (r * count < 2^53), so its column floor(x) is the high word of the 64-bit product r * count and
+        // its fraction x - floor(x) < keep is low word < keep * 2^32 (kernel.ts stores keep * 2^32).
+        const p = pick + <usize>(<u32>(serial & pickMask) * pickStrideBytes);
+        const count = load<u32>(p);
+        let r: u32 = 0;
+        if (count > 1) {
+          rng += MULBERRY_INCREMENT;
+          r = mix(rng);
+        }
+        const m = <u64>r * <u64>count;
+        const c = p + PICK_HEAD_BYTES + (<usize>(m >>> 32) << PICK_COL_SHIFT);
+        const lb = <f64>(<u32>m) < load<f64>(c, KEEP) ? load<i32>(c, OWN_LB) : load<i32>(c, ALIAS_LB);
+        const byAt = byLb + (<usize>lb << 2);
+        const had = load<u32>(byAt);
+        if (had == 0) {
+          store<i32>(touched + (<usize>touchedCount << 2), lb);
+          touchedCount++;
+        }
+        store<u32>(byAt, had + 1);
+        // ClientCore.overloaded and outcome.
+        const st = lbState + (<usize>lb << LB_SHIFT_BYTES);
+        const excess = load<f64>(st, EXCESS);
+        let u2: f64 = 1;
+        if (excess > 0) {
+          rng += MULBERRY_INCREMENT;
+          u2 = <f64>mix(rng) * INV_2_32;
+        }
+        rng += MULBERRY_INCREMENT;
+        const t = mix(rng);
+        const zx = t >>> 8;
+        const zi = t & 255;
+        const kw = zigKW + (<usize>zi << 4);
+        let e3: f64;
+        if (<f64>zx < load<f64>(kw)) e3 = <f64>zx * load<f64>(kw, 8);
+        else {
+          e3 = zigSlow(rng, zi, zx);
+          rng = load<i32>(stateSlot);
+        }
+        let err: i32;
+        let latS: f64;
+        const meanS = load<f64>(st, MEAN_S);
+        if (meanS < 0) {
+          latS = connectTimeoutS;
+          err = ERR_CONNECT;
+        } else if (u2 < excess) {
+          if (u2 < load<f64>(st, THROTTLE)) {
+            const l = e3 * svcBaseS;
+            latS = l < timeoutS ? l : timeoutS;
+            err = ERR_THROTTLED;
+          } else {
+            latS = timeoutS;
+            err = ERR_TIMEOUT;
+          }
+        } else {
+          const sojournS = e3 * meanS;
+          if (sojournS >= timeoutS) {
+            latS = timeoutS;
+            err = ERR_TIMEOUT;
+          } else {
+            latS = sojournS;
+            err = ERR_OK;
+          }
+        }
+        doneS = evS + latS;
+        countLatency(latA, latS);
+        if (err == ERR_OK) {
+          successes++;
+          countLatency(latI, doneS - reqS);
+          attempt = 0;
+          evS = doneS > arrS ? doneS : arrS;
+          continue;
+        }
+        if (err == ERR_TIMEOUT) timeout++;
+        else if (err == ERR_CONNECT) connect++;
+        else throttled++;
+      }
+      // A failed attempt: retry if allowed, else the request fails.
+      if (attempt < maxAttempts) {
+        if (budgeted && tokens < 1) {
+          denied++;
+        } else {
+          if (budgeted) tokens = <f64>(<f32>(tokens - 1));
+          retries++;
+          rng += MULBERRY_INCREMENT;
+          const u = <f64>mix(rng) * INV_2_32;
+          const d = fullJitter ? u * load<f64>(backoffS + (<usize>attempt << 3)) : delayS(attempt, u, sleepS);
+          if (decorrelated) sleepS = <f64>(<f32>d);
+          evS = doneS + d;
+          continue;
+        }
+      }
+      failed++;
+      countLatency(latI, doneS - reqS);
+      attempt = 0;
+      evS = doneS > arrS ? doneS : arrS;
+    } while (evS < t1);
+    const to = records + <usize>place(evS, lo) * REC_BYTES;
+    store<f64>(to, evS, F_EV);
+    store<f64>(to, arrS, F_ARR);
+    store<f64>(to, reqS, F_REQ);
+    store<i32>(to, rng, U_RNG);
+    store<i32>(to, serialNow, U_SERIAL);
+    store<u32>(to, expMs, U_EXP_MS);
+    if (budgeted) store<f32>(to, <f32>tokens, U_TOKENS);
+    if (decorrelated) store<f32>(to, <f32>sleepS, U_SLEEP);
+    store<i32>(to, attempt, U_ATTEMPT);
+  }
+
+  // ClientCounter order (client-counters.ts).
+  addTally(0, requests);
+  addTally(1, attempts);
+  addTally(2, successes);
+  addTally(3, dnsEmpty);
+  addTally(4, connect);
+  addTally(5, timeout);
+  addTally(6, throttled);
+  addTally(7, retries);
+  addTally(8, failed);
+  addTally(9, delayed);
+  addTally(10, denied);
+  addTally(11, dnsQueries);
+  addTally(12, staleAnswers);
+  return attempts;
+}
+
+// @ts-ignore: decorator
+@inline function addTally(k: i32, n: i32): void {
+  const at = tallies + (<usize>k << 3);
+  store<f64>(at, load<f64>(at) + <f64>n);
+}
