@@ -64,6 +64,7 @@ interface KernelExports {
   ): void;
   setEpoch(pickAt: number, mask: number, strideBytes: number, current: number, serviceBaseS: number): void;
   takeTouched(): number;
+  takeTallies(): void;
   scanPage(page: number, filled: number, t1S: number, lo: number): number;
 }
 
@@ -250,11 +251,9 @@ export class ScanKernel {
       byLb[lb] += mine[lb];
       mine[lb] = 0;
     }
+    this.x.takeTallies();
     const t = this.tallies;
-    for (let k = 0; k < TALLIES; k++) {
-      counters[k] += t[k];
-      t[k] = 0;
-    }
+    for (let k = 0; k < TALLIES; k++) counters[k] += t[k];
     return attempts;
   }
 

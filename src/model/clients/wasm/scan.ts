@@ -105,6 +105,21 @@ let pickMask: i32 = 0;
 let pickStrideBytes: u32 = 0;
 let current: i32 = SERIAL_EMPTY;
 let svcBaseS: f64 = 0;
+// The scan's counters since takeTallies (globals, not locals: the loop has more live values than x64 has
+// registers, and as locals V8 moved them between registers and the stack at every iteration).
+let requests: u32 = 0;
+let attempts: u32 = 0;
+let successes: u32 = 0;
+let dnsEmpty: u32 = 0;
+let connect: u32 = 0;
+let timeout: u32 = 0;
+let throttled: u32 = 0;
+let retries: u32 = 0;
+let failed: u32 = 0;
+let delayed: u32 = 0;
+let denied: u32 = 0;
+let dnsQueries: u32 = 0;
+let staleAnswers: u32 = 0;
 /** Load balancers with a non-zero count in byLb (uint32 counts) (their ids at `touched`), for the flush after a page. */
 let touchedCount: i32 = 0;
 
@@ -237,24 +252,28 @@ const MAGIC: f64 = 4503599627370496.0;
 
 /**
  * ClientShard.scanPage: every event before t1 of the `filled` records of page `page`, each record then placed
- * in the bucket of its next event (buckets from `lo` on). Returns the attempts; the counters are added at the
- * tallies offset (in ClientCounter order), the latencies counted, the attempts per load balancer added.
+ * in the bucket of its next event (buckets from `lo` on). Returns the attempts; the counters are kept for
+ * takeTallies, the latencies counted, the attempts per load balancer added (takeTouched says where).
  */
-export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): i32 {
-  let requests = 0;
-  let attempts = 0;
-  let successes = 0;
-  let dnsEmpty = 0;
-  let connect = 0;
-  let timeout = 0;
-  let throttled = 0;
-  let retries = 0;
-  let failed = 0;
-  let delayed = 0;
-  let denied = 0;
-  let dnsQueries = 0;
-  let staleAnswers = 0;
+export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): u32 {
+  // The defaults (no budget, full jitter, no profile) in a copy of their own, where the flags are constants: the
+  // tokens and the previous sleep are then not live in the loop at all.
+  if (!budgeted && !shaped && fullJitter) return scan(page, filled, t1, lo, false, false, false, true);
+  return scan(page, filled, t1, lo, budgeted, decorrelated, shaped, fullJitter);
+}
 
+// @ts-ignore: decorator
+@inline function scan(
+  page: i32,
+  filled: i32,
+  t1: f64,
+  lo: i32,
+  isBudgeted: bool,
+  isDecorrelated: bool,
+  isShaped: bool,
+  isFullJitter: bool,
+): u32 {
+  const attemptsBefore = attempts;
   const first = <u32>page << PAGE_SHIFT;
   const end = first + <u32>filled;
   for (let i = first; i < end; i++) {
@@ -275,8 +294,8 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): i32 {
     let attempt = load<i32>(rec, U_ATTEMPT);
     let arrS = load<f64>(rec, F_ARR);
     let reqS = load<f64>(rec, F_REQ);
-    let tokens: f64 = budgeted ? <f64>load<f32>(rec, U_TOKENS) : 0;
-    let sleepS: f64 = decorrelated ? <f64>load<f32>(rec, U_SLEEP) : baseS;
+    let tokens: f64 = isBudgeted ? <f64>load<f32>(rec, U_TOKENS) : 0;
+    let sleepS: f64 = isDecorrelated ? <f64>load<f32>(rec, U_SLEEP) : baseS;
     let serialNow = load<i32>(rec, U_SERIAL);
     let expMs = load<u32>(rec, U_EXP_MS);
     do {
@@ -295,12 +314,12 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): i32 {
           e = zigSlow(rng, zi, zx);
           rng = load<i32>(stateSlot);
         }
-        arrS = shaped ? arrivalNext(arrS, e) : arrS + e * meanGapS;
-        if (budgeted) {
+        arrS = isShaped ? arrivalNext(arrS, e) : arrS + e * meanGapS;
+        if (isBudgeted) {
           const tk = tokens + budgetRatio;
           tokens = <f64>(<f32>(tk < budgetBurst ? tk : budgetBurst));
         }
-        if (decorrelated) sleepS = baseS;
+        if (isDecorrelated) sleepS = baseS;
       }
       attempt++;
       attempts++;
@@ -407,15 +426,15 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): i32 {
       }
       // A failed attempt: retry if allowed, else the request fails.
       if (attempt < maxAttempts) {
-        if (budgeted && tokens < 1) {
+        if (isBudgeted && tokens < 1) {
           denied++;
         } else {
-          if (budgeted) tokens = <f64>(<f32>(tokens - 1));
+          if (isBudgeted) tokens = <f64>(<f32>(tokens - 1));
           retries++;
           rng += MULBERRY_INCREMENT;
           const u = <f64>mix(rng) * INV_2_32;
-          const d = fullJitter ? u * load<f64>(backoffS + (<usize>attempt << 3)) : delayS(attempt, u, sleepS);
-          if (decorrelated) sleepS = <f64>(<f32>d);
+          const d = isFullJitter ? u * load<f64>(backoffS + (<usize>attempt << 3)) : delayS(attempt, u, sleepS);
+          if (isDecorrelated) sleepS = <f64>(<f32>d);
           evS = doneS + d;
           continue;
         }
@@ -432,30 +451,40 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): i32 {
     store<i32>(to, rng, U_RNG);
     store<i32>(to, serialNow, U_SERIAL);
     store<u32>(to, expMs, U_EXP_MS);
-    if (budgeted) store<f32>(to, <f32>tokens, U_TOKENS);
-    if (decorrelated) store<f32>(to, <f32>sleepS, U_SLEEP);
+    if (isBudgeted) store<f32>(to, <f32>tokens, U_TOKENS);
+    if (isDecorrelated) store<f32>(to, <f32>sleepS, U_SLEEP);
     store<i32>(to, attempt, U_ATTEMPT);
   }
 
-  // ClientCounter order (client-counters.ts).
-  addTally(0, requests);
-  addTally(1, attempts);
-  addTally(2, successes);
-  addTally(3, dnsEmpty);
-  addTally(4, connect);
-  addTally(5, timeout);
-  addTally(6, throttled);
-  addTally(7, retries);
-  addTally(8, failed);
-  addTally(9, delayed);
-  addTally(10, denied);
-  addTally(11, dnsQueries);
-  addTally(12, staleAnswers);
-  return attempts;
+  return attempts - attemptsBefore;
 }
 
-// @ts-ignore: decorator
-@inline function addTally(k: i32, n: i32): void {
-  const at = tallies + (<usize>k << 3);
-  store<f64>(at, load<f64>(at) + <f64>n);
+/** The counters since the last call, written at the tallies offset in ClientCounter order (client-counters.ts); then zero. */
+export function takeTallies(): void {
+  store<f64>(tallies, <f64>requests, 0);
+  store<f64>(tallies, <f64>attempts, 8);
+  store<f64>(tallies, <f64>successes, 16);
+  store<f64>(tallies, <f64>dnsEmpty, 24);
+  store<f64>(tallies, <f64>connect, 32);
+  store<f64>(tallies, <f64>timeout, 40);
+  store<f64>(tallies, <f64>throttled, 48);
+  store<f64>(tallies, <f64>retries, 56);
+  store<f64>(tallies, <f64>failed, 64);
+  store<f64>(tallies, <f64>delayed, 72);
+  store<f64>(tallies, <f64>denied, 80);
+  store<f64>(tallies, <f64>dnsQueries, 88);
+  store<f64>(tallies, <f64>staleAnswers, 96);
+  requests = 0;
+  attempts = 0;
+  successes = 0;
+  dnsEmpty = 0;
+  connect = 0;
+  timeout = 0;
+  throttled = 0;
+  retries = 0;
+  failed = 0;
+  delayed = 0;
+  denied = 0;
+  dnsQueries = 0;
+  staleAnswers = 0;
 }
