@@ -32,6 +32,10 @@ export interface HarnessOptions {
   /** Fix lbOfferedPerS instead of feeding back the simulated load (to pin utilisation in tests). */
   fixedOfferedPerS?: number;
   phases?: { name: string; fromS: number; toS: number }[];
+  /** Weights of the load balancers in every plan published (default: equal). */
+  weights?: number[];
+  /** ShardOptions.kernel: false runs the JavaScript scan (default: the WebAssembly kernel). */
+  kernel?: boolean;
 }
 
 export interface HarnessResult {
@@ -50,11 +54,12 @@ export function singleEndpointStore(lbs: number, capacityPerS: number, shards = 
   return store;
 }
 
-/** Publish a plan with every load balancer at equal weight, generation `gen`, into slot gen % 8. */
-export function publishFullPlan(store: SharedStore, gen: number, atS: number): void {
+/** Publish a plan with every load balancer (at equal weight, or `weights`), generation `gen`, into slot gen % 8. */
+export function publishFullPlan(store: SharedStore, gen: number, atS: number, weights?: number[]): void {
   const n = store.layout.lbCount;
   const slot = gen % store.dims.planSlots;
-  store.writePlan(slot, gen, atS, [Int32Array.from({ length: n }, (_, i) => i)], [new Float64Array(n).fill(1)], [n]);
+  const w = weights ? Float64Array.from(weights) : new Float64Array(n).fill(1);
+  store.writePlan(slot, gen, atS, [Int32Array.from({ length: n }, (_, i) => i)], [w], [n]);
   store.writeEndpoint(0, { gen, slot, writer: 1, checkedGen: gen, checkAtS: atS, nowS: atS, fenced: false });
 }
 
@@ -67,13 +72,13 @@ export function runClientsHarness(o: HarnessOptions): HarnessResult {
   let gen = 1;
   let slot = 0;
   if (!o.startEmpty) {
-    publishFullPlan(store, gen, 0);
+    publishFullPlan(store, gen, 0, o.weights);
     slot = gen % store.dims.planSlots;
   }
   const count = o.clients.count;
   const parts = Array.from({ length: shards }, (_, w) => {
     const [from, to] = shardRange(count, shards, w);
-    return new ClientShard(o.clients, o.seed ?? 1, from, to);
+    return new ClientShard(o.clients, o.seed ?? 1, from, to, { epochS, kernel: o.kernel });
   });
   const byLb = parts.map(() => new Float64Array(lbs));
   const envs: ClientEnv[] = parts.map((_, w) => ({
@@ -101,7 +106,7 @@ export function runClientsHarness(o: HarnessOptions): HarnessResult {
         store.deletePlan(slot);
       } else if (ev.do === 'restore') {
         gen++;
-        publishFullPlan(store, gen, t0);
+        publishFullPlan(store, gen, t0, o.weights);
         slot = gen % store.dims.planSlots;
       } else if (ev.do === 'lb-down') store.lbInService[ev.lb] = 0;
       else store.lbInService[ev.lb] = 1;
