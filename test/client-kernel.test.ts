@@ -100,8 +100,21 @@ test('property: the kernel and the JavaScript scan agree for random configuratio
           serveStaleS: r.serveStaleS,
           timeoutS: r.timeoutS,
           warmStart: r.warmStart,
-          profile: r.profile ? [{ atS: 0, factor: 1 }, { atS: 30, factor: 4 }, { atS: 60, factor: 0.5 }] : [],
-          retry: { policy: r.policy, jitter: r.jitter, maxAttempts: 3, baseS: 0.1, capS: 1, budget: r.budget ? { ratio: 0.2, burst: 2 } : null },
+          profile: r.profile
+            ? [
+                { atS: 0, factor: 1 },
+                { atS: 30, factor: 4 },
+                { atS: 60, factor: 0.5 },
+              ]
+            : [],
+          retry: {
+            policy: r.policy,
+            jitter: r.jitter,
+            maxAttempts: 3,
+            baseS: 0.1,
+            capS: 1,
+            budget: r.budget ? { ratio: 0.2, burst: 2 } : null,
+          },
         });
         const events: HarnessEvent[] = [
           { atS: r.emptyAtS, do: 'empty' },
@@ -133,7 +146,16 @@ test('the CLI gives the same digest with the kernel and with CASCADESIM_SCAN=js,
   // The outage scenario at a small size (fault, EC2, operators) and a retry configuration off the defaults.
   const cases = [
     ['aws-2025-10-20', '--set', 'clients.count=3000', '--set', 'durationS=7200'],
-    ['--set', 'clients.count=5000', '--set', 'durationS=900', '--set', 'clients.retry.jitter=equal', '--set', 'clients.retry.budget.ratio=0.1'],
+    [
+      '--set',
+      'clients.count=5000',
+      '--set',
+      'durationS=900',
+      '--set',
+      'clients.retry.jitter=equal',
+      '--set',
+      'clients.retry.budget.ratio=0.1',
+    ],
   ];
   for (const args of cases) {
     const digests = new Set<string>();

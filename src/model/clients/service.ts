@@ -64,7 +64,8 @@ export class ServiceModel {
   constructor(lbCount: number, timeoutS: number, connectTimeoutS: number, throttleShare: number, lbState?: Float64Array) {
     this.lbCount = lbCount;
     this.lbState = lbState ?? new Float64Array(lbCount << LbStride.SHIFT);
-    if (this.lbState.length !== lbCount << LbStride.SHIFT) throw new Error(`service model: lbState of ${this.lbState.length} doubles, need ${lbCount << LbStride.SHIFT}`);
+    if (this.lbState.length !== lbCount << LbStride.SHIFT)
+      throw new Error(`service model: lbState of ${this.lbState.length} doubles, need ${lbCount << LbStride.SHIFT}`);
     this.timeoutS = timeoutS;
     this.connectTimeoutS = Math.min(connectTimeoutS, timeoutS);
     this.throttleShare = throttleShare;
