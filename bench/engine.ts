@@ -114,11 +114,12 @@ function peakRss(pid: number): number | null {
   }
 }
 
-/** One run of the real CLI. Throws with its stderr when it fails. */
-export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI): Promise<EngineRun> {
+/** One run of the real CLI (`env`: added to this process's environment). Throws with its stderr when it fails. */
+export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI, env: Record<string, string> = {}): Promise<EngineRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'run', ...c.args, '--workers', String(workers), '--json', '--quiet'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     let err = '';
