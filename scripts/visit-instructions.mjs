@@ -13,6 +13,9 @@
 // typed-array bounds checks, map checks, overflow checks and stack-slot accesses; with --lines, the N source lines of
 // the bundle that its instructions come from most (by V8's source positions, which mark some instructions only: an
 // instruction counts for the last position before it, so read the lines as regions, not exact costs).
+// The client scan runs in WebAssembly (src/model/clients/kernel.ts): its code is listed as wasm-function[N], and
+// `--fn wasm-function` breaks it down (no bounds, map or overflow checks there: stack-slot accesses are the figure);
+// CASCADESIM_SCAN=js in the environment counts the JavaScript scan instead (`--fn scanPage`, the default).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -128,7 +131,9 @@ function objectsAt(addr) {
 let jitIr = 0;
 let ambiguousIr = 0;
 let fnAmbiguousIr = 0;
-const isFn = (o) => o.name.startsWith(`JS:*${fnName} `);
+// JavaScript functions' optimised code is named `JS:*NAME url`; WebAssembly's `JS:wasm-function[INDEX]-INDEX-tier`
+// (the client scan's kernel: `--fn wasm-function`).
+const isFn = (o) => o.name.startsWith(`JS:*${fnName} `) || (fnName.startsWith('wasm-function') && o.name.startsWith(`JS:${fnName}`));
 for (const [addr, ir] of selfIr) {
   const covering = objectsAt(addr);
   if (covering.length === 0) continue;
@@ -183,7 +188,7 @@ for (let off = dump.readUInt32LE(8); off + 16 <= dump.length; ) {
     const codeSize = Number(dump.readBigUInt64LE(off + 40));
     const nameEnd = dump.indexOf(0, off + 56);
     const name = dump.toString('utf8', off + 56, nameEnd);
-    const o = name.startsWith(`JS:*${fnName} `) ? objects.find((x) => x.start === addr && x.name === name) : undefined;
+    const o = isFn({ name }) ? objects.find((x) => x.start === addr && x.name === name) : undefined;
     if (o && o.ir > 0) {
       objectsSeen++;
       const bin = path.join(dir, 'code.bin');
