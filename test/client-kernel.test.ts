@@ -11,6 +11,7 @@ import { clientsSchema } from '../src/config/clients-schema.ts';
 import { regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts';
 import type { ClientCounterName } from '../src/metrics/client-counters.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
+import { scanKernel } from '../src/engine/scan-kernel.ts';
 import { type HarnessEvent, type HarnessOptions, runClientsHarness } from './support/clients-harness.ts';
 import { runCli } from './helpers.ts';
 
@@ -18,16 +19,17 @@ function both(o: HarnessOptions) {
   return { kernel: runClientsHarness({ ...o, kernel: true }), js: runClientsHarness({ ...o, kernel: false }) };
 }
 
-test('a standalone shard runs the kernel unless told not to, and never with regions', () => {
+test('a shard runs the kernel when given it, and never with regions', () => {
   const cfg = clientsSchema.parse({ count: 100 });
-  assert.notEqual(new ClientShard(cfg, 1, 0, 100).kernel, null);
-  assert.equal(new ClientShard(cfg, 1, 0, 100, { kernel: false }).kernel, null);
+  const kernel = scanKernel();
+  assert.notEqual(new ClientShard(cfg, 1, 0, 100, { kernel }).kernel, null);
+  assert.equal(new ClientShard(cfg, 1, 0, 100).kernel, null);
   const regions = regionsSchema.parse({
     others: [{ name: 'west', endpoint: 'west', loadBalancers: 2, capacityPerS: 1000, crossLatencyMs: 40 }],
     failover: { share: 0.5, to: 'west', trigger: { on: 'failures', attempts: 2 }, stayS: { dist: 'exponential', meanS: 20 } },
   });
   const extra = { regions, statics: staticEndpoints(regions, undefined, 12) };
-  assert.equal(new ClientShard(cfg, 1, 0, 100, { extra }).kernel, null);
+  assert.equal(new ClientShard(cfg, 1, 0, 100, { extra, kernel }).kernel, null);
 });
 
 test('the kernel and the JavaScript scan agree on a run through every path of the scan', () => {

@@ -25,6 +25,7 @@
  * Workers with nothing to do (no clients: only worker 0 has work) leave at once. A test hook (task.helpers) has
  * worker 0 open some epochs without telling the helpers, to show that who runs the chunks changes nothing.
  */
+import { scanKernel } from './scan-kernel.ts';
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
@@ -109,7 +110,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       },
       extra: multiEndpoints(s, store.layout.dnsLbCount) ?? undefined,
       epochS,
-      kernel: !task.jsScan,
+      kernel: task.jsScan ? undefined : scanKernel(),
     });
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     lbEpoch = new LbEpochState(pop.lbEpoch, store.layout.lbCount);

@@ -8,6 +8,7 @@ import type { ClientsConfig } from '../../src/config/clients-schema.ts';
 import { SharedStore } from '../../src/memory/store.ts';
 import { mergeClientWindows, summarizeClients, type ClientsSummary, type ClientWindow } from '../../src/metrics/client-windows.ts';
 import { ClientShard, shardRange, type ClientEnv } from '../../src/model/clients/shard.ts';
+import { scanKernel } from '../../src/engine/scan-kernel.ts';
 
 export type HarnessEvent =
   | { atS: number; do: 'empty' } // the endpoint's plan is deleted: it resolves to no addresses
@@ -34,7 +35,7 @@ export interface HarnessOptions {
   phases?: { name: string; fromS: number; toS: number }[];
   /** Weights of the load balancers in every plan published (default: equal). */
   weights?: number[];
-  /** ShardOptions.kernel: false runs the JavaScript scan (default: the WebAssembly kernel). */
+  /** Run the scan in WebAssembly, as the engine does (default), or false: the JavaScript scan (the reference). */
   kernel?: boolean;
 }
 
@@ -78,7 +79,7 @@ export function runClientsHarness(o: HarnessOptions): HarnessResult {
   const count = o.clients.count;
   const parts = Array.from({ length: shards }, (_, w) => {
     const [from, to] = shardRange(count, shards, w);
-    return new ClientShard(o.clients, o.seed ?? 1, from, to, { epochS, kernel: o.kernel });
+    return new ClientShard(o.clients, o.seed ?? 1, from, to, { epochS, kernel: o.kernel === false ? undefined : scanKernel() });
   });
   const byLb = parts.map(() => new Float64Array(lbs));
   const envs: ClientEnv[] = parts.map((_, w) => ({

@@ -1,6 +1,6 @@
 /**
  * Models nothing: runs ClientShard's scan of a due page in WebAssembly (wasm/scan.ts, built into
- * dist/client-scan.wasm), over the population's shared WebAssembly memory (src/memory/population.ts). Same draws,
+ * dist/client-scan.wasm, which the engine loads: src/engine/scan-kernel.ts), over the population's shared WebAssembly memory (src/memory/population.ts). Same draws,
  * same records, same counts as the JavaScript scan (shard.ts scanPage), which stays the reference: the tests
  * compare the two record for record (test/client-kernel.test.ts).
  *
@@ -19,8 +19,6 @@
  * The scan's rare paths (the ziggurat's slow path, a shaped arrival process, a jitter other than full, a new
  * calendar page) are calls back into the same JavaScript the reference scan runs.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import { growRegion } from '../../memory/population.ts';
 import { ClientCounter } from '../../metrics/client-counters.ts';
@@ -76,23 +74,6 @@ function pickStrideBytes(targetsMax: number): number {
 /** The scan's counters, ClientCounter.REQUESTS through STALE_ANSWERS (wasm/scan.ts writes them in that order). */
 const TALLIES = ClientCounter.STALE_ANSWERS + 1;
 
-let compiled: WebAssembly.Module | null = null;
-
-/** The compiled kernel, once per thread: dist/client-scan.wasm beside the bundle (or the repository's dist/, from source). */
-function kernelModule(): WebAssembly.Module {
-  if (compiled) return compiled;
-  const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../../../dist/client-scan.wasm', here) : new URL('./client-scan.wasm', here);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(url);
-  } catch {
-    throw new Error(`client scan kernel: ${fileURLToPath(url)} is missing; run npm run build`);
-  }
-  compiled = new WebAssembly.Module(bytes);
-  return compiled;
-}
-
 /** What the kernel needs of its shard (ClientShard). */
 export interface KernelParts {
   readonly cfg: ClientsConfig;
@@ -121,7 +102,8 @@ export class ScanKernel {
   private pickAt = 0;
   private pickRoomBytes = 0;
 
-  constructor(wasm: WebAssembly.Memory, p: KernelParts) {
+  /** `module`: the compiled dist/client-scan.wasm (the engine loads it: src/engine/scan-kernel.ts). */
+  constructor(wasm: WebAssembly.Memory, module: WebAssembly.Module, p: KernelParts) {
     this.wasm = wasm;
     const { retry, arrivals, zig, calendar: cal, cfg } = p;
     const stateAt = ZIG_KW.byteLength;
@@ -140,7 +122,7 @@ export class ScanKernel {
     this.latencyAttempt = new Uint32Array(buf, at + latAttemptAt, LATENCY_BUCKETS);
     this.latencyIntended = new Uint32Array(buf, at + latIntendedAt, LATENCY_BUCKETS);
     const state = this.state;
-    const instance = new WebAssembly.Instance(kernelModule(), {
+    const instance = new WebAssembly.Instance(module, {
       env: {
         memory: wasm,
         zigSlow: (s: number, layer: number, abscissa: number) => {

@@ -86,11 +86,11 @@ export interface ShardOptions {
   /** The epoch length the calendar's buckets follow (the engine's sim.epochS). Default 1 s. */
   epochS?: number;
   /**
-   * Run the scan in WebAssembly (kernel.ts) where it can: a population without regions or chains, in a
-   * WebAssembly memory. Default true; false runs the JavaScript scan, the reference (tests, and the engine's
-   * CASCADESIM_SCAN=js).
+   * The compiled scan kernel (src/engine/scan-kernel.ts loads it): the scan then runs in WebAssembly (kernel.ts)
+   * where it can, a population without regions or chains, in a WebAssembly memory. Absent: the JavaScript scan,
+   * the reference (and the engine's CASCADESIM_SCAN=js).
    */
-  kernel?: boolean;
+  kernel?: WebAssembly.Module;
 }
 
 /** Clients [from, to) of worker `worker` out of `workers`: contiguous, sizes differ by at most one. */
@@ -161,7 +161,7 @@ export class ClientShard {
       metaAt: mem.calendarAt,
     });
     this.records = new ClientRecords(pages * Page.SIZE, mem.buffer, mem.recordsAt);
-    this.kernel = mem.wasm && !extra && o.kernel !== false ? new ScanKernel(mem.wasm, this) : null;
+    this.kernel = mem.wasm && !extra && o.kernel ? new ScanKernel(mem.wasm, o.kernel, this) : null;
     this.latencyIntended = this.kernel ? this.kernel.latencyIntended : new Uint32Array(LATENCY_BUCKETS);
     this.latencyAttempt = this.kernel ? this.kernel.latencyAttempt : new Uint32Array(LATENCY_BUCKETS);
     // With regions or chains: where each initialised client's record went, for its extension record (multi.ts).
