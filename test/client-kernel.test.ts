@@ -12,6 +12,7 @@ import { regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts'
 import type { ClientCounterName } from '../src/metrics/client-counters.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
 import { scanKernel } from '../src/engine/scan-kernel.ts';
+import { allocatePopulation, growRegion } from '../src/memory/population.ts';
 import { type HarnessEvent, type HarnessOptions, runClientsHarness } from './support/clients-harness.ts';
 import { runCli } from './helpers.ts';
 
@@ -30,6 +31,24 @@ test('a shard runs the kernel when given it, and never with regions', () => {
   });
   const extra = { regions, statics: staticEndpoints(regions, undefined, 12) };
   assert.equal(new ClientShard(cfg, 1, 0, 100, { extra, kernel }).kernel, null);
+});
+
+test("the population's memory: records, then the calendar on a 64-byte line, then each worker's region", () => {
+  const m = allocatePopulation(48 * 1000 + 8, 4096, true);
+  assert.ok(m.wasm !== null && m.buffer === (m.wasm.buffer as unknown));
+  assert.ok(m.recordsAt > 0 && m.recordsAt % 64 === 0);
+  assert.ok(m.calendarAt >= m.recordsAt + m.recordsBytes && m.calendarAt % 64 === 0);
+  assert.ok(m.calendarAt + m.calendarBytes <= m.buffer.byteLength);
+  // Two workers' regions (as two threads would take them): apart, and above everything else.
+  const a = growRegion(m.wasm, 100_000);
+  const b = growRegion(m.wasm, 10);
+  assert.ok(a >= m.calendarAt + m.calendarBytes && b >= a + 100_000);
+  assert.ok((m.wasm.buffer as SharedArrayBuffer).byteLength >= b + 10);
+  // Without the kernel: a plain SharedArrayBuffer with the same layout.
+  const plain = allocatePopulation(48 * 1000 + 8, 4096, false);
+  assert.equal(plain.wasm, null);
+  assert.ok(plain.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual([plain.recordsAt, plain.calendarAt], [m.recordsAt, m.calendarAt]);
 });
 
 test('the kernel and the JavaScript scan agree on a run through every path of the scan', () => {

@@ -128,7 +128,7 @@ test("a population is refused when its record slots would not fit the scan's 32-
 test('a shared population with regions is refused without its extension records', () => {
   const cfg = clientsSchema.parse({ count: 1000 });
   const pages = calendarPages(cfg.count, 2);
-  const memory = allocatePopulation(pages * Page.SIZE * RECORD_BYTES, calendarMetaBytes(pages, 2));
+  const memory = allocatePopulation(pages * Page.SIZE * RECORD_BYTES, calendarMetaBytes(pages, 2), true);
   const part: SharedPopulation = { memory, initFrom: 0, initTo: 500, worker: 0, workers: 2 };
   const regions = regionsSchema.parse({
     others: [{ name: 'west', endpoint: 'west', loadBalancers: 2, capacityPerS: 1000, crossLatencyMs: 40 }],

@@ -95,11 +95,16 @@ export function checkMemory(s: Scenario, workers: number): void {
  * with buckets of its own, in the population's memory (src/memory/population.ts); with regions or chains
  * (`extended`), an extension record per record slot beside them.
  */
-function recordBuffers(count: number, workers: number, extended: boolean): { memory: PopulationMemory; ext?: SharedArrayBuffer } {
+function recordBuffers(
+  count: number,
+  workers: number,
+  extended: boolean,
+  kernel: boolean,
+): { memory: PopulationMemory; ext?: SharedArrayBuffer } {
   const pages = calendarPages(count, workers);
   const slots = pages * Page.SIZE;
   return {
-    memory: allocatePopulation(slots * RECORD_BYTES, calendarMetaBytes(pages, workers)),
+    memory: allocatePopulation(slots * RECORD_BYTES, calendarMetaBytes(pages, workers), kernel && !extended),
     ...(extended ? { ext: new SharedArrayBuffer(slots * EXT_BYTES) } : {}),
   };
 }
@@ -142,10 +147,12 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   const workers = opts.workers;
   if (opts.inProcess && workers !== 1) throw new Error('inProcess runs take exactly one worker');
   const store = prepareStore(s, workers);
+  // The JavaScript client scan instead of the WebAssembly kernel: the reference, for comparisons (README).
+  const jsScan = process.env.CASCADESIM_SCAN === 'js';
   // The population's state, in shared memory so that any worker can run any part of it.
   const population = s.clients
     ? {
-        ...recordBuffers(s.clients.count, activeWorkers(s, workers), multiEndpoints(s) !== null),
+        ...recordBuffers(s.clients.count, activeWorkers(s, workers), multiEndpoints(s) !== null, !jsScan),
         // At most one entry per epoch (a store change seen at its start).
         answerLog: new SharedArrayBuffer(AnswerLog.bytesFor(epochCount(s) + 1, store.layout.targetsMax)),
         lbEpoch: new SharedArrayBuffer(LbEpochState.bytesFor(store.layout.lbCount)),
@@ -163,8 +170,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     workers,
     population,
     failAt: injectedFailure(),
-    // The JavaScript client scan instead of the WebAssembly kernel: the reference, for comparisons (README).
-    jsScan: process.env.CASCADESIM_SCAN === 'js',
+    jsScan,
     abortOn: opts.abortOn,
     startedAtMs,
     ddbClients,

@@ -35,11 +35,14 @@ export interface PopulationMemory {
   readonly calendarBytes: number;
 }
 
-/** Memory for `recordsBytes` of records and `calendarBytes` of calendar metadata, zeroed. */
-export function allocatePopulation(recordsBytes: number, calendarBytes: number): PopulationMemory {
+/**
+ * Memory for `recordsBytes` of records and `calendarBytes` of calendar metadata, zeroed: a WebAssembly memory
+ * when `kernel` (the scan kernel will run on it) and they fit, a SharedArrayBuffer otherwise.
+ */
+export function allocatePopulation(recordsBytes: number, calendarBytes: number, kernel: boolean): PopulationMemory {
   const calendarAt = RECORDS_AT + Math.ceil(recordsBytes / 64) * 64;
   const end = calendarAt + calendarBytes;
-  if (end > MAX_KERNEL_BYTES) {
+  if (!kernel || end > MAX_KERNEL_BYTES) {
     return { wasm: null, buffer: new SharedArrayBuffer(end), recordsAt: RECORDS_AT, recordsBytes, calendarAt, calendarBytes };
   }
   const pages = Math.ceil(end / WASM_PAGE_BYTES);

@@ -151,7 +151,10 @@ export class ClientShard {
     if (shared && extra && !shared.ext) throw new Error('ClientShard: shared records without their extension records');
     const pages = calendarPages(n, workers);
     // Alone: a population memory of its own (the kernel needs the records and calendar in a WebAssembly memory).
-    const mem = shared ? shared.memory : allocatePopulation(pages * Page.SIZE * RECORD_BYTES, calendarMetaBytes(pages, 1));
+    const kernel = !extra ? o.kernel : undefined;
+    const mem = shared
+      ? shared.memory
+      : allocatePopulation(pages * Page.SIZE * RECORD_BYTES, calendarMetaBytes(pages, 1), kernel !== undefined);
     this.calendar = new Calendar({
       pages,
       workers,
@@ -161,7 +164,7 @@ export class ClientShard {
       metaAt: mem.calendarAt,
     });
     this.records = new ClientRecords(pages * Page.SIZE, mem.buffer, mem.recordsAt);
-    this.kernel = mem.wasm && !extra && o.kernel ? new ScanKernel(mem.wasm, o.kernel, this) : null;
+    this.kernel = mem.wasm && kernel ? new ScanKernel(mem.wasm, kernel, this) : null;
     this.latencyIntended = this.kernel ? this.kernel.latencyIntended : new Uint32Array(LATENCY_BUCKETS);
     this.latencyAttempt = this.kernel ? this.kernel.latencyAttempt : new Uint32Array(LATENCY_BUCKETS);
     // With regions or chains: where each initialised client's record went, for its extension record (multi.ts).
