@@ -1,8 +1,9 @@
 /**
  * Models nothing: runs ClientShard's scan of a due page in WebAssembly (wasm/scan.ts, built into
- * dist/client-scan.wasm, which the engine loads: src/engine/scan-kernel.ts), over the population's shared WebAssembly memory (src/memory/population.ts). Same draws,
- * same records, same counts as the JavaScript scan (shard.ts scanPage), which stays the reference: the tests
- * compare the two record for record (test/client-kernel.test.ts).
+ * dist/client-scan.wasm, which the engine loads: src/engine/scan-kernel.ts), over the population's shared
+ * WebAssembly memory (src/memory/population.ts). Same draws, same records, same counts as the JavaScript scan
+ * (shard.ts scanPage), which stays the reference: the tests compare the two run for run
+ * (test/client-kernel.test.ts).
  *
  * Each worker has one instance of the kernel (its globals are that worker's) and a region of the memory of its
  * own, laid out here:

@@ -7,8 +7,9 @@
  * Why a second copy of the scan: in JavaScript about 640 instructions per client attempt, of which V8's checks
  * (bounds, maps, overflow, tags) and spills were about a quarter (scripts/visit-instructions.mjs). WebAssembly has
  * no maps or tags, its memory accesses need no bounds checks on 64-bit hosts (guard pages), and its integers and
- * doubles are raw. The JavaScript scan stays as the reference and as the path for populations whose records do not
- * fit in one WebAssembly memory (4 GiB).
+ * doubles are raw: 346 instructions per attempt (README, Measured). The JavaScript scan stays as the reference,
+ * and as the path for regions and chains (multi.ts) and for populations whose records do not fit in one
+ * WebAssembly memory (4 GiB).
  *
  * Memory: the population's shared WebAssembly.Memory (src/memory/population.ts owns its layout): the records and
  * the calendar's metadata at the offsets given to setCalendar(), and this worker's own region (src/model/clients/
@@ -16,7 +17,7 @@
  * worker. No allocation, no data segment (a shared memory would be rewritten at every instantiation).
  *
  * Floating point: every operation is the one JavaScript performs (IEEE double, Math.fround = f32.demote, ToUint32
- * of a non-negative double = truncation), and what WebAssembly has no instruction for (Math.log and Math.exp in
+ * of a truncated double = its low 32 bits, see intToU32), and what WebAssembly has no instruction for (Math.log and Math.exp in
  * the ziggurat's slow path, a shaped arrival process, a jitter other than full) is called in JavaScript, the very
  * code the reference scan runs.
  */
