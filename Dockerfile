@@ -5,7 +5,7 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY build.mjs tsconfig.json ./
+COPY build.mjs tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY workers workers
 RUN npm run build && npm prune --omit=dev
