@@ -181,10 +181,16 @@ test('the CLI gives the same digest with the kernel and with CASCADESIM_SCAN=js,
   for (const args of cases) {
     const digests = new Set<string>();
     for (const workers of ['1', '2']) {
-      for (const env of [{}, { CASCADESIM_SCAN: 'js' }] as Record<string, string>[]) {
+      for (const [env, scan] of [
+        [{}, 'webassembly'],
+        [{ CASCADESIM_SCAN: 'js' }, 'javascript'],
+      ] as const) {
         const r = await runCli(['run', ...args, '--workers', workers, '--json', '--quiet'], { env });
         assert.equal(r.code, 0, r.stderr);
-        digests.add(JSON.parse(r.stdout).digest);
+        const j = JSON.parse(r.stdout);
+        // Which scan ran, so that equal digests compare the two scans, not one with itself.
+        assert.equal(j.perf.clientScan, scan, `${args.join(' ')}, ${workers} worker(s)`);
+        digests.add(j.digest);
       }
     }
     assert.equal(digests.size, 1, `${args.join(' ')}: ${[...digests].join(', ')}`);

@@ -7,7 +7,7 @@ import type { Scenario } from '../config/schema.ts';
 import { compareEvents, type Invariant, type SimEvent, unpackEvents } from '../model/dns/events.ts';
 import { triggerReports, type TriggerReport } from '../model/dns/trigger.ts';
 import type { StoppedBy } from './live.ts';
-import type { WorkerOutcome } from './task.ts';
+import type { ClientScan, WorkerOutcome } from './task.ts';
 import { type DigestField, type DigestPart, digestHashes } from './digest-encoding.ts';
 import type { Ec2Summary, Ec2Window } from '../model/ec2/model.ts';
 import { buildTimeline, type TimelineEntry } from '../model/ec2/timeline.ts';
@@ -87,6 +87,8 @@ export interface RunResult {
     coordinationShare: number;
     /** Share of the client attempts that workers other than worker 0 ran (0 with one worker). */
     helperShare?: number;
+    /** Which client scan ran (task.ts ClientScan); null without clients. Absent from older results. */
+    clientScan?: ClientScan | null;
     node: string;
     cpus: number;
     cpuModel: string;
@@ -277,6 +279,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
       attemptsPerS: attempts / Math.max(wallS, 1e-9),
       coordinationShare: busy > 0 ? waits / busy : 0,
       helperShare: attempts > 0 ? (attempts - outcomes[0].attempts) / attempts : 0,
+      clientScan: outcomes[0].clientScan,
       node: process.version,
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',

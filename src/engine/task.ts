@@ -60,6 +60,9 @@ export interface WorkerTask {
   helpers?: HelpersTestMode;
 }
 
+/** The client scans (perf.clientScan): src/model/clients/kernel.ts, or shard.ts and multi.ts. */
+export type ClientScan = 'webassembly' | 'javascript';
+
 export interface WorkerOutcome {
   worker: number;
   /** The control events this worker ran (packed: events.ts), null when it ran none. */
@@ -79,6 +82,8 @@ export interface WorkerOutcome {
   attempts: number;
   /** Multi-region capable clients among those this worker initialised (its part of the population); they sum to the population's. */
   multiClients: number;
+  /** Which client scan ran: the WebAssembly kernel or the JavaScript scan (regions or chains, CASCADESIM_SCAN=js, over 4 GiB); null without clients. */
+  clientScan: ClientScan | null;
   /** Had nothing to do and left at once: its epochsDone says nothing about how far the run got. */
   idle?: boolean;
 }

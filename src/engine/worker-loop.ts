@@ -182,7 +182,7 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
     }
     const epochsDone = sync.finished() - 1;
     if (ranInWindow) closeWindow(openWindow, windowToS(openWindow, epochsDone - 1));
-    return outcome(w, sync, { clientWindows, epochsDone, attempts, multiClients: shard?.multi?.multiClients ?? 0 });
+    return outcome(w, sync, { clientWindows, epochsDone, attempts, shard });
   }
   return drive(task, store, sync, {
     epochs,
@@ -396,7 +396,7 @@ function drive(task: WorkerTask, store: SharedStore, sync: WorkerSync, p: Driver
       clientWindows: p.clientWindows,
       epochsDone,
       attempts: p.attempts,
-      multiClients: shard?.multi?.multiClients ?? 0,
+      shard,
     }),
     events: log.pack(),
     ec2Windows,
@@ -421,7 +421,7 @@ function liveFigures(store: SharedStore, workers: number, live: Float64Array, st
 function outcome(
   w: number,
   sync: WorkerSync,
-  o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number; multiClients: number },
+  o: { clientWindows: ClientWindowRaw[]; epochsDone: number; attempts: number; shard: ClientShard | null },
 ): WorkerOutcome {
   return {
     worker: w,
@@ -435,7 +435,8 @@ function outcome(
     waitS: sync.waitS,
     busyS: sync.busyS(),
     attempts: o.attempts,
-    multiClients: o.multiClients,
+    multiClients: o.shard?.multi?.multiClients ?? 0,
+    clientScan: o.shard ? (o.shard.kernel ? 'webassembly' : 'javascript') : null,
   };
 }
 
@@ -455,6 +456,7 @@ function idleOutcome(w: number, durationS: number, store: SharedStore): WorkerOu
     busyS: 0,
     attempts: 0,
     multiClients: 0,
+    clientScan: null,
     idle: true,
   };
 }

@@ -14,13 +14,13 @@
  */
 
 /** WebAssembly's page: memories are sized and grown in these. */
-export const WASM_PAGE_BYTES = 65536;
+const WASM_PAGE_BYTES = 65536;
 /** A 32-bit WebAssembly memory's largest size, in pages (4 GiB). */
 const WASM_MAX_PAGES = 65536;
 /** Room kept above the records for the workers' kernel regions (each well under 2 MiB; grown answer tables too). */
 const REGIONS_RESERVE_BYTES = 256 * 1024 * 1024;
 /** Largest records + calendar that still go in a WebAssembly memory. */
-export const MAX_KERNEL_BYTES = WASM_MAX_PAGES * WASM_PAGE_BYTES - REGIONS_RESERVE_BYTES;
+const MAX_KERNEL_BYTES = WASM_MAX_PAGES * WASM_PAGE_BYTES - REGIONS_RESERVE_BYTES;
 
 const RECORDS_AT = WASM_PAGE_BYTES;
 

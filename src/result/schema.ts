@@ -261,6 +261,7 @@ export const resultSchema = z.looseObject({
     ...numbers(['wallS', 'events', 'eventsPerS', 'attempts', 'attemptsPerS', 'coordinationShare', 'cpus']).shape,
     // Absent from results written before it was added.
     helperShare: num.optional(),
+    clientScan: z.enum(['webassembly', 'javascript']).nullable().optional(),
     node: str,
     cpuModel: str,
   }),

@@ -90,8 +90,6 @@ export class Calendar {
   /** 1 / epochS. */
   private readonly perEpoch: number;
   readonly meta: Int32Array;
-  /** Byte offset of the metadata in its buffer. */
-  readonly metaAt: number;
   /** Per page: records in it, at page << Page.FILL_SHIFT (filled() reads it). */
   readonly fill: Int32Array;
   /** Per page: the next page of its bucket, -1 at the end. */
@@ -126,7 +124,6 @@ export class Calendar {
     if (o.meta && (base % 64 !== 0 || base + bytes > o.meta.byteLength))
       throw new Error(`calendar: ${bytes} bytes of metadata at ${base} do not fit a buffer of ${o.meta.byteLength} bytes`);
     const buf = o.meta ?? new ArrayBuffer(bytes);
-    this.metaAt = base;
     let at = base + Meta.HEADER * 4;
     const take = (n: number) => {
       const a = new Int32Array(buf, at, n);

@@ -10,7 +10,7 @@
  *
  *   zig       the ziggurat's interleaved thresholds and scales (exp-ziggurat.ts ZIG_KW), 512 doubles
  *   state     the stream state the ziggurat's slow path hands back (one int32, 8 bytes)
- *   tallies   the scan's counters since the last page, in ClientCounter order (13 doubles)
+ *   tallies   the last page's counters, in ClientCounter order (13 doubles)
  *   backoff   RetryPolicy.backoffS (maxAttempts + 1 doubles)
  *   latency   the attempt and intended latency counts (2 x LATENCY_BUCKETS uint32): the shard's own arrays
  *   lbs       (a second region, once the store's size is known) ServiceModel.lbState, the attempts per load
@@ -25,6 +25,7 @@ import { growRegion } from '../../memory/population.ts';
 import { ClientCounter } from '../../metrics/client-counters.ts';
 import { LATENCY_BUCKETS } from '../../metrics/loglinear.ts';
 import { type AnswerRing, PickCol } from './answers.ts';
+import { ClientCore } from './core.ts';
 import type { Arrivals } from './arrivals.ts';
 import type { Calendar } from './calendar.ts';
 import { ZIG_KW, type ZigguratExp } from './exp-ziggurat.ts';
@@ -43,12 +44,8 @@ interface KernelExports {
     baseS: number,
     decorrelated: number,
     fullJitter: number,
-    ttlMs: number,
-    negativeTtlMs: number,
-    staleMs: number,
-    timeoutS: number,
-    connectTimeoutS: number,
   ): void;
+  setService(ttlMs: number, negativeTtlMs: number, staleMs: number, timeoutS: number, connectTimeoutS: number): void;
   setCalendar(recordsAt: number, fillAt: number, ownTailsAt: number, epochS: number): void;
   setRegion(
     zigAt: number,
@@ -63,7 +60,6 @@ interface KernelExports {
   ): void;
   setEpoch(pickAt: number, mask: number, strideBytes: number, current: number, serviceBaseS: number): void;
   takeTouched(): number;
-  takeTallies(): void;
   scanPage(page: number, filled: number, t1S: number, lo: number): number;
 }
 
@@ -77,7 +73,6 @@ const TALLIES = ClientCounter.STALE_ANSWERS + 1;
 
 /** What the kernel needs of its shard (ClientShard). */
 export interface KernelParts {
-  readonly cfg: ClientsConfig;
   readonly records: ClientRecords;
   readonly calendar: Calendar;
   readonly retry: RetryPolicy;
@@ -106,7 +101,7 @@ export class ScanKernel {
   /** `module`: the compiled dist/client-scan.wasm (the engine loads it: src/engine/scan-kernel.ts). */
   constructor(wasm: WebAssembly.Memory, module: WebAssembly.Module, p: KernelParts) {
     this.wasm = wasm;
-    const { retry, arrivals, zig, calendar: cal, cfg } = p;
+    const { retry, arrivals, zig, calendar: cal } = p;
     const stateAt = ZIG_KW.byteLength;
     const talliesAt = stateAt + 8;
     const backoffAt = talliesAt + TALLIES * 8;
@@ -149,20 +144,16 @@ export class ScanKernel {
       retry.baseS,
       retry.jitter === JITTER_DECORRELATED ? 1 : 0,
       retry.jitter === JITTER_FULL ? 1 : 0,
-      cfg.ttlS * 1000,
-      cfg.negativeTtlS * 1000,
-      cfg.serveStaleS * 1000,
-      cfg.timeoutS,
-      Math.min(cfg.connectTimeoutS, cfg.timeoutS),
     );
     x.setCalendar(p.records.at, cal.fill.byteOffset, cal.tails.byteOffset + cal.tailBase * 4, cal.epochS);
   }
 
   /**
-   * The load balancers' part of the region, for `lbCount` of them: returns the array ServiceModel keeps its
-   * per-epoch state in (the kernel reads it there).
+   * The shard's ClientCore, for a store of `lbCount` load balancers and answers of up to `targetsMax` targets: its
+   * service model keeps the load balancers' state in this worker's region (the kernel reads it there), and the
+   * kernel takes the cache's and the service's parameters from it.
    */
-  lbState(lbCount: number): Float64Array {
+  newCore(cfg: ClientsConfig, targetsMax: number, lbCount: number): ClientCore {
     const stateBytes = (lbCount << LbStride.SHIFT) * 8;
     const at = growRegion(this.wasm, stateBytes + lbCount * 8);
     const buf = this.wasm.buffer;
@@ -179,7 +170,10 @@ export class ScanKernel {
       this.tallies.byteOffset,
       this.state.byteOffset,
     );
-    return new Float64Array(buf, at, lbCount << LbStride.SHIFT);
+    const core = new ClientCore(cfg, targetsMax, lbCount, new Float64Array(buf, at, lbCount << LbStride.SHIFT));
+    const svc = core.svc;
+    this.x.setService(core.ttlMs, core.negativeTtlMs, core.staleMs, svc.timeoutS, svc.connectTimeoutS);
+    return core;
   }
 
   /** Start of an epoch: the answers (copied when the ring has a new one) and the service model's base latency. */
@@ -234,7 +228,6 @@ export class ScanKernel {
       byLb[lb] += mine[lb];
       mine[lb] = 0;
     }
-    this.x.takeTallies();
     const t = this.tallies;
     for (let k = 0; k < TALLIES; k++) counters[k] += t[k];
     return attempts;

@@ -123,7 +123,7 @@ export class ClientShard {
   readonly kernel: ScanKernel | null;
   /** Answer-log entries replayed so far (beginEpoch). */
   private logPos = 0;
-  readonly cfg: ClientsConfig;
+  private readonly cfg: ClientsConfig;
   private lastT1S = 0;
   private warmResolved = false;
   /** The calendar's buckets open after this epoch: a record run in it goes to [bucketLo, bucketLo + HORIZON). */
@@ -224,8 +224,9 @@ export class ClientShard {
   private ensureCore(store: SharedStore): ClientCore {
     const c = this.core;
     if (c && c.ring.targetsMax === store.layout.targetsMax && c.svc.lbCount === store.layout.lbCount) return c;
-    const lbCount = store.layout.lbCount;
-    return (this.core = new ClientCore(this.cfg, store.layout.targetsMax, lbCount, this.kernel?.lbState(lbCount)));
+    const { targetsMax, lbCount } = store.layout;
+    this.core = this.kernel ? this.kernel.newCore(this.cfg, targetsMax, lbCount) : new ClientCore(this.cfg, targetsMax, lbCount);
+    return this.core;
   }
 
   /**

@@ -70,7 +70,7 @@ const ERR_TIMEOUT: i32 = 3;
 const ERR_THROTTLED: i32 = 4;
 const SERIAL_EMPTY: i32 = -1;
 
-// Set once (setup): the configuration.
+// Set once (setup, setService): the configuration, and the resolver cache's and service model's (ClientCore's).
 let shaped = false;
 let meanGapS: f64 = 0;
 let maxAttempts: i32 = 1;
@@ -106,7 +106,7 @@ let pickMask: i32 = 0;
 let pickStrideBytes: u32 = 0;
 let current: i32 = SERIAL_EMPTY;
 let svcBaseS: f64 = 0;
-// The scan's counters since takeTallies (globals, not locals: the loop has more live values than x64 has
+// The scan's counters over the page being scanned (globals, not locals: the loop has more live values than x64 has
 // registers, and as locals V8 moved them between registers and the stack at every iteration).
 let requests: u32 = 0;
 let attempts: u32 = 0;
@@ -134,11 +134,6 @@ export function setup(
   retryBaseS: f64,
   decorrelatedJitter: bool,
   fullJitterOnly: bool,
-  ttl: f64,
-  negativeTtl: f64,
-  stale: f64,
-  timeout: f64,
-  connectTimeout: f64,
 ): void {
   shaped = shapedArrivals;
   meanGapS = gapS;
@@ -149,6 +144,10 @@ export function setup(
   baseS = retryBaseS;
   decorrelated = decorrelatedJitter;
   fullJitter = fullJitterOnly;
+}
+
+/** ClientCore's ttlMs, negativeTtlMs and staleMs, its ServiceModel's timeoutS and connectTimeoutS. */
+export function setService(ttl: f64, negativeTtl: f64, stale: f64, timeout: f64, connectTimeout: f64): void {
   ttlMs = ttl;
   negativeTtlMs = negativeTtl;
   staleMs = stale;
@@ -253,8 +252,8 @@ const MAGIC: f64 = 4503599627370496.0;
 
 /**
  * ClientShard.scanPage: every event before t1 of the `filled` records of page `page`, each record then placed
- * in the bucket of its next event (buckets from `lo` on). Returns the attempts; the counters are kept for
- * takeTallies, the latencies counted, the attempts per load balancer added (takeTouched says where).
+ * in the bucket of its next event (buckets from `lo` on). Returns the attempts; the page's counters are written at
+ * the tallies offset, the latencies counted, the attempts per load balancer added (takeTouched says where).
  */
 export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): u32 {
   // The defaults (no budget, full jitter, no profile) in a copy of their own, where the flags are constants: the
@@ -274,7 +273,6 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): u32 {
   isShaped: bool,
   isFullJitter: bool,
 ): u32 {
-  const attemptsBefore = attempts;
   const first = <u32>page << PAGE_SHIFT;
   const end = first + <u32>filled;
   for (let i = first; i < end; i++) {
@@ -301,6 +299,8 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): u32 {
         store<f64>(rec, arrS, F_REQ);
         requests++;
         if (evS > arrS) delayed++;
+        // Exp(1) by the ziggurat's fast path, written out here and at the service time's draw below: the slow path
+        // moves the stream, a local, which an inlined helper could hand back only through memory (no out-parameters).
         rng += MULBERRY_INCREMENT;
         const t = mix(rng);
         const zx = t >>> 8;
@@ -458,11 +458,13 @@ export function scanPage(page: i32, filled: i32, t1: f64, lo: i32): u32 {
     store<i32>(to, attempt, U_ATTEMPT);
   }
 
-  return attempts - attemptsBefore;
+  const n = attempts;
+  writeTallies();
+  return n;
 }
 
-/** The counters since the last call, written at the tallies offset in ClientCounter order (client-counters.ts); then zero. */
-export function takeTallies(): void {
+/** The page's counters, written at the tallies offset in ClientCounter order (client-counters.ts); then zero. */
+function writeTallies(): void {
   store<f64>(tallies, <f64>requests, 0);
   store<f64>(tallies, <f64>attempts, 8);
   store<f64>(tallies, <f64>successes, 16);
