@@ -99,6 +99,8 @@ export interface EngineRun {
   attempts: number;
   attemptsPerS: number;
   coordinationShare: number;
+  /** Share of the worker threads' time spent waiting for a CPU (perf.cpuWaitShare): the machine's load; null where unknown. */
+  cpuWaitShare: number | null;
   digest: string;
   /** Peak resident memory of the whole process (all threads), from /proc; null where there is none. */
   peakRssBytes: number | null;
@@ -134,12 +136,16 @@ export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI, env
     child.on('close', (code) => {
       clearInterval(poll);
       if (code !== 0) return reject(new Error(`${c.name}, ${workers} worker(s): exit ${code}: ${err.trim().slice(0, 500)}`));
-      const j = JSON.parse(out) as { digest: string; perf: { wallS: number; attempts: number; coordinationShare: number } };
+      const j = JSON.parse(out) as {
+        digest: string;
+        perf: { wallS: number; attempts: number; coordinationShare: number; cpuWaitShare?: number | null };
+      };
       resolve({
         wallS: j.perf.wallS,
         attempts: j.perf.attempts,
         attemptsPerS: j.perf.attempts / j.perf.wallS,
         coordinationShare: j.perf.coordinationShare,
+        cpuWaitShare: j.perf.cpuWaitShare ?? null,
         digest: j.digest,
         peakRssBytes: peak,
       });
@@ -239,4 +245,9 @@ export function scenarioClients(scenario: string, cli = DEFAULT_CLI): Record<str
   const r = spawnSync(process.execPath, [cli, 'show', scenario, '--json'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`show ${scenario}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { clients: Record<string, unknown> }).clients;
+}
+
+/** "waited 12% for a CPU": a run's perf.cpuWaitShare for a benchmark's line ("" where unknown). */
+export function cpuWait(r: EngineRun): string {
+  return r.cpuWaitShare === null ? '' : `waited ${(100 * r.cpuWaitShare).toFixed(0)}% for a CPU`;
 }

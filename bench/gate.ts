@@ -96,6 +96,16 @@ async function main(): Promise<void> {
       measured: '0.95x (load 19 on 2 cores; 0.54x before the control phase moved to one thread)',
     },
   ];
+  // What the machine was doing meanwhile: a ratio below its floor with the workers often waiting for a CPU says
+  // more about the machine than the engine.
+  const runs = [...busyPairs.flatMap((p) => [p.one, p.two]), ...idleOne, ...jsScanOne, ...dnsPairs.flatMap((p) => [p.one, p.two])];
+  const waits = runs.flatMap((r) => (r.cpuWaitShare === null ? [] : [r.cpuWaitShare])).sort((a, b) => a - b);
+  if (waits.length > 0) {
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    console.log(
+      `the machine during the gate: the worker threads waited for a CPU ${pct(waits[Math.floor(waits.length / 2)])} of their time in the median run, ${pct(waits[waits.length - 1])} at most (perf.cpuWaitShare; a few percent on a machine to itself)`,
+    );
+  }
   let failed = 0;
   console.table(
     checks.map((c) => {

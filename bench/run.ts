@@ -198,6 +198,8 @@ interface CaseResult {
   speedup: number;
   minSpeedup: number;
   coordinationShareTwo: number;
+  /** Median share of the 2-worker runs' thread time spent waiting for a CPU (perf.cpuWaitShare); null where unknown. */
+  cpuWaitShareTwo: number | null;
   attempts: number;
 }
 
@@ -215,6 +217,7 @@ async function engineCase(c: BenchCase, neighbour: boolean): Promise<CaseResult>
     speedup: median(pairs.map((p) => p.speedup)),
     minSpeedup: Math.min(...pairs.map((p) => p.speedup)),
     coordinationShareTwo: median(pairs.map((p) => p.two.coordinationShare)),
+    cpuWaitShareTwo: pairs.every((p) => p.two.cpuWaitShare !== null) ? median(pairs.map((p) => p.two.cpuWaitShare as number)) : null,
     attempts: pairs[0].one.attempts,
   };
   console.log(
@@ -272,6 +275,7 @@ async function main(): Promise<void> {
       '2 vs 1': +r.speedup.toFixed(2),
       'worst pair': +r.minSpeedup.toFixed(2),
       'waiting share (2 w)': +r.coordinationShareTwo.toFixed(3),
+      'CPU wait (2 w)': r.cpuWaitShareTwo === null ? '?' : +r.cpuWaitShareTwo.toFixed(3),
       attempts: r.attempts,
     })),
   );

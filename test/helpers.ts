@@ -29,14 +29,16 @@ export interface CliRun {
 
 /**
  * Run the built CLI (dist/cli.js; `npm test` builds first). Kills it after timeoutMs so a hang fails the test.
- * `nodeArgs` go to node before the script (V8 flags such as --trace-gc).
+ * `nodeArgs` go to node before the script (V8 flags such as --trace-gc); `launcher` runs node (e.g. taskset).
  */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; nodeArgs?: string[] } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; nodeArgs?: string[]; launcher?: string[] } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
+    // `launcher`: a command that starts node, such as `taskset -c 0`.
+    const [cmd, ...pre] = [...(opts.launcher ?? []), process.execPath];
+    const child = spawn(cmd, [...pre, ...(opts.nodeArgs ?? []), CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,9 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
   return lines;
 }
 
+/** perf.cpuWaitShare from which the summary says the machine was busy (a quiet machine: a few percent at most). */
+const BUSY_MACHINE_SHARE = 0.1;
+
 export function summaryLines(r: RunResult): string[] {
   const d = r.dns;
   const out: string[] = [];
@@ -37,6 +40,12 @@ export function summaryLines(r: RunResult): string[] {
   out.push(
     `simulated ${r.reachedS}s in ${r.perf.wallS.toFixed(2)}s wall; ${r.perf.events} events (${Math.round(r.perf.eventsPerS).toLocaleString('en-US')}/s)`,
   );
+  const waited = r.perf.cpuWaitShare;
+  if (typeof waited === 'number' && waited >= BUSY_MACHINE_SHARE) {
+    out.push(
+      `  the machine was busy: the workers waited ${(100 * waited).toFixed(0)}% of their time for a CPU (perf.cpuWaitShare), so this wall time says more about the machine than the engine`,
+    );
+  }
   out.push(
     `plans: ${d.plansGenerated} generated, ${d.plansApplied} applied, ${d.plansDeleted} deleted; Enactors stuck: ${d.stuck ? 'yes' : 'no'}`,
   );

@@ -89,6 +89,15 @@ export interface RunResult {
     helperShare?: number;
     /** Which client scan ran (task.ts ClientScan); null without clients. Absent from older results. */
     clientScan?: ClientScan | null;
+    /**
+     * Share of the worker threads' wall time they spent ready to run but waiting for a CPU that ran something else
+     * (Linux's schedstat, thread-cpu.ts): near 0 on a machine to itself, about 0.5 beside a neighbour that keeps a
+     * core busy. A run slowed by the machine shows it here, one slowed by its own synchronisation in
+     * coordinationShare. Null where the system does not say; absent from older results.
+     */
+    cpuWaitShare?: number | null;
+    /** CPU seconds the worker threads ran, all together (the same source); null where unknown. */
+    workerCpuS?: number | null;
     node: string;
     cpus: number;
     cpuModel: string;
@@ -264,6 +273,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   const busy = outcomes.reduce((a, o) => a + o.busyS + o.waitS, 0);
   const waits = outcomes.reduce((a, o) => a + o.waitS, 0);
   const simEvents = events.length + attempts;
+  const cpu = workersCpu(outcomes);
   const stoppedBy = outcomes[0].stoppedBy; // worker 0 judges abortOnFail
   const hashes = digestHashes(base);
   const result: RunResult = {
@@ -280,6 +290,8 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
       coordinationShare: busy > 0 ? waits / busy : 0,
       helperShare: attempts > 0 ? (attempts - outcomes[0].attempts) / attempts : 0,
       clientScan: outcomes[0].clientScan,
+      cpuWaitShare: cpu ? cpu.waitShare : null,
+      workerCpuS: cpu ? cpu.runS : null,
       node: process.version,
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -287,4 +299,19 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
   };
   partsOfAssembled.set(result, hashes.parts);
   return result;
+}
+
+/** The worker threads' CPU and run-queue time, over the workers that ran (idle ones have none); null if one is unknown. */
+function workersCpu(outcomes: WorkerOutcome[]): { runS: number; waitShare: number } | null {
+  let runS = 0;
+  let waitS = 0;
+  let wallS = 0;
+  for (const o of outcomes) {
+    if (o.idle) continue;
+    if (!o.cpu) return null;
+    runS += o.cpu.runS;
+    waitS += o.cpu.waitS;
+    wallS += o.cpu.wallS;
+  }
+  return wallS > 0 ? { runS, waitShare: Math.min(1, waitS / wallS) } : null;
 }

@@ -1,4 +1,5 @@
 /** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
+import type { WorkerCpu } from './thread-cpu.ts';
 import type { ClientsConfig } from '../config/clients-schema.ts';
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
@@ -86,6 +87,8 @@ export interface WorkerOutcome {
   clientScan: ClientScan | null;
   /** Had nothing to do and left at once: its epochsDone says nothing about how far the run got. */
   idle?: boolean;
+  /** What this worker's thread got from the machine over its task (thread-cpu.ts); null where unknown or idle. */
+  cpu?: WorkerCpu | null;
 }
 
 /** Actors of the control plane, in tie-break order: at equal times the lower id goes first. */

@@ -26,6 +26,7 @@
  * worker 0 open some epochs without telling the helpers, to show that who runs the chunks changes nothing.
  */
 import { scanKernel } from './scan-kernel.ts';
+import { cpuSince, threadCpu } from './thread-cpu.ts';
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';
@@ -59,10 +60,15 @@ import { WorkerSync } from './sync.ts';
 import { LbEpochState } from './lb-epoch.ts';
 
 export function runWorker(task: WorkerTask): WorkerOutcome {
+  const startMs = performance.now();
+  const cpu0 = threadCpu();
   const store = new SharedStore(task.sab, task.dims);
   store.assertSignature();
   try {
-    return simulate(task, store);
+    const out = simulate(task, store);
+    // An idle worker ran on the coordinator's thread (coordinator.ts) and did nothing: no figure for it.
+    out.cpu = out.idle ? null : cpuSince(cpu0, startMs);
+    return out;
   } catch (err) {
     // Wake and stop every other worker; they report 'stopped by a peer' and the coordinator shows this error.
     store.abort(task.worker);

@@ -179,6 +179,13 @@ const RUN_ENTRIES: Entry[] = [
     get: (r) => finite(r.perf?.coordinationShare),
   },
   {
+    name: 'perf.cpuWaitShare',
+    unit: 'ratio',
+    meaning:
+      "share of the worker threads' time spent ready to run but waiting for a CPU: the machine's load, not the engine's (Linux; not deterministic)",
+    get: (r) => finite(r.perf?.cpuWaitShare),
+  },
+  {
     name: 'perf.helperShare',
     unit: 'ratio',
     meaning: 'share of client attempts run by workers other than worker 0 (not deterministic)',

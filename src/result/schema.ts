@@ -262,6 +262,8 @@ export const resultSchema = z.looseObject({
     // Absent from results written before it was added.
     helperShare: num.optional(),
     clientScan: z.enum(['webassembly', 'javascript']).nullable().optional(),
+    cpuWaitShare: num.nullable().optional(),
+    workerCpuS: num.nullable().optional(),
     node: str,
     cpuModel: str,
   }),
