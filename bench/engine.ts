@@ -99,8 +99,10 @@ export interface EngineRun {
   attempts: number;
   attemptsPerS: number;
   coordinationShare: number;
-  /** Share of the worker threads' time spent waiting for a CPU (perf.cpuWaitShare): the machine's load; null where unknown. */
+  /** Share of the worker threads' time spent waiting for a CPU (perf.cpuWaitShare); null where unknown. */
   cpuWaitShare: number | null;
+  /** Share of the machine's CPU time other processes used during the run (perf.othersCpuShare); null where unknown. */
+  othersCpuShare: number | null;
   digest: string;
   /** Peak resident memory of the whole process (all threads), from /proc; null where there is none. */
   peakRssBytes: number | null;
@@ -138,7 +140,13 @@ export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI, env
       if (code !== 0) return reject(new Error(`${c.name}, ${workers} worker(s): exit ${code}: ${err.trim().slice(0, 500)}`));
       const j = JSON.parse(out) as {
         digest: string;
-        perf: { wallS: number; attempts: number; coordinationShare: number; cpuWaitShare?: number | null };
+        perf: {
+          wallS: number;
+          attempts: number;
+          coordinationShare: number;
+          cpuWaitShare?: number | null;
+          othersCpuShare?: number | null;
+        };
       };
       resolve({
         wallS: j.perf.wallS,
@@ -146,6 +154,7 @@ export function runEngine(c: EngineCase, workers: number, cli = DEFAULT_CLI, env
         attemptsPerS: j.perf.attempts / j.perf.wallS,
         coordinationShare: j.perf.coordinationShare,
         cpuWaitShare: j.perf.cpuWaitShare ?? null,
+        othersCpuShare: j.perf.othersCpuShare ?? null,
         digest: j.digest,
         peakRssBytes: peak,
       });
@@ -247,7 +256,15 @@ export function scenarioClients(scenario: string, cli = DEFAULT_CLI): Record<str
   return (JSON.parse(r.stdout) as { clients: Record<string, unknown> }).clients;
 }
 
-/** "waited 12% for a CPU": a run's perf.cpuWaitShare for a benchmark's line ("" where unknown). */
-export function cpuWait(r: EngineRun): string {
-  return r.cpuWaitShare === null ? '' : `waited ${(100 * r.cpuWaitShare).toFixed(0)}% for a CPU`;
+/**
+ * What the machine did to a run, for a benchmark's line: "others 48% of the CPU, workers waited 41%"
+ * (perf.othersCpuShare, perf.cpuWaitShare; "" where unknown).
+ */
+export function machineNote(r: EngineRun): string {
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const parts = [
+    r.othersCpuShare === null ? '' : `others ${pct(r.othersCpuShare)} of the CPU`,
+    r.cpuWaitShare === null ? '' : `workers waited ${pct(r.cpuWaitShare)}`,
+  ];
+  return parts.filter((x) => x !== '').join(', ');
 }

@@ -200,6 +200,8 @@ interface CaseResult {
   coordinationShareTwo: number;
   /** Median share of the 2-worker runs' thread time spent waiting for a CPU (perf.cpuWaitShare); null where unknown. */
   cpuWaitShareTwo: number | null;
+  /** Median share of the machine's CPU time other processes used in the 2-worker runs (perf.othersCpuShare). */
+  othersCpuShareTwo: number | null;
   attempts: number;
 }
 
@@ -218,6 +220,7 @@ async function engineCase(c: BenchCase, neighbour: boolean): Promise<CaseResult>
     minSpeedup: Math.min(...pairs.map((p) => p.speedup)),
     coordinationShareTwo: median(pairs.map((p) => p.two.coordinationShare)),
     cpuWaitShareTwo: pairs.every((p) => p.two.cpuWaitShare !== null) ? median(pairs.map((p) => p.two.cpuWaitShare as number)) : null,
+    othersCpuShareTwo: pairs.every((p) => p.two.othersCpuShare !== null) ? median(pairs.map((p) => p.two.othersCpuShare as number)) : null,
     attempts: pairs[0].one.attempts,
   };
   console.log(
@@ -276,6 +279,7 @@ async function main(): Promise<void> {
       'worst pair': +r.minSpeedup.toFixed(2),
       'waiting share (2 w)': +r.coordinationShareTwo.toFixed(3),
       'CPU wait (2 w)': r.cpuWaitShareTwo === null ? '?' : +r.cpuWaitShareTwo.toFixed(3),
+      'others CPU (2 w)': r.othersCpuShareTwo === null ? '?' : +r.othersCpuShareTwo.toFixed(3),
       attempts: r.attempts,
     })),
   );

@@ -15,7 +15,7 @@
  * --no-ceiling (skip the ceilings), --cli PATH (another build).
  */
 import os from 'node:os';
-import { CASES, cpuWait, DEFAULT_CLI, type EngineCase, type Pair, runCeiling, runEngine, runPair } from './engine.ts';
+import { CASES, DEFAULT_CLI, type EngineCase, machineNote, type Pair, runCeiling, runEngine, runPair } from './engine.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -44,8 +44,8 @@ async function pairs(c: EngineCase, neighbour: boolean, ceilings?: number[]): Pr
   const label = `${c.name}${neighbour ? ' + neighbour' : ''}`;
   for (let r = 0; r < PAIRS; r++) {
     const p = await runPair(c, neighbour, r % 2 === 1, CLI);
-    const waited = [p.one, p.two].map(cpuWait).filter((x) => x !== '');
-    const machine = waited.length === 2 ? `; ${waited[0]} on 1 worker, ${waited[1].replace('waited ', '')} on 2` : '';
+    const notes = [p.one, p.two].map(machineNote);
+    const machine = notes.every((x) => x !== '') ? ` (1 worker: ${notes[0]}; 2 workers: ${notes[1]})` : '';
     console.log(`  ${label}: 1 worker ${s(p.one.wallS)}, 2 workers ${s(p.two.wallS)} (${p.speedup.toFixed(2)}x), load ${load()}${machine}`);
     if (p.one.digest !== p.two.digest) throw new Error(`${c.name}: digests differ between 1 and 2 workers`);
     out.push(p);

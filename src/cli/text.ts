@@ -28,7 +28,7 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
   return lines;
 }
 
-/** perf.cpuWaitShare from which the summary says the machine was busy (a quiet machine: a few percent at most). */
+/** perf.othersCpuShare from which the summary says the machine was busy (a machine to itself: about 0). */
 const BUSY_MACHINE_SHARE = 0.1;
 
 export function summaryLines(r: RunResult): string[] {
@@ -40,10 +40,12 @@ export function summaryLines(r: RunResult): string[] {
   out.push(
     `simulated ${r.reachedS}s in ${r.perf.wallS.toFixed(2)}s wall; ${r.perf.events} events (${Math.round(r.perf.eventsPerS).toLocaleString('en-US')}/s)`,
   );
-  const waited = r.perf.cpuWaitShare;
-  if (typeof waited === 'number' && waited >= BUSY_MACHINE_SHARE) {
+  const others = r.perf.othersCpuShare;
+  if (typeof others === 'number' && others >= BUSY_MACHINE_SHARE) {
+    const waited = r.perf.cpuWaitShare;
+    const workers = typeof waited === 'number' ? `, and the workers waited ${(100 * waited).toFixed(0)}% of their time for a CPU` : '';
     out.push(
-      `  the machine was busy: the workers waited ${(100 * waited).toFixed(0)}% of their time for a CPU (perf.cpuWaitShare), so this wall time says more about the machine than the engine`,
+      `  the machine was busy: other processes used ${(100 * others).toFixed(0)}% of its CPU time${workers}; this wall time says more about the machine than the engine`,
     );
   }
   out.push(

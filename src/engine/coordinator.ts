@@ -21,6 +21,7 @@ import { Planner } from '../model/dns/planner.ts';
 import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { LbEpochState } from './lb-epoch.ts';
+import { machineCpu, othersCpuShare } from './thread-cpu.ts';
 import { type AbortRule, liveFromCounts } from './live.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import {
@@ -162,6 +163,9 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   const ddbClients = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[0].name });
   const startMs = performance.now();
   const startedAtMs = performance.timeOrigin + startMs;
+  // What else the machine ran meanwhile (thread-cpu.ts): its CPU time and this process's, now and at the end.
+  const machine0 = machineCpu();
+  const self0 = process.cpuUsage();
   const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({
     sab: store.sab,
     dims: store.dims,
@@ -214,8 +218,10 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     opts.signal?.removeEventListener('abort', onAbort);
   }
   const wallS = (performance.now() - startMs) / 1000;
+  const self = process.cpuUsage(self0);
+  const others = othersCpuShare(machine0, machineCpu(), (self.user + self.system) / 1e6, wallS);
   // The threads' teardown (about 0.1 s for a large heap) overlaps the result's assembly and digest.
-  const result = assembleResult(s, workers, outcomes, wallS);
+  const result = assembleResult(s, workers, outcomes, wallS, others);
   await poolClosed;
   return result;
 }

@@ -98,6 +98,12 @@ export interface RunResult {
     cpuWaitShare?: number | null;
     /** CPU seconds the worker threads ran, all together (the same source); null where unknown. */
     workerCpuS?: number | null;
+    /**
+     * Share of all the machine's CPU time during the run that other processes used (Linux's /proc/stat against
+     * this process's own CPU time): 0 on a machine to itself, 0.5 on 2 cores beside a process keeping one busy.
+     * Null where unknown; absent from older results.
+     */
+    othersCpuShare?: number | null;
     node: string;
     cpus: number;
     cpuModel: string;
@@ -237,7 +243,14 @@ function raceAtS(s: Scenario, events: SimEvent[]): number | null {
   return events.find((ev) => ev.kind === 'endpoint-empty' && ev.endpoint === e)?.atS ?? null;
 }
 
-export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOutcome[], wallS: number): RunResult {
+/** `othersCpuShare`: perf.othersCpuShare, measured by the coordinator around the run (thread-cpu.ts). */
+export function assembleResult(
+  s: Scenario,
+  workers: number,
+  outcomes: WorkerOutcome[],
+  wallS: number,
+  othersCpuShare: number | null = null,
+): RunResult {
   const events = outcomes.flatMap((o) => (o.events ? unpackEvents(o.events) : [])).sort(compareEvents);
   const epochsDone = Math.min(...outcomes.filter((o) => !o.idle).map((o) => o.epochsDone));
   const reachedS = Math.min(s.durationS, epochsDone * s.sim.epochS);
@@ -292,6 +305,7 @@ export function assembleResult(s: Scenario, workers: number, outcomes: WorkerOut
       clientScan: outcomes[0].clientScan,
       cpuWaitShare: cpu ? cpu.waitShare : null,
       workerCpuS: cpu ? cpu.runS : null,
+      othersCpuShare,
       node: process.version,
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',

@@ -1,10 +1,17 @@
 /**
- * How much CPU this thread got, and how long it waited for one: Linux's per-thread scheduler statistics
- * (/proc/thread-self/schedstat: nanoseconds on a CPU, nanoseconds runnable on a run queue waiting for a CPU,
- * time slices). The engine reads them at a worker's start and end, so that a result can say whether a slow run
- * was the machine's (its threads ready to run while the CPUs ran something else: a busy neighbour, a shared CI
- * runner) or the engine's (waiting for a peer, perf.coordinationShare). Null where the file is missing (other
- * systems, a kernel without schedstats) or unreadable.
+ * What the machine gave a run, from Linux's /proc, so that a result can say whether a slow run was the machine's
+ * (a busy neighbour, a shared CI runner) or the engine's (workers waiting for each other: perf.coordinationShare).
+ *
+ * - Per worker thread (/proc/thread-self/schedstat: nanoseconds on a CPU, nanoseconds runnable on a run queue
+ *   waiting for one, time slices), read at the worker's start and end: how long it waited for a CPU. That wait
+ *   has two sources, other processes and this one's own threads (more workers than cores, the coordinator, V8's
+ *   background compilers and collector, which take their turns in a short run): perf.cpuWaitShare.
+ * - For the machine (/proc/stat's first line, every CPU's time by state, against this process's own CPU time),
+ *   read by the coordinator around the run: the share of all the CPUs' time that other processes used meanwhile,
+ *   perf.othersCpuShare. That one is the neighbours' alone.
+ * Null where the files are missing (other systems, a kernel without schedstats) or unreadable. A virtual machine
+ * sees neither its host's other guests nor the time its virtual CPUs are taken away (steal), where the host does
+ * not report it.
  */
 import { readFileSync } from 'node:fs';
 
@@ -39,4 +46,49 @@ export function cpuSince(since: ThreadCpu | null, sinceMs: number): WorkerCpu | 
   const now = since ? threadCpu() : null;
   if (!since || !now) return null;
   return { runS: now.runS - since.runS, waitS: now.waitS - since.waitS, wallS: (performance.now() - sinceMs) / 1000 };
+}
+
+/** The machine's CPU time so far, in /proc/stat's ticks, and the CPUs it counts over. */
+export interface MachineCpu {
+  busyTicks: number;
+  totalTicks: number;
+  cpus: number;
+}
+
+/**
+ * /proc/stat's aggregate line (user nice system idle iowait irq softirq steal ...): busy is everything but idle
+ * and iowait; guest time is already inside user. `cpus`: its per-CPU lines. Null unless the line is there.
+ */
+export function parseProcStat(text: string): MachineCpu | null {
+  const m = /^cpu\s+(\d+(?:\s+\d+){3,})/m.exec(text);
+  if (!m) return null;
+  const f = m[1].split(/\s+/).map(Number);
+  // The first eight fields: guest and guest_nice are counted in user and nice already.
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = f[3] + (f[4] ?? 0);
+  const cpus = (text.match(/^cpu\d+\s/gm) ?? []).length;
+  return cpus > 0 ? { busyTicks: total - idle, totalTicks: total, cpus } : null;
+}
+
+export function machineCpu(): MachineCpu | null {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Share of all the machine's CPU time between two readings that went to anything but this process, whose own
+ * CPU time over the same span is `selfCpuS` (process.cpuUsage: every thread) and wall time `wallS`. Both terms
+ * are shares of the machine's capacity, so /proc/stat's tick length never enters. Null when a reading is missing
+ * or the span too short to count (under 2 ticks per CPU).
+ */
+export function othersCpuShare(from: MachineCpu | null, to: MachineCpu | null, selfCpuS: number, wallS: number): number | null {
+  if (!from || !to || to.cpus !== from.cpus || wallS <= 0) return null;
+  const total = to.totalTicks - from.totalTicks;
+  if (total < 2 * to.cpus) return null;
+  const busy = (to.busyTicks - from.busyTicks) / total;
+  const self = selfCpuS / (wallS * to.cpus);
+  return Math.min(1, Math.max(0, busy - self));
 }

@@ -186,6 +186,18 @@ const RUN_ENTRIES: Entry[] = [
     get: (r) => finite(r.perf?.cpuWaitShare),
   },
   {
+    name: 'perf.othersCpuShare',
+    unit: 'ratio',
+    meaning: "share of the machine's CPU time during the run that other processes used (Linux; not deterministic)",
+    get: (r) => finite(r.perf?.othersCpuShare),
+  },
+  {
+    name: 'perf.workerCpuS',
+    unit: 's',
+    meaning: 'CPU seconds the worker threads ran, all together (Linux; not deterministic)',
+    get: (r) => finite(r.perf?.workerCpuS),
+  },
+  {
     name: 'perf.helperShare',
     unit: 'ratio',
     meaning: 'share of client attempts run by workers other than worker 0 (not deterministic)',

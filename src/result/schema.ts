@@ -264,6 +264,7 @@ export const resultSchema = z.looseObject({
     clientScan: z.enum(['webassembly', 'javascript']).nullable().optional(),
     cpuWaitShare: num.nullable().optional(),
     workerCpuS: num.nullable().optional(),
+    othersCpuShare: num.nullable().optional(),
     node: str,
     cpuModel: str,
   }),
