@@ -21,7 +21,7 @@ import { Planner } from '../model/dns/planner.ts';
 import { firstStepS } from '../model/dns/schedule.ts';
 import { seedFor, Stream } from '../model/prng.ts';
 import { LbEpochState } from './lb-epoch.ts';
-import { machineCpu, othersCpuShare } from './thread-cpu.ts';
+import { machineCpu, othersCpuShare } from './cpu-time.ts';
 import { type AbortRule, liveFromCounts } from './live.ts';
 import { assembleResult, type RunResult } from './result.ts';
 import {
@@ -163,7 +163,7 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   const ddbClients = s.clients ?? clientsSchema.parse({ endpoint: s.dns.endpoints[0].name });
   const startMs = performance.now();
   const startedAtMs = performance.timeOrigin + startMs;
-  // What else the machine ran meanwhile (thread-cpu.ts): its CPU time and this process's, now and at the end.
+  // What else the machine ran meanwhile (cpu-time.ts): its CPU time and this process's, now and at the end.
   const machine0 = machineCpu();
   const self0 = process.cpuUsage();
   const tasks: WorkerTask[] = Array.from({ length: workers }, (_, w) => ({

@@ -91,9 +91,10 @@ export interface RunResult {
     clientScan?: ClientScan | null;
     /**
      * Share of the worker threads' wall time they spent ready to run but waiting for a CPU that ran something else
-     * (Linux's schedstat, thread-cpu.ts): near 0 on a machine to itself, about 0.5 beside a neighbour that keeps a
-     * core busy. A run slowed by the machine shows it here, one slowed by its own synchronisation in
-     * coordinationShare. Null where the system does not say; absent from older results.
+     * (Linux's schedstat, cpu-time.ts): other processes, or this one's own other threads (on a machine to itself
+     * about 0 on 1 worker, 5-17% on 2 workers on 2 cores, where the coordinator and V8's background threads take
+     * turns; 0.4 beside a neighbour keeping one of 2 cores busy). Waits for peers are in coordinationShare; the
+     * neighbours alone in othersCpuShare. Null where the system does not say; absent from older results.
      */
     cpuWaitShare?: number | null;
     /** CPU seconds the worker threads ran, all together (the same source); null where unknown. */
@@ -243,7 +244,7 @@ function raceAtS(s: Scenario, events: SimEvent[]): number | null {
   return events.find((ev) => ev.kind === 'endpoint-empty' && ev.endpoint === e)?.atS ?? null;
 }
 
-/** `othersCpuShare`: perf.othersCpuShare, measured by the coordinator around the run (thread-cpu.ts). */
+/** `othersCpuShare`: perf.othersCpuShare, measured by the coordinator around the run (cpu-time.ts). */
 export function assembleResult(
   s: Scenario,
   workers: number,

@@ -1,5 +1,5 @@
 /** What the coordinator hands each worker, and what each worker returns. Plain data: structured-clone friendly. */
-import type { WorkerCpu } from './thread-cpu.ts';
+import type { WorkerCpu } from './cpu-time.ts';
 import type { ClientsConfig } from '../config/clients-schema.ts';
 import type { Scenario } from '../config/schema.ts';
 import type { StoreDims } from '../memory/layout.ts';
@@ -87,7 +87,7 @@ export interface WorkerOutcome {
   clientScan: ClientScan | null;
   /** Had nothing to do and left at once: its epochsDone says nothing about how far the run got. */
   idle?: boolean;
-  /** What this worker's thread got from the machine over its task (thread-cpu.ts); null where unknown or idle. */
+  /** What this worker's thread got from the machine over its task (cpu-time.ts); null where unknown or idle. */
   cpu?: WorkerCpu | null;
 }
 

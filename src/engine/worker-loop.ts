@@ -26,7 +26,7 @@
  * worker 0 open some epochs without telling the helpers, to show that who runs the chunks changes nothing.
  */
 import { scanKernel } from './scan-kernel.ts';
-import { cpuSince, threadCpu } from './thread-cpu.ts';
+import { cpuSince, threadCpu } from './cpu-time.ts';
 import type { Action } from '../config/schema.ts';
 import { SharedStore } from '../memory/store.ts';
 import type { ClientWindowRaw } from '../metrics/client-counters.ts';

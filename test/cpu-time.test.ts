@@ -1,5 +1,5 @@
 /**
- * perf.cpuWaitShare, perf.workerCpuS and perf.othersCpuShare (src/engine/thread-cpu.ts): what the machine gave the
+ * perf.cpuWaitShare, perf.workerCpuS and perf.othersCpuShare (src/engine/cpu-time.ts): what the machine gave the
  * run. The parsers and the arithmetic on their own, the summary's line, and the real CLI with its worker thread
  * made to share one CPU with a process that burns it (both pinned with taskset), against the same run with that
  * CPU to itself.
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { test } from 'node:test';
 import { summaryLines } from '../src/cli/text.ts';
-import { othersCpuShare, parseProcStat, parseSchedstat } from '../src/engine/thread-cpu.ts';
+import { othersCpuShare, parseProcStat, parseSchedstat } from '../src/engine/cpu-time.ts';
 import { runCli, runInProcess, scenario } from './helpers.ts';
 
 test('parseSchedstat reads the run and run-queue nanoseconds, and nothing else', () => {
