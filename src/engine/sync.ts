@@ -26,6 +26,10 @@ import { ActorQueue } from './actor-queue.ts';
  * themselves (quiet: 3.06-3.60 s against 3.05-3.12 s, default at 1,200 s on 2 workers; beside the burner 7-14%
  * faster in one set of 3 pairs, no different in another). Neither held up, so neither is here. Nor is
  * worker 0 choosing, by the wall time per chunk of 40 ms blocks, to work alone (2026-12-07; README, "Measured").
+ * Why a burner hurts (measured later that day with each thread's schedstat): a futex wake-up brings the woken
+ * worker to the waker's core, so the two workers share one core and the burner keeps the other. Pinning each
+ * worker to its own core, spinning about 10 ms before parking, and leaving the helpers out of epochs with under
+ * 4,096 due records did not change the ratio beyond this machine's noise (README, "Measured").
  */
 const SPINS = 1000;
 const PARK_MS = 50;
