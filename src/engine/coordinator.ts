@@ -148,7 +148,8 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
   const workers = opts.workers;
   if (opts.inProcess && workers !== 1) throw new Error('inProcess runs take exactly one worker');
   const store = prepareStore(s, workers);
-  // The JavaScript client scan instead of the WebAssembly kernel: the reference, for comparisons (README).
+  // The JavaScript client scan instead of the WebAssembly kernel: the reference, for comparisons (README). The
+  // population's memory says which runs (a WebAssembly memory only for the kernel): the workers read it there.
   const jsScan = process.env.CASCADESIM_SCAN === 'js';
   // The population's state, in shared memory so that any worker can run any part of it.
   const population = s.clients
@@ -174,7 +175,6 @@ export async function runSimulation(s: Scenario, opts: RunOptions): Promise<RunR
     workers,
     population,
     failAt: injectedFailure(),
-    jsScan,
     abortOn: opts.abortOn,
     startedAtMs,
     ddbClients,

@@ -41,8 +41,6 @@ export interface WorkerTask {
    * the other workers run the epoch's chunks.
    */
   failAt?: { worker: number; epoch: number; inControl: boolean };
-  /** Run the clients with the JavaScript scan, not the WebAssembly kernel (CASCADESIM_SCAN=js: same results, slower). */
-  jsScan?: boolean;
   /** Thresholds with abortOnFail: worker 0 checks them at the end of every epoch and stops the run after it. */
   abortOn?: AbortRule[];
   /** When the run started (ms since the epoch: comparable across threads), for perf.wallS rules. */

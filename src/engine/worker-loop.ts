@@ -116,7 +116,9 @@ function simulate(task: WorkerTask, store: SharedStore): WorkerOutcome {
       },
       extra: multiEndpoints(s, store.layout.dnsLbCount) ?? undefined,
       epochS,
-      kernel: task.jsScan ? undefined : scanKernel(),
+      // The kernel runs where the coordinator gave the population a WebAssembly memory (no CASCADESIM_SCAN=js, no
+      // regions or chains, under 4 GiB): compiled only then, so that the other runs never need it.
+      kernel: pop.memory.wasm ? scanKernel() : undefined,
     });
     answerLog = new AnswerLog(pop.answerLog, store.layout.targetsMax);
     lbEpoch = new LbEpochState(pop.lbEpoch, store.layout.lbCount);
