@@ -28,7 +28,10 @@ export function timelineLines(r: RunResult, limit = 60): string[] {
   return lines;
 }
 
-/** perf.othersCpuShare from which the summary says the machine was busy (a machine to itself: about 0). */
+/**
+ * perf.othersCpuShare, and perf.cpuWaitShare, from which the summary says the machine was busy (a machine to
+ * itself: about 0 and a few percent).
+ */
 const BUSY_MACHINE_SHARE = 0.1;
 
 export function summaryLines(r: RunResult): string[] {
@@ -40,9 +43,11 @@ export function summaryLines(r: RunResult): string[] {
   out.push(
     `simulated ${r.reachedS}s in ${r.perf.wallS.toFixed(2)}s wall; ${r.perf.events} events (${Math.round(r.perf.eventsPerS).toLocaleString('en-US')}/s)`,
   );
+  // Both: other processes had a share of the machine, and this run's workers waited for a CPU (on a large machine
+  // others may be busy on cores this run never wanted). Without the workers' figure, the machine's alone.
   const others = r.perf.othersCpuShare;
-  if (typeof others === 'number' && others >= BUSY_MACHINE_SHARE) {
-    const waited = r.perf.cpuWaitShare;
+  const waited = r.perf.cpuWaitShare;
+  if (typeof others === 'number' && others >= BUSY_MACHINE_SHARE && !(typeof waited === 'number' && waited < BUSY_MACHINE_SHARE)) {
     const workers = typeof waited === 'number' ? `, and the workers waited ${(100 * waited).toFixed(0)}% of their time for a CPU` : '';
     out.push(
       `  the machine was busy: other processes used ${(100 * others).toFixed(0)}% of its CPU time${workers}; this wall time says more about the machine than the engine`,

@@ -79,15 +79,21 @@ export function machineCpu(): MachineCpu | null {
 }
 
 /**
+ * /proc/stat's ticks per CPU a span needs for othersCpuShare: its counts move a tick at a time (10 ms each almost
+ * everywhere), so over 50 of them a tick or two of rounding moves the share by 2-4%, under the summary's 10%.
+ */
+export const MIN_TICKS_PER_CPU = 50;
+
+/**
  * Share of all the machine's CPU time between two readings that went to anything but this process, whose own
  * CPU time over the same span is `selfCpuS` (process.cpuUsage: every thread) and wall time `wallS`. Both terms
  * are shares of the machine's capacity, so /proc/stat's tick length never enters. Null when a reading is missing
- * or the span too short to count (under 2 ticks per CPU).
+ * or the span too short to count (MIN_TICKS_PER_CPU: runs under about half a second).
  */
 export function othersCpuShare(from: MachineCpu | null, to: MachineCpu | null, selfCpuS: number, wallS: number): number | null {
   if (!from || !to || to.cpus !== from.cpus || wallS <= 0) return null;
   const total = to.totalTicks - from.totalTicks;
-  if (total < 2 * to.cpus) return null;
+  if (total < MIN_TICKS_PER_CPU * to.cpus) return null;
   const busy = (to.busyTicks - from.busyTicks) / total;
   const self = selfCpuS / (wallS * to.cpus);
   return Math.min(1, Math.max(0, busy - self));

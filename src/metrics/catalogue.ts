@@ -182,7 +182,7 @@ const RUN_ENTRIES: Entry[] = [
     name: 'perf.cpuWaitShare',
     unit: 'ratio',
     meaning:
-      "share of the worker threads' time spent ready to run but waiting for a CPU: the machine's load, not the engine's (Linux; not deterministic)",
+      "share of the worker threads' time spent ready to run but waiting for a CPU, for other processes or this one's other threads (Linux; not deterministic)",
     get: (r) => finite(r.perf?.cpuWaitShare),
   },
   {
