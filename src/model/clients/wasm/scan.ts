@@ -209,8 +209,12 @@ export function takeTouched(): i32 {
   return <u32>(t ^ (t >>> 14));
 }
 
-/** 2^52: an integer y with |y| < 2^51 added to it leaves y, as two's complement, in the low bits of the sum. */
-const MAGIC: f64 = 4503599627370496.0;
+/**
+ * 1.5 x 2^52: an integer y with |y| < 2^51 added to it gives a sum in [2^52, 2^53), where doubles are the
+ * integers, with 2^51 + y in the mantissa: y as two's complement in its low 32 bits, negative or not. (2^52 alone
+ * would put a negative y's sum below 2^52, where the step is 1/2 and the low bits are y shifted.)
+ */
+const MAGIC: f64 = 6755399441055744.0;
 
 /**
  * ToUint32 (JavaScript's `>>> 0`) of an integral double of magnitude below 2^51. WebAssembly's conversions check
