@@ -16,8 +16,12 @@ import { allocatePopulation, growRegion } from '../src/memory/population.ts';
 import { type HarnessEvent, type HarnessOptions, runClientsHarness } from './support/clients-harness.ts';
 import { runCli } from './helpers.ts';
 
+/** The same run with each scan, each checked to have run the scan asked for (so that equal results compare two). */
 function both(o: HarnessOptions) {
-  return { kernel: runClientsHarness({ ...o, kernel: true }), js: runClientsHarness({ ...o, kernel: false }) };
+  const { scan: k, ...kernel } = runClientsHarness({ ...o, kernel: true });
+  const { scan: j, ...js } = runClientsHarness({ ...o, kernel: false });
+  assert.deepEqual([k, j], ['webassembly', 'javascript']);
+  return { kernel, js };
 }
 
 test('a shard runs the kernel when given it, and never with regions', () => {
@@ -51,11 +55,13 @@ test("the population's memory: records, then the calendar on a 64-byte line, the
   assert.deepEqual([plain.recordsAt, plain.calendarAt], [m.recordsAt, m.calendarAt]);
 });
 
-test('the kernel and the JavaScript scan agree on a run through every path of the scan', () => {
-  // Overloaded load balancers (excess draws, throttles, timeouts), one out of service for a while (connect), the
-  // endpoint empty for a while (dns-empty, negative entries, serve-stale), unequal weights (alias columns that
-  // hand over), two shards, retries with a budget.
-  const o: HarnessOptions = {
+/**
+ * A run through every path of the scan: overloaded load balancers (excess draws, throttles, timeouts), one out of
+ * service for a while (connect), the endpoint empty for a while (dns-empty, negative entries, serve-stale), unequal
+ * weights (alias columns that hand over), two shards; retries as `budget` says.
+ */
+function everyPath(budget: boolean): HarnessOptions {
+  return {
     clients: clientsSchema.parse({
       count: 3000,
       ratePerS: 0.4,
@@ -64,7 +70,7 @@ test('the kernel and the JavaScript scan agree on a run through every path of th
       serveStaleS: 20,
       timeoutS: 0.05,
       throttleShare: 0.4,
-      retry: { maxAttempts: 4, baseS: 0.2, capS: 2, budget: { ratio: 0.3, burst: 3 } },
+      retry: { maxAttempts: 4, baseS: 0.2, capS: 2, ...(budget ? { budget: { ratio: 0.3, burst: 3 } } : {}) },
     }),
     seed: 11,
     shards: 2,
@@ -80,15 +86,24 @@ test('the kernel and the JavaScript scan agree on a run through every path of th
       { atS: 180, do: 'restore' },
     ],
   };
-  const { kernel, js } = both(o);
-  assert.deepEqual(kernel, js);
-  const sum = (k: ClientCounterName) => kernel.windows.reduce((n, w) => n + w.counters[k], 0);
-  // Every outcome occurred, so each path was compared, not skipped.
-  const paths: ClientCounterName[] = ['successes', 'dnsEmpty', 'connect', 'timeout', 'throttled', 'retries'];
-  for (const k of [...paths, 'failedRequests', 'budgetDenied', 'staleAnswers', 'delayedStarts', 'dnsQueries'] as const) {
-    assert.ok(sum(k) > 0, `${k}: ${sum(k)}`);
-  }
-});
+}
+
+for (const budget of [true, false]) {
+  // Without a budget, with full jitter and no profile: the configuration users run by default, which the kernel
+  // scans with a copy of its loop of its own (scan.ts).
+  test(`the kernel and the JavaScript scan agree on a run through every path of the scan, ${budget ? 'retries with a budget' : 'the default retries'}`, () => {
+    const { kernel, js } = both(everyPath(budget));
+    assert.deepEqual(kernel, js);
+    const sum = (k: ClientCounterName) => kernel.windows.reduce((n, w) => n + w.counters[k], 0);
+    // Every outcome occurred, so each path was compared, not skipped.
+    const paths: ClientCounterName[] = ['successes', 'dnsEmpty', 'connect', 'timeout', 'throttled', 'retries'];
+    for (const k of [...paths, 'failedRequests', 'staleAnswers', 'delayedStarts', 'dnsQueries'] as const) {
+      assert.ok(sum(k) > 0, `${k}: ${sum(k)}`);
+    }
+    if (budget) assert.ok(sum('budgetDenied') > 0, `budgetDenied: ${sum('budgetDenied')}`);
+    else assert.equal(sum('budgetDenied'), 0);
+  });
+}
 
 test('property: the kernel and the JavaScript scan agree for random configurations and seeds', () => {
   const jitters = ['none', 'full', 'equal', 'decorrelated'] as const;
@@ -164,9 +179,11 @@ test('property: the kernel and the JavaScript scan agree for random configuratio
 });
 
 test('the CLI gives the same digest with the kernel and with CASCADESIM_SCAN=js, on 1 and 2 worker threads', async () => {
-  // The outage scenario at a small size (fault, EC2, operators) and a retry configuration off the defaults.
+  // The outage scenario at a small size (fault, EC2, operators), on its seed and another, and a retry
+  // configuration off the defaults.
   const cases = [
     ['aws-2025-10-20', '--set', 'clients.count=3000', '--set', 'durationS=7200'],
+    ['aws-2025-10-20', '--set', 'clients.count=3000', '--set', 'durationS=7200', '--seed', '7'],
     [
       '--set',
       'clients.count=5000',
@@ -190,6 +207,8 @@ test('the CLI gives the same digest with the kernel and with CASCADESIM_SCAN=js,
         const j = JSON.parse(r.stdout);
         // Which scan ran, so that equal digests compare the two scans, not one with itself.
         assert.equal(j.perf.clientScan, scan, `${args.join(' ')}, ${workers} worker(s)`);
+        // On 2 workers the helper ran chunks too: both threads' kernels (or scans) are in the digest.
+        if (workers === '2') assert.ok(j.perf.helperShare > 0, `${args.join(' ')}: helperShare ${j.perf.helperShare}`);
         digests.add(j.digest);
       }
     }

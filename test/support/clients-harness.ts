@@ -43,6 +43,8 @@ export interface HarnessResult {
   windows: ClientWindow[];
   summary: ClientsSummary;
   attempts: number;
+  /** Which client scan the shards ran (they all run the same one). */
+  scan: 'webassembly' | 'javascript';
 }
 
 /** A store with one endpoint of `lbs` load balancers. */
@@ -130,5 +132,6 @@ export function runClientsHarness(o: HarnessOptions): HarnessResult {
     }
   }
   const phases = o.phases ?? [{ name: 'all', fromS: 0, toS: o.durationS }];
-  return { windows, summary: summarizeClients(count, windows, phases), attempts };
+  const scan = parts[0].kernel ? 'webassembly' : 'javascript';
+  return { windows, summary: summarizeClients(count, windows, phases), attempts, scan };
 }
