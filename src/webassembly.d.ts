@@ -16,6 +16,11 @@ declare namespace WebAssembly {
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
   }
+  /** An exported global (the kernel exports its layout constants as immutable ones). */
+  class Global {
+    constructor(descriptor: { value: 'i32' | 'f64'; mutable?: boolean }, value: number);
+    readonly value: number;
+  }
   class Instance {
     constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
     readonly exports: Record<string, unknown>;

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { clientsSchema } from '../src/config/clients-schema.ts';
 import { regionsSchema, staticEndpoints } from '../src/config/regions-schema.ts';
 import type { ClientCounterName } from '../src/metrics/client-counters.ts';
+import { checkKernelLayout } from '../src/model/clients/kernel.ts';
 import { ClientShard } from '../src/model/clients/shard.ts';
 import { scanKernel } from '../src/engine/scan-kernel.ts';
 import { allocatePopulation, growRegion } from '../src/memory/population.ts';
@@ -37,6 +38,19 @@ test('a shard runs the kernel when given it, and never with regions', () => {
   assert.equal(new ClientShard(cfg, 1, 0, 100, { extra, kernel }).kernel, null);
 });
 
+test('the kernel checks the layout it copied against the constants it copies, and names what drifted', () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const none = () => 0;
+  const { exports } = new WebAssembly.Instance(scanKernel(), {
+    env: { memory, zigSlow: none, arrivalNext: none, delayS: none, newTail: none },
+  });
+  checkKernelLayout(exports);
+  assert.throws(
+    () => checkKernelLayout({ ...exports, MAX_US: new WebAssembly.Global({ value: 'f64' }, 1e9), U_RNG: undefined }),
+    /does not match this build: U_RNG missing \(this build: 24\), MAX_US 1000000000 \(this build: 3600000000\); run npm run build/,
+  );
+});
+
 test("the population's memory: records, then the calendar on a 64-byte line, then each worker's region", () => {
   const m = allocatePopulation(48 * 1000 + 8, 4096, true);
   assert.ok(m.wasm !== null && m.buffer === (m.wasm.buffer as unknown));
@@ -48,6 +62,8 @@ test("the population's memory: records, then the calendar on a 64-byte line, the
   const b = growRegion(m.wasm, 10);
   assert.ok(a >= m.calendarAt + m.calendarBytes && b >= a + 100_000);
   assert.ok((m.wasm.buffer as SharedArrayBuffer).byteLength >= b + 10);
+  // Past the room kept for the regions: a clear error, not WebAssembly's bare RangeError.
+  assert.throws(() => growRegion(m.wasm as WebAssembly.Memory, 2 ** 30), /no room for a worker's kernel region of 1073741824 bytes/);
   // Without the kernel: a plain SharedArrayBuffer with the same layout.
   const plain = allocatePopulation(48 * 1000 + 8, 4096, false);
   assert.equal(plain.wasm, null);

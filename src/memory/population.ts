@@ -57,5 +57,12 @@ export function allocatePopulation(recordsBytes: number, calendarBytes: number, 
  * atomically, so workers may do this at the same time.
  */
 export function growRegion(wasm: WebAssembly.Memory, bytes: number): number {
-  return wasm.grow(Math.ceil(bytes / WASM_PAGE_BYTES)) * WASM_PAGE_BYTES;
+  try {
+    return wasm.grow(Math.ceil(bytes / WASM_PAGE_BYTES)) * WASM_PAGE_BYTES;
+  } catch {
+    // WebAssembly says only "Maximum memory size exceeded": say whose room ran out.
+    throw new Error(
+      `population memory: no room for a worker's kernel region of ${bytes} bytes (the ${REGIONS_RESERVE_BYTES / 2 ** 20} MiB kept for them is used up); CASCADESIM_SCAN=js runs without them`,
+    );
+  }
 }

@@ -22,15 +22,16 @@
  */
 import type { ClientsConfig } from '../../config/clients-schema.ts';
 import { growRegion } from '../../memory/population.ts';
-import { ClientCounter } from '../../metrics/client-counters.ts';
-import { LATENCY_BUCKETS } from '../../metrics/loglinear.ts';
-import { type AnswerRing, PickCol } from './answers.ts';
+import { AttemptErr, ClientCounter } from '../../metrics/client-counters.ts';
+import { LATENCY_BUCKETS, Latency } from '../../metrics/loglinear.ts';
+import { Prng } from '../prng.ts';
+import { type AnswerRing, PickCol, Serial } from './answers.ts';
 import { ClientCore } from './core.ts';
 import type { Arrivals } from './arrivals.ts';
-import type { Calendar } from './calendar.ts';
+import { type Calendar, HORIZON, Page } from './calendar.ts';
 import { ZIG_KW, type ZigguratExp } from './exp-ziggurat.ts';
-import type { ClientRecords } from './records.ts';
-import { LbStride } from './service.ts';
+import { type ClientRecords, RECORD_BYTES, Rec, RecU32 } from './records.ts';
+import { LbSlot, LbStride } from './service.ts';
 import { JITTER_DECORRELATED, JITTER_FULL, type RetryPolicy } from './retry.ts';
 
 interface KernelExports {
@@ -63,9 +64,70 @@ interface KernelExports {
   scanPage(page: number, filled: number, t1S: number, lo: number): number;
 }
 
-/** Bytes per answer in the kernel's pick table (copyPick): a count, then 16 per alias column. */
+/**
+ * The kernel's pick table (copyPick; wasm/scan.ts PICK_*), in bytes: per answer a head (its target count), then
+ * per alias column its keep threshold and its two load balancers.
+ */
+enum PickLayout {
+  HEAD_BYTES = 8,
+  COL_SHIFT = 4,
+}
+/** Where in a column of the kernel's pick table (bytes). */
+enum PickColAt {
+  KEEP = 0,
+  OWN_LB = 8,
+  ALIAS_LB = 12,
+}
+
+/** Bytes per answer in the kernel's pick table. */
 function pickStrideBytes(targetsMax: number): number {
-  return 8 + 16 * targetsMax;
+  return PickLayout.HEAD_BYTES + (targetsMax << PickLayout.COL_SHIFT);
+}
+
+/**
+ * What wasm/scan.ts copies from this side (another language: it cannot import them), against the constants
+ * themselves: a kernel built from a scan.ts that drifted from records.ts, calendar.ts, service.ts and the rest
+ * would run on the wrong bytes. `x`: the instance's exports (each constant a WebAssembly.Global).
+ */
+export function checkKernelLayout(x: Record<string, unknown>): void {
+  const want: Record<string, number> = {
+    REC_BYTES: RECORD_BYTES,
+    F_EV: Rec.F_EV * 8,
+    F_ARR: Rec.F_ARR * 8,
+    F_REQ: Rec.F_REQ * 8,
+    U_RNG: RecU32.U_RNG * 4,
+    U_SERIAL: RecU32.U_SERIAL * 4,
+    U_EXP_MS: RecU32.U_EXP_MS * 4,
+    U_TOKENS: RecU32.U_TOKENS * 4,
+    U_SLEEP: RecU32.U_SLEEP * 4,
+    U_ATTEMPT: RecU32.U_ATTEMPT * 4,
+    PAGE_SHIFT: Page.SHIFT,
+    PAGE_SIZE: Page.SIZE,
+    FILL_SHIFT_BYTES: Page.FILL_SHIFT + 2,
+    HORIZON,
+    PICK_HEAD_BYTES: PickLayout.HEAD_BYTES,
+    PICK_COL_SHIFT: PickLayout.COL_SHIFT,
+    KEEP: PickColAt.KEEP,
+    OWN_LB: PickColAt.OWN_LB,
+    ALIAS_LB: PickColAt.ALIAS_LB,
+    LB_SHIFT_BYTES: LbStride.SHIFT + 3,
+    EXCESS: LbSlot.EXCESS * 8,
+    THROTTLE: LbSlot.THROTTLE * 8,
+    MEAN_S: LbSlot.MEAN_S * 8,
+    MULBERRY_INCREMENT: Prng.MULBERRY_INCREMENT,
+    MAX_US: Latency.MAX_US,
+    ERR_OK: AttemptErr.OK,
+    ERR_CONNECT: AttemptErr.CONNECT,
+    ERR_TIMEOUT: AttemptErr.TIMEOUT,
+    ERR_THROTTLED: AttemptErr.THROTTLED,
+    SERIAL_EMPTY: Serial.EMPTY,
+  };
+  const value = (k: string) => (x[k] instanceof WebAssembly.Global ? (x[k] as WebAssembly.Global).value : undefined);
+  const wrong = Object.keys(want).filter((k) => value(k) !== want[k]);
+  if (wrong.length > 0) {
+    const list = wrong.map((k) => `${k} ${value(k) ?? 'missing'} (this build: ${want[k]})`).join(', ');
+    throw new Error(`the client scan kernel (dist/client-scan.wasm) does not match this build: ${list}; run npm run build`);
+  }
 }
 
 /** The scan's counters, ClientCounter.REQUESTS through STALE_ANSWERS (wasm/scan.ts writes them in that order). */
@@ -132,6 +194,7 @@ export class ScanKernel {
         newTail: (slot: number) => cal.newTail(slot),
       },
     });
+    checkKernelLayout(instance.exports);
     const x = instance.exports as unknown as KernelExports;
     this.x = x;
     x.setup(
@@ -201,14 +264,14 @@ export class ScanKernel {
     const P = ring.pickStride;
     for (let slot = 0; slot < ring.capacity; slot++) {
       const from = slot * P;
-      const to = (slot * stride) / 8;
-      i32[to * 2] = src[from];
+      const to = slot * stride;
+      i32[to >> 2] = src[from];
       for (let k = 0; k < ring.targetsMax; k++) {
         const c = from + 1 + PickCol.SIZE * k;
-        const d = to + 1 + 2 * k;
-        f64[d] = src[c + PickCol.KEEP] * 2 ** 32;
-        i32[(d + 1) * 2] = src[c + PickCol.OWN_LB];
-        i32[(d + 1) * 2 + 1] = src[c + PickCol.ALIAS_LB];
+        const col = to + PickLayout.HEAD_BYTES + (k << PickLayout.COL_SHIFT);
+        f64[(col + PickColAt.KEEP) >> 3] = src[c + PickCol.KEEP] * 2 ** 32;
+        i32[(col + PickColAt.OWN_LB) >> 2] = src[c + PickCol.OWN_LB];
+        i32[(col + PickColAt.ALIAS_LB) >> 2] = src[c + PickCol.ALIAS_LB];
       }
     }
     this.pickFrom = ring.pick;

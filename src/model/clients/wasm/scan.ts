@@ -32,43 +32,45 @@
 /** Calendar.newTail: a new page at the end of this worker's bucket `slot`. */
 @external("env", "newTail") declare function newTail(slot: i32): i32;
 
+// The layout and codes shared with the TypeScript side, copied here (a different language): exported, so that
+// kernel.ts checks each against the TypeScript constant it copies when it loads the module.
 // Record layout (records.ts Rec, RecU32), in bytes.
-const REC_BYTES: u32 = 48;
-const F_EV: u32 = 0;
-const F_ARR: u32 = 8;
-const F_REQ: u32 = 16;
-const U_RNG: u32 = 24;
-const U_SERIAL: u32 = 28;
-const U_EXP_MS: u32 = 32;
-const U_TOKENS: u32 = 36;
-const U_SLEEP: u32 = 40;
-const U_ATTEMPT: u32 = 44;
+export const REC_BYTES: u32 = 48;
+export const F_EV: u32 = 0;
+export const F_ARR: u32 = 8;
+export const F_REQ: u32 = 16;
+export const U_RNG: u32 = 24;
+export const U_SERIAL: u32 = 28;
+export const U_EXP_MS: u32 = 32;
+export const U_TOKENS: u32 = 36;
+export const U_SLEEP: u32 = 40;
+export const U_ATTEMPT: u32 = 44;
 // calendar.ts Page and Horizon.
-const PAGE_SHIFT: u32 = 8;
-const PAGE_SIZE: i32 = 256;
-const FILL_SHIFT_BYTES: u32 = 6;
-const HORIZON: i32 = 128;
+export const PAGE_SHIFT: u32 = 8;
+export const PAGE_SIZE: i32 = 256;
+export const FILL_SHIFT_BYTES: u32 = 6;
+export const HORIZON: i32 = 128;
 // The kernel's copy of AnswerRing.pick (kernel.ts copyPick): per answer a target count (uint32, 8 bytes), then
 // per column its keep threshold x 2^32 (double) and its own and alias load balancers (int32).
-const PICK_HEAD_BYTES: u32 = 8;
-const PICK_COL_SHIFT: u32 = 4;
-const KEEP: u32 = 0;
-const OWN_LB: u32 = 8;
-const ALIAS_LB: u32 = 12;
+export const PICK_HEAD_BYTES: u32 = 8;
+export const PICK_COL_SHIFT: u32 = 4;
+export const KEEP: u32 = 0;
+export const OWN_LB: u32 = 8;
+export const ALIAS_LB: u32 = 12;
 // service.ts LbSlot (bytes), prng.ts.
-const LB_SHIFT_BYTES: u32 = 5;
-const EXCESS: u32 = 0;
-const THROTTLE: u32 = 8;
-const MEAN_S: u32 = 16;
-const MULBERRY_INCREMENT: i32 = 0x6d2b79f5;
+export const LB_SHIFT_BYTES: u32 = 5;
+export const EXCESS: u32 = 0;
+export const THROTTLE: u32 = 8;
+export const MEAN_S: u32 = 16;
+export const MULBERRY_INCREMENT: i32 = 0x6d2b79f5;
 const INV_2_32: f64 = 1.0 / 4294967296.0;
 // loglinear.ts Latency.MAX_US; client-counters.ts AttemptErr (the tallies are in ClientCounter order).
-const MAX_US: f64 = 3600000000.0;
-const ERR_OK: i32 = 0;
-const ERR_CONNECT: i32 = 2;
-const ERR_TIMEOUT: i32 = 3;
-const ERR_THROTTLED: i32 = 4;
-const SERIAL_EMPTY: i32 = -1;
+export const MAX_US: f64 = 3600000000.0;
+export const ERR_OK: i32 = 0;
+export const ERR_CONNECT: i32 = 2;
+export const ERR_TIMEOUT: i32 = 3;
+export const ERR_THROTTLED: i32 = 4;
+export const SERIAL_EMPTY: i32 = -1;
 
 // Set once (setup, setService): the configuration, and the resolver cache's and service model's (ClientCore's).
 let shaped = false;
