@@ -256,12 +256,16 @@ export function scenarioClients(scenario: string, cli = DEFAULT_CLI): Record<str
   return (JSON.parse(r.stdout) as { clients: Record<string, unknown> }).clients;
 }
 
+/** A share as a whole percentage: "41%". */
+export function pct(x: number): string {
+  return `${(100 * x).toFixed(0)}%`;
+}
+
 /**
  * What the machine did to a run, for a benchmark's line: "others 48% of the CPU, workers waited 41%"
  * (perf.othersCpuShare, perf.cpuWaitShare; "" where unknown).
  */
 export function machineNote(r: EngineRun): string {
-  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   const parts = [
     r.othersCpuShare === null ? '' : `others ${pct(r.othersCpuShare)} of the CPU`,
     r.cpuWaitShare === null ? '' : `workers waited ${pct(r.cpuWaitShare)}`,

@@ -205,6 +205,11 @@ interface CaseResult {
   attempts: number;
 }
 
+/** The median, or null when any value is unknown (a system that does not say). */
+function medianOrNull(xs: (number | null)[]): number | null {
+  return xs.every((x) => x !== null) ? median(xs as number[]) : null;
+}
+
 async function engineCase(c: BenchCase, neighbour: boolean): Promise<CaseResult> {
   const pairs: Pair[] = [];
   // Alternate which worker count goes first, so that a drift in the machine's load does not favour one.
@@ -219,8 +224,8 @@ async function engineCase(c: BenchCase, neighbour: boolean): Promise<CaseResult>
     speedup: median(pairs.map((p) => p.speedup)),
     minSpeedup: Math.min(...pairs.map((p) => p.speedup)),
     coordinationShareTwo: median(pairs.map((p) => p.two.coordinationShare)),
-    cpuWaitShareTwo: pairs.every((p) => p.two.cpuWaitShare !== null) ? median(pairs.map((p) => p.two.cpuWaitShare as number)) : null,
-    othersCpuShareTwo: pairs.every((p) => p.two.othersCpuShare !== null) ? median(pairs.map((p) => p.two.othersCpuShare as number)) : null,
+    cpuWaitShareTwo: medianOrNull(pairs.map((p) => p.two.cpuWaitShare)),
+    othersCpuShareTwo: medianOrNull(pairs.map((p) => p.two.othersCpuShare)),
     attempts: pairs[0].one.attempts,
   };
   console.log(
